@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of graphsvc: ``python -m benchmarks.run`` (see README.md here)."""

@@ -1,0 +1,121 @@
+"""Extraction throughput from Neo4j into numpy: ``Neo4jStore.edge_batches`` (whole columns per
+uid range via ``collect()``) against row streaming (``RETURN a.uid, b.uid, ...``).
+
+The graph is bulk-imported (``neo4j-admin database import full``) into a separate Neo4j home on
+its own port, so the benchmark leaves the main local server alone and needs no slow load:
+``--users`` users, ``--edges`` INTERACTED relationships with all their properties. Prints one
+JSON object (medians of ``--repeat`` runs).
+
+    python benchmarks/neo4j_extract.py --users 100000 --edges 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from graphsvc.model import EdgeKind, Interaction, InteractionKind
+from graphsvc.store.neo4j import Neo4jStore
+from graphsvc.store.neo4j_import import LocalInstance, write_import_files
+
+KINDS = list(InteractionKind)
+
+
+def events(users: int, edges: int, seed: int):
+    """Distinct (src, dst, kind) interactions, one event each (key = position)."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, users, edges)
+    dst = (src + rng.integers(1, users, edges)) % users  # never a self-loop
+    kind = rng.integers(0, len(KINDS), edges)
+    at = rng.integers(1_600_000_000, 1_700_000_000, edges)
+    seen = set()
+    columns = zip(src.tolist(), dst.tolist(), kind.tolist(), at.tolist(), strict=True)
+    for i, (s, d, k, t) in enumerate(columns):
+        if (s, d, k) in seen:
+            continue
+        seen.add((s, d, k))
+        yield Interaction(f"u{s:07d}", f"u{d:07d}", KINDS[k], t, 1.0, i)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--edges", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rows-sample", type=int, default=200_000)
+    parser.add_argument("--port", type=int, default=7696)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="extraction queries in flight")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="neo4j-extract-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        files = write_import_files(
+            root / "csv",
+            users=(),
+            interactions=events(args.users, args.edges, args.seed),
+        )
+        files_s = time.perf_counter() - t0
+        instance = LocalInstance(root / "home", args.port)
+        t0 = time.perf_counter()
+        instance.import_files(files)
+        import_s = time.perf_counter() - t0
+        instance.start()
+        try:
+            store = Neo4jStore(
+                instance.uri, "neo4j", instance.password, extract_workers=args.workers
+            )
+            store.init_schema()
+            n = files.counts["interactions"]
+            timings = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                got = 0
+                for batch in store.edge_batches(EdgeKind.INTERACTED, batch_size=args.batch):
+                    got += len(batch)
+                timings.append(time.perf_counter() - t0)
+                assert got == n, (got, n)
+            # Row streaming, the usual way, on a sample (it is slow).
+            t0 = time.perf_counter()
+            with store._session() as session:
+                result = session.run(
+                    "MATCH (a:User)-[r:INTERACTED]->(b:User) RETURN a.uid, b.uid, r.kind, "
+                    "r.count, r.weight, r.first_at, r.last_at LIMIT $n",
+                    n=args.rows_sample,
+                )
+                rows = [r.values() for r in result]
+            rows_s = time.perf_counter() - t0
+            store.close()
+        finally:
+            instance.stop()
+
+    best = statistics.median(timings)
+    print(
+        json.dumps(
+            {
+                "users": files.counts["users"],
+                "edges": n,
+                "workers": args.workers,
+                "write_import_files_s": round(files_s, 1),
+                "neo4j_admin_import_s": round(import_s, 1),
+                "import_rels_per_s": round(n / import_s),
+                "edge_batches_s": [round(t, 2) for t in timings],
+                "edge_batches_per_s": round(n / best),
+                "row_streaming_per_s": round(len(rows) / rows_s),
+                "speedup": round((n / best) / (len(rows) / rows_s), 1),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+// graphsvc schema for Neo4j 5.26 (community edition). Applied by `graphsvc db init` and
+// Neo4jStore.init_schema(); every statement is idempotent (IF NOT EXISTS).
+// Statements end with a semicolon at the end of a line.
+
+// -- input graph -------------------------------------------------------------------------
+// (:User {user_id, uid, name, joined_at, attr_<column>...}): uid is a compact integer
+// (0, 1, 2, ...) handed out by (:Sequence {name: 'user'}), used for columnar extraction.
+CREATE CONSTRAINT user_id_unique IF NOT EXISTS FOR (u:User) REQUIRE u.user_id IS UNIQUE;
+CREATE CONSTRAINT user_uid_unique IF NOT EXISTS FOR (u:User) REQUIRE u.uid IS UNIQUE;
+// (:Group {group_id, gid, name, owner_id, created_at})
+CREATE CONSTRAINT group_id_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.group_id IS UNIQUE;
+CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS UNIQUE;
+// (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals.
+CREATE CONSTRAINT sequence_name_unique IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE;
+CREATE CONSTRAINT counter_name_unique IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
+
+// -- analysis runs (written under their run_id; one run is current) --------------------
+// (:AnalysisRun {run_id, started_at, finished_at, params, stats, fingerprint, complete, current})
+CREATE CONSTRAINT run_id_unique IF NOT EXISTS FOR (r:AnalysisRun) REQUIRE r.run_id IS UNIQUE;
+CREATE INDEX run_current IF NOT EXISTS FOR (r:AnalysisRun) ON (r.current);
+// (:UserResult {run_id, user_id, community_id, tier, role, influence, influence_rank, ...})
+CREATE CONSTRAINT user_result_unique IF NOT EXISTS
+  FOR (r:UserResult) REQUIRE (r.run_id, r.user_id) IS UNIQUE;
+CREATE INDEX user_result_rank IF NOT EXISTS FOR (r:UserResult) ON (r.run_id, r.influence_rank);
+CREATE INDEX user_result_community IF NOT EXISTS
+  FOR (r:UserResult) ON (r.run_id, r.community_id);
+CREATE INDEX user_result_tier IF NOT EXISTS FOR (r:UserResult) ON (r.run_id, r.tier);
+// (:Community {run_id, community_id, size, owner_id, ...}),
+// (:User)-[:IN_COMMUNITY]->(:Community), (:Community)-[:LED_BY]->(:User)
+CREATE CONSTRAINT community_unique IF NOT EXISTS
+  FOR (c:Community) REQUIRE (c.run_id, c.community_id) IS UNIQUE;
+// (:GroupResult {run_id, group_id, size, declared_owner_id, effective_owner_id, ...})
+CREATE CONSTRAINT group_result_unique IF NOT EXISTS
+  FOR (g:GroupResult) REQUIRE (g.run_id, g.group_id) IS UNIQUE;

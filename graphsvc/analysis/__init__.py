@@ -1,0 +1,12 @@
+"""Pure analysis on numpy columns and igraph graphs: no I/O, no store, no web.
+
+Imports only numpy, igraph and ``graphsvc.model``. Modules, one family each: ``graphs``
+(attention graph), ``centrality``, ``communities``, ``leaders``, ``roles``, ``tiers``,
+``referral``, ``health``, and ``pipeline`` which runs them all on a GraphSnapshot.
+"""
+
+from __future__ import annotations
+
+__all__ = ["STAGES", "AnalysisOutput", "run_pipeline"]
+
+from graphsvc.analysis.pipeline import STAGES, AnalysisOutput, run_pipeline

@@ -1,0 +1,315 @@
+"""The analysis pipeline: one GraphSnapshot in, every per-user, per-community and per-group
+result out. Pure and deterministic: the same snapshot and params give identical output."""
+
+from __future__ import annotations
+
+__all__ = ["STAGES", "AnalysisOutput", "run_pipeline"]
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graphsvc.analysis.centrality import betweenness, coreness, pagerank_scores
+from graphsvc.analysis.communities import Communities, detect_communities
+from graphsvc.analysis.graphs import attention_graph, symmetrized
+from graphsvc.analysis.health import Health, community_health
+from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners
+from graphsvc.analysis.referral import referral_tree
+from graphsvc.analysis.roles import guimera_amaral_roles
+from graphsvc.analysis.tiers import (
+    assign_tiers,
+    community_reach,
+    effective_count,
+    engagement_scores,
+    influence_order,
+)
+from graphsvc.model import (
+    USER_RESULT_COLUMNS,
+    AnalysisParams,
+    CommunityResult,
+    GraphSnapshot,
+    GroupResult,
+    UserResults,
+)
+
+STAGES = (
+    "graph",
+    "influence",
+    "betweenness",
+    "communities",
+    "leaders",
+    "roles",
+    "referral",
+    "health",
+    "tiers",
+    "results",
+)
+
+
+@dataclass(frozen=True)
+class AnalysisOutput:
+    users: UserResults  # every USER_RESULT_COLUMNS column, aligned with snapshot.user_ids
+    communities: list[CommunityResult]  # communities, then each one's sub-communities
+    groups: list[GroupResult]  # in snapshot group order
+    stats: dict[str, Any]  # JSON-ready numbers and names
+
+
+class _Stages:
+    """Calls ``on_stage`` as each stage starts; records its wall and CPU seconds."""
+
+    def __init__(self, on_stage: Callable[[str], None] | None) -> None:
+        self.on_stage = on_stage
+        self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
+        self.name: str | None = None
+        self.clock = self.cpu = 0.0
+
+    def start(self, name: str) -> None:
+        self.stop()
+        self.name, self.clock, self.cpu = name, time.perf_counter(), time.process_time()
+        if self.on_stage is not None:
+            self.on_stage(name)
+
+    def stop(self) -> None:
+        if self.name is not None:
+            self.seconds[self.name] = round(time.perf_counter() - self.clock, 3)
+            self.cpu_seconds[self.name] = round(time.process_time() - self.cpu, 3)
+            self.name = None
+
+
+def _opt_id(user_ids: np.ndarray, vertex: int) -> str | None:
+    return str(user_ids[vertex]) if vertex >= 0 else None
+
+
+def _community_results(
+    user_ids: np.ndarray,
+    ids: list[str],
+    parents: list[str | None],
+    lead: Leaders,
+    health: Health,
+) -> list[CommunityResult]:
+    out = []
+    for i, cid in enumerate(ids):
+        out.append(
+            CommunityResult(
+                community_id=cid,
+                size=int(health.size[i]),
+                owner_id=_opt_id(user_ids, int(lead.leader[i])),
+                owner_margin=float(lead.margin[i]),
+                runner_up_id=_opt_id(user_ids, int(lead.runner_up[i])),
+                density=float(health.density[i]),
+                reciprocity=float(health.reciprocity[i]),
+                owner_share=float(health.owner_share[i]),
+                centralization=float(health.centralization[i]),
+                shape=str(health.shape[i]),
+                parent_id=parents[i],
+            )
+        )
+    return out
+
+
+def _ordered_communities(
+    comms: Communities, tops: list[CommunityResult], subs: list[CommunityResult]
+) -> list[CommunityResult]:
+    """Each community followed by its sub-communities (the order of their ids)."""
+    children: dict[int, list[CommunityResult]] = {}
+    for j, parent in enumerate(comms.sub_parent.tolist()):
+        children.setdefault(parent, []).append(subs[j])
+    out = []
+    for i, top in enumerate(tops):
+        out.append(top)
+        out.extend(children.get(i, []))
+    return out
+
+
+def run_pipeline(
+    snapshot: GraphSnapshot,
+    params: AnalysisParams,
+    *,
+    on_stage: Callable[[str], None] | None = None,
+) -> AnalysisOutput:
+    """Every analysis of DESIGN §4 on one snapshot; ``on_stage(name)`` as each of ``STAGES``
+    starts. Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and
+    sampled betweenness (O(m) per source); everything else is O(m log m) numpy."""
+    stages = _Stages(on_stage)
+    n = snapshot.n_users
+    user_ids = np.asarray(snapshot.user_ids)
+    pr = {
+        "damping": params.damping,
+        "tol": params.pagerank_tol,
+        "max_iter": params.pagerank_max_iter,
+    }
+
+    stages.start("graph")
+    attention = attention_graph(snapshot, params)
+    undirected = symmetrized(attention)
+    graph = undirected.to_igraph()
+    engagement = engagement_scores(snapshot, params)
+
+    stages.start("influence")
+    influence = pagerank_scores(attention, **pr)
+    in_strength, out_strength = attention.in_strength(), attention.out_strength()
+    cores = coreness(graph)
+
+    stages.start("betweenness")
+    between = betweenness(
+        graph,
+        exact_max_vertices=params.exact_betweenness_max_vertices,
+        epsilon=params.betweenness_epsilon,
+        delta=params.betweenness_delta,
+        budget=params.betweenness_budget,
+        seed=params.seed,
+    )
+
+    stages.start("communities")
+    comms = detect_communities(
+        graph,
+        undirected,
+        resolution=params.resolution,
+        seed=params.seed,
+        iterations=params.leiden_iterations,
+        min_size=params.min_community_size,
+        max_size=params.dunbar,
+        split_large=params.split_large,
+        split_iterations=params.leiden_split_iterations,
+    )
+    del graph
+
+    stages.start("leaders")
+    eligible = engagement > params.peripheral_max_engagement
+    eligible = eligible if params.leaders_exclude_lurkers else None
+    in_top, in_sub = np.flatnonzero(comms.top >= 0), np.flatnonzero(comms.sub >= 0)
+    top_lead = block_leaders(
+        attention, in_top, comms.top[in_top], comms.n_top, eligible=eligible, **pr
+    )
+    sub_lead = block_leaders(
+        attention, in_sub, comms.sub[in_sub], comms.n_sub, eligible=eligible, **pr
+    )
+    n_groups = len(snapshot.group_ids)
+    group_lead = block_leaders(
+        attention,
+        snapshot.membership_user,
+        snapshot.membership_group,
+        n_groups,
+        eligible=eligible,
+        **pr,
+    )
+    declared = declared_owners(snapshot)
+
+    stages.start("roles")
+    roles = guimera_amaral_roles(undirected, comms.module, params)
+
+    stages.start("referral")
+    referral = referral_tree(
+        snapshot.referral_inviter,
+        snapshot.referral_invitee,
+        n,
+        deep_chain_levels=params.deep_chain_levels,
+    )
+
+    stages.start("health")
+    shape = {
+        "star_centralization": params.star_centralization,
+        "star_owner_share": params.star_owner_share,
+    }
+    top_health = community_health(
+        attention, undirected, comms.top, comms.n_top, top_lead.leader, **shape
+    )
+    sub_health = community_health(
+        attention, undirected, comms.sub, comms.n_sub, sub_lead.leader, **shape
+    )
+
+    stages.start("tiers")
+    is_leader = np.zeros(n, dtype=bool)
+    for lead in (top_lead, sub_lead, group_lead):
+        is_leader[lead.leader[lead.leader >= 0]] = True
+    groups_reached = effective_count(group_lead.member_user, group_lead.member_in_weight, n)
+    communities_reached = community_reach(attention, comms.top)
+    tier = assign_tiers(
+        engagement=engagement,
+        influence=influence,
+        role=roles.role,
+        leaf=comms.leaf,
+        is_leader=is_leader,
+        communities_reached=communities_reached,
+        groups_reached=groups_reached,
+        params=params,
+    )
+
+    stages.start("results")
+    rank = np.empty(n, dtype=np.int64)
+    rank[influence_order(influence)] = np.arange(1, n + 1)
+    labels = np.array([*comms.ids, ""], dtype=object)
+    leaf = comms.leaf
+    columns: dict[str, np.ndarray] = {
+        "community_id": labels[np.where(leaf >= 0, leaf, len(comms.ids))],
+        "tier": tier,
+        "role": roles.role,
+        "influence": influence,
+        "influence_rank": rank,
+        "in_strength": in_strength,
+        "out_strength": out_strength,
+        "coreness": cores,
+        "betweenness": between.values,
+        "participation": roles.participation,
+        "within_z": roles.within_z,
+        "referral_level": referral.level,
+        "direct_referrals": referral.direct_referrals,
+        "downline": referral.downline,
+        "deep_chain": referral.deep_chain,
+    }
+    dtypes = {"str": object, "int": np.int64, "float": np.float64}
+    columns = {k: np.asarray(columns[k], dtype=dtypes[t]) for k, t in USER_RESULT_COLUMNS.items()}
+    users = UserResults(user_ids, columns)
+
+    tops = _community_results(user_ids, comms.top_ids, [None] * comms.n_top, top_lead, top_health)
+    parents = [comms.top_ids[p] for p in comms.sub_parent.tolist()]
+    subs = _community_results(user_ids, comms.sub_ids, parents, sub_lead, sub_health)
+    communities = _ordered_communities(comms, tops, subs)
+
+    groups = []
+    for j, gid in enumerate(np.asarray(snapshot.group_ids).tolist()):
+        eff, dec = int(group_lead.leader[j]), int(declared[j])
+        groups.append(
+            GroupResult(
+                group_id=str(gid),
+                size=int(group_lead.size[j]),
+                declared_owner_id=_opt_id(user_ids, dec),
+                effective_owner_id=_opt_id(user_ids, eff),
+                owner_margin=float(group_lead.margin[j]),
+                owner_mismatch=bool(dec >= 0 and eff >= 0 and dec != eff),
+            )
+        )
+    stages.stop()
+
+    stats: dict[str, Any] = {
+        "n_users": n,
+        "n_edges": attention.m,
+        "n_undirected_edges": undirected.m,
+        "n_interaction_rows": len(snapshot.interaction_src),
+        "n_referrals": len(snapshot.referral_invitee),
+        "n_groups": n_groups,
+        "modularity": round(comms.modularity, 6),
+        "leiden_quality": comms.quality,
+        "n_communities": comms.n_top,
+        "n_subcommunities": comms.n_sub,
+        "n_unassigned": int((comms.top < 0).sum()),
+        "star_communities": int((top_health.shape == "star").sum()),
+        "betweenness_method": between.method,
+        "betweenness_sources": between.sources,
+        "betweenness_epsilon": round(between.epsilon, 6),
+        "betweenness_delta": between.delta,
+        "referral_cycles_broken": referral.cycles_broken,
+        "referral_max_depth": int(referral.tree_depth.max()) if n else -1,
+        "deep_chain_users": int(referral.deep_chain.sum()),
+        "group_owner_mismatches": sum(g.owner_mismatch for g in groups),
+        "tiers": dict(sorted(Counter(tier.tolist()).items())),
+        "roles": dict(sorted(Counter(r for r in roles.role.tolist() if r).items())),
+        "stage_seconds": dict(stages.seconds),
+        "stage_cpu_seconds": dict(stages.cpu_seconds),
+    }
+    return AnalysisOutput(users, communities, groups, stats)

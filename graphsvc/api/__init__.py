@@ -1,0 +1,65 @@
+"""The HTTP API: a Flask app factory and thin blueprints over the store, the service state
+(API keys, job records) and the background job runner."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, g, request
+
+from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
+from graphsvc.api.metrics import Metrics
+from graphsvc.api.users import ScoreRanks
+from graphsvc.config import Settings
+from graphsvc.errors import GraphsvcError
+from graphsvc.jobs.runner import JobRunner
+from graphsvc.service_state import ServiceState
+from graphsvc.store import open_store
+from graphsvc.store.base import GraphStore
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> Flask:
+    """Build the app for ``settings`` (default: from the environment) on ``store`` (default:
+    the store the settings name, opened here). Opening the service state marks jobs left
+    running by a previous process as failed."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    store = store or open_store(settings.store)
+    state = ServiceState(settings.state)
+    metrics = Metrics()
+    app.extensions.update(
+        {
+            "graphsvc.settings": settings,
+            "graphsvc.store": store,
+            "graphsvc.state": state,
+            "graphsvc.metrics": metrics,
+            "graphsvc.score_ranks": ScoreRanks(),
+            "graphsvc.jobs": JobRunner(state, store, settings.analysis, metrics.observe_job),
+        }
+    )
+    app.register_blueprint(health.bp)
+    for blueprint in (rankings, users, communities, runs, ingest, docs):
+        app.register_blueprint(blueprint.bp, url_prefix="/api/v1")
+    app.register_error_handler(GraphsvcError, errors.graphsvc_error)
+    app.register_error_handler(Exception, errors.unexpected_error)
+    _measure(app, metrics)
+    return app
+
+
+def _measure(app: Flask, metrics: Metrics) -> None:
+    """Count every request and time it, by route template (not path: ids stay out)."""
+
+    @app.before_request
+    def start_clock() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def observe(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "<unmatched>"
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.observe_request(request.method, route, response.status_code, seconds)
+        return response

@@ -1,0 +1,123 @@
+"""Communities (found by Leiden) and explicit groups of the current run: owner and confidence,
+declared owners, health, top members."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint
+
+from graphsvc.api.auth import requires
+from graphsvc.api.deps import (
+    MAX_LIMIT,
+    BadRequest,
+    arg,
+    bounded_int,
+    choice,
+    current_run,
+    cursor_arg,
+    page,
+    plain_row,
+    store,
+)
+from graphsvc.errors import NotFoundError
+from graphsvc.model import CommunityResult, GroupResult
+from graphsvc.output import plain
+from graphsvc.service_state import KeyRole
+from graphsvc.store.base import COMMUNITY_SORTS, CommunityQuery, UserQuery, health_score
+
+__all__ = ["bp"]
+
+bp = Blueprint("communities", __name__)
+
+SHAPES = ("mesh", "star")
+TOP_MEMBERS = 10
+
+
+def community_view(c: CommunityResult) -> dict[str, Any]:
+    return {
+        "community_id": c.community_id,
+        "size": c.size,
+        "parent_id": c.parent_id,
+        "owner": {
+            "user_id": c.owner_id,
+            "confidence": plain(c.owner_margin),
+            "runner_up_id": c.runner_up_id,
+        },
+        "health": {
+            "score": plain(health_score(c)),
+            "shape": c.shape,
+            "density": plain(c.density),
+            "reciprocity": plain(c.reciprocity),
+            "owner_share": plain(c.owner_share),
+            "centralization": plain(c.centralization),
+        },
+    }
+
+
+def group_view(g: GroupResult) -> dict[str, Any]:
+    return {k: plain(v) for k, v in asdict(g).items()}
+
+
+def top_members(run_id: str, **where: str) -> list[dict[str, Any]]:
+    return [plain_row(r) for r in store().user_page(run_id, UserQuery(limit=TOP_MEMBERS, **where))]
+
+
+@bp.get("/communities")
+@requires(KeyRole.READER)
+def list_communities() -> dict[str, Any]:
+    """Communities by ``sort`` (size or health, descending), ``shape`` filter, cursor pages."""
+    sort = arg("sort", choice(COMMUNITY_SORTS), "size", f" (one of {', '.join(COMMUNITY_SORTS)})")
+    limit = arg("limit", bounded_int(1, MAX_LIMIT), 50, f" (an integer 1..{MAX_LIMIT})")
+    cursor = cursor_arg(sort, str)
+    query = CommunityQuery(
+        shape=arg("shape", choice(SHAPES), None, " (mesh or star)"),
+        sort=sort,
+        after=None if cursor is None else (cursor[1], cursor[2]),
+        limit=limit + 1,
+    )
+    run_id = current_run().run_id if cursor is None else cursor[0]
+    try:
+        found = store().community_page(run_id, query)
+    except NotFoundError:
+        raise BadRequest(
+            "the cursor's run no longer exists: start again without a cursor"
+        ) from None
+    return page(run_id, found, limit, sort, lambda c: _keyset(c, sort), community_view)
+
+
+def _keyset(c: CommunityResult, sort: str) -> tuple[float, str]:
+    return (c.size if sort == "size" else health_score(c), c.community_id)
+
+
+@bp.get("/communities/<community_id>")
+@requires(KeyRole.READER)
+def get_community(community_id: str) -> dict[str, Any]:
+    run_id = current_run().run_id
+    c = store().community_result(run_id, community_id)
+    if c is None:
+        raise NotFoundError(f"community {community_id!r} is not in run {run_id}")
+    led = store().groups_led_by(run_id, c.owner_id) if c.owner_id else []
+    return {
+        "run_id": run_id,
+        **community_view(c),
+        "declared_owners": [
+            {"group_id": g.group_id, "declared_owner_id": g.declared_owner_id} for g in led
+        ],
+        "top_members": top_members(run_id, community_id=community_id),
+    }
+
+
+@bp.get("/groups/<group_id>")
+@requires(KeyRole.READER)
+def get_group(group_id: str) -> dict[str, Any]:
+    run_id = current_run().run_id
+    g = store().group_result(run_id, group_id)
+    if g is None:
+        raise NotFoundError(f"group {group_id!r} is not in run {run_id}")
+    return {
+        "run_id": run_id,
+        **group_view(g),
+        "top_members": top_members(run_id, group_id=group_id),
+    }

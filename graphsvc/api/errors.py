@@ -1,0 +1,45 @@
+"""Every error as application/problem+json (RFC 9457), with a message a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from graphsvc.errors import GraphsvcError, InputError
+
+__all__ = ["graphsvc_error", "problem", "unexpected_error"]
+
+log = logging.getLogger(__name__)
+
+_KEPT_HEADERS = ("Allow",)  # e.g. the methods a 405 names
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="graphsvc"'
+    return response
+
+
+def graphsvc_error(error: GraphsvcError) -> Response:
+    if isinstance(error, InputError):  # one line per bad row after the summary line
+        head, *lines = str(error).splitlines()
+        return problem(error.status, error.title, str(error), errors=lines or [head])
+    return problem(error.status, error.title, str(error))
+
+
+def unexpected_error(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        response = problem(error.code or 500, error.name, error.description or error.name)
+        for name, value in error.get_headers():
+            if name in _KEPT_HEADERS:
+                response.headers[name] = value
+        return response
+    log.exception("unhandled error")
+    return problem(500, "Internal error", "the server failed; the error was logged")

@@ -1,0 +1,477 @@
+"""The OpenAPI 3.1 document of the API, as data (served at /api/v1/openapi.json; the tests
+validate it and fuzz the live server against it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphsvc.model import Entity, Role, Tier
+from graphsvc.store.base import COMMUNITY_SORTS, USER_SORTS
+
+__all__ = ["SPEC"]
+
+MAX_LIMIT = 1000  # as graphsvc.api.deps.MAX_LIMIT (no import: the spec is plain data)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1},
+        "description": description,
+    }
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    reasons = {
+        400: "Invalid parameter or body",
+        401: "Missing, unknown or revoked API key",
+        403: "The key's role does not allow this",
+        404: "Unknown id, or no analysis run yet",
+        409: "An analysis job is already running",
+        413: "Body larger than GRAPHSVC_MAX_BODY_BYTES",
+        415: "Content-Type is not text/csv or application/x-ndjson",
+        422: "Invalid rows; each is named",
+        503: "The store is unreachable",
+    }
+    return {
+        str(code): {
+            "description": reasons[code],
+            "content": {"application/problem+json": {"schema": _ref("Problem")}},
+        }
+        for code in codes
+    }
+
+
+def _get(summary: str, ok: dict[str, Any], params: list | None = None, codes=(401, 403)) -> dict:
+    return {
+        "summary": summary,
+        "parameters": params or [],
+        "responses": {"200": ok, **_problems(*codes)},
+    }
+
+
+_LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size")
+_CURSOR = _query("cursor", {"type": "string"}, "next_cursor of the previous page")
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_STRING_OR_NULL = {"type": ["string", "null"]}
+_SCORE = {
+    "type": "object",
+    "properties": {
+        "value": _NUMBER_OR_NULL,
+        "rank": {"type": ["integer", "null"]},
+        "percentile": _NUMBER_OR_NULL,
+    },
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "UserRow": {
+        "type": "object",
+        "required": ["user_id", "influence_rank"],
+        "properties": {
+            "user_id": {"type": "string"},
+            "name": _STRING_OR_NULL,
+            "community_id": _STRING_OR_NULL,
+            "tier": _STRING_OR_NULL,
+            "role": _STRING_OR_NULL,
+            "influence": _NUMBER_OR_NULL,
+            "influence_rank": {"type": "integer"},
+            "betweenness": _NUMBER_OR_NULL,
+            "coreness": {"type": ["integer", "null"]},
+            "downline": {"type": ["integer", "null"]},
+        },
+    },
+    "UserPage": {
+        "type": "object",
+        "required": ["run_id", "data", "next_cursor"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "data": {"type": "array", "items": _ref("UserRow")},
+            "next_cursor": _STRING_OR_NULL,
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": ["run_id", "user_id", "scores", "groups"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "name": _STRING_OR_NULL,
+            "scores": {"type": "object", "additionalProperties": _SCORE},
+            "community_id": _STRING_OR_NULL,
+            "tier": _STRING_OR_NULL,
+            "role": _STRING_OR_NULL,
+            "referral_level": {"type": ["integer", "null"]},
+            "direct_referrals": {"type": ["integer", "null"]},
+            "downline": {"type": ["integer", "null"]},
+            "inviter_id": _STRING_OR_NULL,
+            "groups": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "group_id": {"type": "string"},
+                        "name": _STRING_OR_NULL,
+                        "role": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "Referrals": {
+        "type": "object",
+        "required": ["run_id", "user_id", "direction", "depth", "data", "truncated"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "direction": {"enum": ["up", "down"]},
+            "depth": {"type": "integer"},
+            "truncated": {"type": "boolean"},
+            "data": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["user_id", "depth"],
+                    "properties": {
+                        "user_id": {"type": "string"},
+                        "inviter_id": _STRING_OR_NULL,
+                        "depth": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "Community": {
+        "type": "object",
+        "required": ["community_id", "size", "owner", "health"],
+        "properties": {
+            "community_id": {"type": "string"},
+            "size": {"type": "integer"},
+            "parent_id": _STRING_OR_NULL,
+            "owner": {
+                "type": "object",
+                "properties": {
+                    "user_id": _STRING_OR_NULL,
+                    "confidence": _NUMBER_OR_NULL,
+                    "runner_up_id": _STRING_OR_NULL,
+                },
+            },
+            "health": {
+                "type": "object",
+                "properties": {
+                    "score": _NUMBER_OR_NULL,
+                    "shape": _STRING_OR_NULL,
+                    "density": _NUMBER_OR_NULL,
+                    "reciprocity": _NUMBER_OR_NULL,
+                    "owner_share": _NUMBER_OR_NULL,
+                    "centralization": _NUMBER_OR_NULL,
+                },
+            },
+            "declared_owners": {"type": "array", "items": {"type": "object"}},
+            "top_members": {"type": "array", "items": _ref("UserRow")},
+        },
+    },
+    "CommunityPage": {
+        "type": "object",
+        "required": ["run_id", "data", "next_cursor"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "data": {"type": "array", "items": _ref("Community")},
+            "next_cursor": _STRING_OR_NULL,
+        },
+    },
+    "Group": {
+        "type": "object",
+        "required": ["run_id", "group_id", "size"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "group_id": {"type": "string"},
+            "size": {"type": "integer"},
+            "declared_owner_id": _STRING_OR_NULL,
+            "effective_owner_id": _STRING_OR_NULL,
+            "owner_margin": _NUMBER_OR_NULL,
+            "owner_mismatch": {"type": "boolean"},
+            "top_members": {"type": "array", "items": _ref("UserRow")},
+        },
+    },
+    "Run": {
+        "type": "object",
+        "required": ["run_id", "started_at", "current"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "started_at": {"type": "number"},
+            "finished_at": _NUMBER_OR_NULL,
+            "params": {"type": "object"},
+            "stats": {"type": "object"},
+            "fingerprint": {"type": "string"},
+            "current": {"type": "boolean"},
+        },
+    },
+    "Runs": {
+        "type": "object",
+        "required": ["current_run_id", "data"],
+        "properties": {
+            "current_run_id": _STRING_OR_NULL,
+            "data": {"type": "array", "items": _ref("Run")},
+        },
+    },
+    "JobRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"enum": ["analyze"]},
+            "force": {"type": "boolean"},
+            "params": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "resolution": {"type": "number", "exclusiveMinimum": 0},
+                    "seed": {"type": "integer"},
+                    "damping": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                },
+            },
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": ["job_id", "kind", "status", "progress"],
+        "properties": {
+            "job_id": {"type": "string"},
+            "kind": {"type": "string"},
+            "status": {"enum": ["queued", "running", "succeeded", "failed"]},
+            "params": {"type": "object"},
+            "created_at": {"type": "number"},
+            "started_at": _NUMBER_OR_NULL,
+            "finished_at": _NUMBER_OR_NULL,
+            "run_id": _STRING_OR_NULL,
+            "up_to_date": {"type": ["boolean", "null"]},
+            "error": _STRING_OR_NULL,
+            "progress": {
+                "type": "object",
+                "properties": {
+                    "stage": _STRING_OR_NULL,
+                    "stages": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "LoadReport": {"type": "object", "required": ["inputs"]},
+}
+
+_BODY_FORMATS = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/x-ndjson": {"schema": {"type": "string"}},
+}
+
+_PATHS: dict[str, Any] = {
+    "/healthz": {
+        "get": {
+            "summary": "Liveness",
+            "security": [],
+            "responses": {"200": _json({"type": "object"}, "Alive")},
+        }
+    },
+    "/readyz": {
+        "get": {
+            "summary": "Readiness: the store answers",
+            "security": [],
+            "responses": {"200": _json({"type": "object"}, "Ready"), **_problems(503)},
+        }
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics (text exposition 0.0.4)",
+            "responses": {
+                "200": {
+                    "description": "Request counts and latency per route and status; job durations",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+                **_problems(401, 403),
+            },
+        }
+    },
+    "/api/v1/kols": {
+        "get": _get(
+            "Users of the current run by a score, filtered, with cursor pagination",
+            _json(_ref("UserPage"), "A page; next_cursor stays within the page's run"),
+            [
+                _query("community", {"type": "string"}, "only this community"),
+                _query("group", {"type": "string"}, "only members of this explicit group"),
+                _query("tier", {"enum": [t.value for t in Tier]}, "only this tier"),
+                _query("role", {"enum": [r.value for r in Role]}, "only this role"),
+                _query("min_score", {"type": "number"}, "influence at least this"),
+                _query("sort", {"enum": list(USER_SORTS)}, "descending; ties by influence rank"),
+                _LIMIT,
+                _CURSOR,
+            ],
+            (400, 401, 403, 404),
+        )
+    },
+    "/api/v1/users/{user_id}": {
+        "get": _get(
+            "One user: scores with ranks and percentiles, community, groups, referral position",
+            _json(_ref("User"), "The user in the current run"),
+            [_path("user_id", "user id")],
+            (401, 403, 404),
+        )
+    },
+    "/api/v1/users/{user_id}/referrals": {
+        "get": _get(
+            "Inviters (up) or invitees (down) of a user within depth levels",
+            _json(_ref("Referrals"), "Users reached, by depth then id"),
+            [
+                _path("user_id", "user id"),
+                _query("direction", {"enum": ["up", "down"]}, "default down"),
+                _query("depth", {"type": "integer", "minimum": 1, "maximum": 10}, "default 1"),
+                _LIMIT,
+            ],
+            (400, 401, 403, 404),
+        )
+    },
+    "/api/v1/communities": {
+        "get": _get(
+            "Communities of the current run, by size or health, with cursor pagination",
+            _json(_ref("CommunityPage"), "A page"),
+            [
+                _query("shape", {"enum": ["mesh", "star"]}, "only this shape"),
+                _query("sort", {"enum": list(COMMUNITY_SORTS)}, "descending; ties by id"),
+                _LIMIT,
+                _CURSOR,
+            ],
+            (400, 401, 403, 404),
+        )
+    },
+    "/api/v1/communities/{community_id}": {
+        "get": _get(
+            "One community: owner and confidence, declared owners, health, top members",
+            _json(_ref("Community"), "The community"),
+            [_path("community_id", "community id")],
+            (401, 403, 404),
+        )
+    },
+    "/api/v1/groups/{group_id}": {
+        "get": _get(
+            "One explicit group: declared and effective owner, top members",
+            _json(_ref("Group"), "The group"),
+            [_path("group_id", "group id")],
+            (401, 403, 404),
+        )
+    },
+    "/api/v1/runs": {"get": _get("Analysis runs, newest first", _json(_ref("Runs"), "Runs"))},
+    "/api/v1/runs/current": {
+        "get": _get("The current run", _json(_ref("Run"), "The run"), codes=(401, 403, 404))
+    },
+    "/api/v1/jobs": {
+        "post": {
+            "summary": "Start an analysis in the background (operator)",
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _ref("JobRequest")}},
+            },
+            "responses": {
+                "202": {
+                    "description": "Started; poll Location",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": _ref("Job")}},
+                },
+                **_problems(400, 401, 403, 409),
+            },
+        }
+    },
+    "/api/v1/jobs/{job_id}": {
+        "get": _get(
+            "A job's status and progress (stage names)",
+            _json(_ref("Job"), "The job"),
+            [_path("job_id", "job id")],
+            (401, 403, 404),
+        )
+    },
+    "/api/v1/ingest/{entity}": {
+        "post": {
+            "summary": "Load one input (operator): CSV or NDJSON, validated as by `graphsvc load`",
+            "parameters": [
+                {
+                    "name": "entity",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": [e.value for e in Entity]},
+                },
+                _query("on_error", {"enum": ["fail", "skip"]}, "refuse or skip bad rows"),
+            ],
+            "requestBody": {"required": True, "content": _BODY_FORMATS},
+            "responses": {
+                "200": _json(_ref("LoadReport"), "Loaded"),
+                **_problems(400, 401, 403, 413, 415, 422),
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+        }
+    },
+    "/api/v1/docs": {
+        "get": {
+            "summary": "This document as an HTML page",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "HTML",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                }
+            },
+        }
+    },
+}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "graphsvc",
+        "version": "1",
+        "description": (
+            "KOLs of community commerce. Every response names the analysis run it serves. "
+            "Errors are application/problem+json. Authenticate with 'Authorization: Bearer "
+            "KEY' (keys: `graphsvc apikey create --role reader|operator|admin`)."
+        ),
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"apiKey": []}],
+    "paths": _PATHS,
+    "components": {
+        "schemas": _SCHEMAS,
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+    },
+}

@@ -1,0 +1,65 @@
+"""KOL rankings of a run: filters, sorts and keyset cursors that stay within one run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from graphsvc.api.auth import requires
+from graphsvc.api.deps import (
+    MAX_LIMIT,
+    BadRequest,
+    arg,
+    bounded_int,
+    choice,
+    current_run,
+    cursor_arg,
+    finite,
+    page,
+    store,
+)
+from graphsvc.errors import NotFoundError
+from graphsvc.model import Role, Tier
+from graphsvc.service_state import KeyRole
+from graphsvc.store.base import USER_SORTS, UserQuery
+
+__all__ = ["bp", "sort_value"]
+
+bp = Blueprint("rankings", __name__)
+
+TIERS = tuple(t.value for t in Tier)
+ROLES = tuple(r.value for r in Role)
+
+
+def sort_value(row: dict[str, Any], sort: str) -> float:
+    """A row's sort key as the stores order it (a missing value sorts as -1)."""
+    value = row[sort]
+    return -1 if value is None or value != value else value
+
+
+@bp.get("/kols")
+@requires(KeyRole.READER)
+def list_kols() -> dict[str, Any]:
+    """Users of a run by ``sort`` (descending), filtered; ``limit`` ≤ 1000; ``cursor``."""
+    sort = arg("sort", choice(USER_SORTS), "influence", f" (one of {', '.join(USER_SORTS)})")
+    limit = arg("limit", bounded_int(1, MAX_LIMIT), 50, f" (an integer 1..{MAX_LIMIT})")
+    cursor = cursor_arg(sort, int)
+    query = UserQuery(
+        community_id=arg("community", str, None),
+        group_id=arg("group", str, None),
+        tier=arg("tier", choice(TIERS), None, f" (one of {', '.join(TIERS)})"),
+        role=arg("role", choice(ROLES), None, f" (one of {', '.join(ROLES)})"),
+        min_influence=arg("min_score", finite, None, " (a number)"),
+        sort=sort,
+        after=None if cursor is None else (cursor[1], cursor[2]),
+        limit=limit + 1,
+    )
+    run_id = current_run().run_id if cursor is None else cursor[0]
+    try:
+        rows = store().user_page(run_id, query)
+    except NotFoundError:
+        raise BadRequest(
+            "the cursor's run no longer exists: start again without a cursor"
+        ) from None
+    return page(run_id, rows, limit, sort, lambda r: (sort_value(r, sort), r["influence_rank"]))

@@ -1,0 +1,87 @@
+"""Analysis runs (newest first) and the current one; analysis jobs: start one, watch it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, request, url_for
+
+from graphsvc.api.auth import requires
+from graphsvc.api.deps import BadRequest, current_run, jobs, state, store
+from graphsvc.model import RunInfo
+from graphsvc.service_state import Job, KeyRole
+
+__all__ = ["bp"]
+
+bp = Blueprint("runs", __name__)
+
+# Analysis parameters a job may override, with their types (the rest come from settings).
+JOB_PARAMS = {"resolution": float, "seed": int, "damping": float}
+
+
+def run_view(run: RunInfo, current_id: str | None) -> dict[str, Any]:
+    return {**asdict(run), "current": run.run_id == current_id}
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    body = asdict(job)
+    body["progress"] = {"stage": job.stages[-1] if job.stages else None, "stages": job.stages}
+    del body["stages"]
+    return body
+
+
+@bp.get("/runs")
+@requires(KeyRole.READER)
+def list_runs() -> dict[str, Any]:
+    current = store().current_run()
+    current_id = current.run_id if current else None
+    return {
+        "current_run_id": current_id,
+        "data": [run_view(r, current_id) for r in store().runs()],
+    }
+
+
+@bp.get("/runs/current")
+@requires(KeyRole.READER)
+def get_current_run() -> dict[str, Any]:
+    run = current_run()
+    return run_view(run, run.run_id)
+
+
+def _job_request() -> tuple[dict[str, Any], bool]:
+    """Overrides and ``force`` from a JSON body like {"kind": "analyze", "params": {...}}."""
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        raise BadRequest('the body must be a JSON object like {"kind": "analyze"}')
+    if body.get("kind", "analyze") != "analyze":
+        raise BadRequest(f"unknown job kind {body.get('kind')!r}; the only kind is 'analyze'")
+    params, force = body.get("params") or {}, body.get("force", False)
+    unknown = set(body) - {"kind", "params", "force"} | set(params) - set(JOB_PARAMS)
+    if not isinstance(params, dict) or not isinstance(force, bool) or unknown:
+        raise BadRequest(
+            f"body fields: kind, force (boolean), params ({', '.join(JOB_PARAMS)}); "
+            f"not understood: {', '.join(sorted(map(str, unknown))) or 'their types'}"
+        )
+    for name, value in params.items():
+        kind = JOB_PARAMS[name]
+        if isinstance(value, bool) or not isinstance(value, int | float if kind is float else int):
+            raise BadRequest(
+                f"params.{name} must be {'a number' if kind is float else 'an integer'}"
+            )
+    return {k: JOB_PARAMS[k](v) for k, v in params.items()}, force
+
+
+@bp.post("/jobs")
+@requires(KeyRole.OPERATOR)
+def start_job() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Start an analysis in the background: 202 and its Location; 409 while one runs."""
+    overrides, force = _job_request()
+    job = jobs().start_analysis(overrides, force)
+    return job_view(job), 202, {"Location": url_for(".get_job", job_id=job.job_id)}
+
+
+@bp.get("/jobs/<job_id>")
+@requires(KeyRole.READER)
+def get_job(job_id: str) -> dict[str, Any]:
+    return job_view(state().job(job_id))

@@ -1,0 +1,128 @@
+"""One user of the current run: scores with ranks and percentiles, community, groups, tier,
+role, referral position; and the user's referral upline or downline."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, current_app
+
+from graphsvc.api.auth import requires
+from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, store
+from graphsvc.errors import NotFoundError
+from graphsvc.model import RunInfo
+from graphsvc.output import plain
+from graphsvc.service_state import KeyRole
+from graphsvc.store.base import GraphStore
+
+__all__ = ["SCORES", "ScoreRanks", "bp"]
+
+bp = Blueprint("users", __name__)
+
+SCORES = ("influence", "in_strength", "betweenness", "coreness")
+MAX_DEPTH = 10
+PROFILE_FIELDS = (
+    "community_id",
+    "tier",
+    "role",
+    "referral_level",
+    "direct_referrals",
+    "downline",
+    "deep_chain",
+    "participation",
+    "within_z",
+)
+
+
+class ScoreRanks:
+    """Rank and percentile of a score among a run's users, from the run's score column read
+    once per (run, score) and kept sorted; only the newest run's columns are kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._run_id = ""
+        self._sorted: dict[str, np.ndarray] = {}
+
+    def _column(self, db: GraphStore, run_id: str, score: str) -> np.ndarray:
+        with self._lock:
+            if run_id != self._run_id:
+                self._run_id, self._sorted = run_id, {}
+            column = self._sorted.get(score)
+        if column is None:
+            values = db.score_column(run_id, score)
+            column = np.sort(values[~np.isnan(values)])
+            with self._lock:
+                if run_id == self._run_id:
+                    self._sorted[score] = column
+        return column
+
+    def rank(self, db: GraphStore, run_id: str, score: str, value: Any) -> dict[str, Any]:
+        """``rank`` (1 = highest) and ``percentile`` (share of users with a lower value)."""
+        value = plain(value)
+        column = self._column(db, run_id, score)
+        if value is None or not len(column):
+            return {"value": value, "rank": None, "percentile": None}
+        below = int(np.searchsorted(column, value, side="left"))
+        above = len(column) - int(np.searchsorted(column, value, side="right"))
+        return {
+            "value": value,
+            "rank": above + 1,
+            "percentile": round(100.0 * below / len(column), 3),
+        }
+
+
+def _ranks() -> ScoreRanks:
+    return current_app.extensions["graphsvc.score_ranks"]
+
+
+def _user_row(run: RunInfo, user_id: str) -> dict[str, Any]:
+    row = store().user_result(run.run_id, user_id)
+    if row is None:
+        raise NotFoundError(f"user {user_id!r} is not in run {run.run_id}")
+    return row
+
+
+def user_profile(run: RunInfo, user_id: str) -> dict[str, Any]:
+    """Everything the API tells about one user of ``run``."""
+    db, ranks = store(), _ranks()
+    row = _user_row(run, user_id)
+    scores = {s: ranks.rank(db, run.run_id, s, row[s]) for s in SCORES}
+    scores["influence"]["rank"] = row["influence_rank"]
+    inviter = db.referral_tree(user_id, "up", 1, 1)
+    return {
+        "run_id": run.run_id,
+        "user_id": user_id,
+        "name": row["name"],
+        "scores": scores,
+        **{name: plain(row[name]) for name in PROFILE_FIELDS},
+        "inviter_id": inviter[0]["user_id"] if inviter else None,
+        "groups": db.user_groups(user_id),
+    }
+
+
+@bp.get("/users/<user_id>")
+@requires(KeyRole.READER)
+def get_user(user_id: str) -> dict[str, Any]:
+    return user_profile(current_run(), user_id)
+
+
+@bp.get("/users/<user_id>/referrals")
+@requires(KeyRole.READER)
+def get_referrals(user_id: str) -> dict[str, Any]:
+    """Inviters (``direction=up``) or invitees (``down``, default) within ``depth`` levels."""
+    direction = arg("direction", choice(("up", "down")), "down", " (up or down)")
+    depth = arg("depth", bounded_int(1, MAX_DEPTH), 1, f" (an integer 1..{MAX_DEPTH})")
+    limit = arg("limit", bounded_int(1, MAX_LIMIT), 100, f" (an integer 1..{MAX_LIMIT})")
+    run = current_run()
+    _user_row(run, user_id)
+    rows = store().referral_tree(user_id, direction, depth, limit + 1)
+    return {
+        "run_id": run.run_id,
+        "user_id": user_id,
+        "direction": direction,
+        "depth": depth,
+        "data": rows[:limit],
+        "truncated": len(rows) > limit,
+    }

@@ -1,0 +1,361 @@
+"""The ``graphsvc`` command line. Errors are mapped to exit codes here, once."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graphsvc import __version__
+from graphsvc.config import Settings
+from graphsvc.errors import GraphsvcError, NotFoundError
+from graphsvc.model import Entity, Tier
+from graphsvc.output import FORMATS, render
+from graphsvc.store import open_store
+from graphsvc.store.base import GraphStore
+
+__all__ = ["cli", "main"]
+
+KOL_COLUMNS = (
+    "influence_rank",
+    "user_id",
+    "name",
+    "tier",
+    "role",
+    "community_id",
+    "influence",
+    "in_strength",
+    "downline",
+)
+
+
+@dataclass
+class AppContext:
+    """What every command gets: the settings, and the store opened on first use."""
+
+    settings: Settings
+    _store: GraphStore | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> GraphStore:
+        if self._store is None:
+            self._store = open_store(self.settings.store)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+class GraphsvcGroup(click.Group):
+    """Turns graphsvc errors into one line on stderr and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GraphsvcError as e:
+            click.secho(f"Error: {e}", err=True, fg="red")
+            ctx.exit(e.exit_code)
+
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> None:
+    click.echo(render(rows, columns, fmt))
+
+
+def progress(label: str, length: int):  # noqa: ANN201 - click's ProgressBar
+    """A progress bar on stderr, so stdout stays machine-readable."""
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=False)
+
+
+@click.group(cls=GraphsvcGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    envvar="GRAPHSVC_STORE",
+    metavar="URI",
+    help="sqlite:///file.db (default sqlite:///graphsvc.db) or bolt://host:7687 for Neo4j.",
+)
+@click.version_option(__version__, prog_name="graphsvc")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None) -> None:
+    """Find the KOLs of community commerce: load users, groups, referrals and interactions,
+    analyse influence, communities and tiers, and serve the rankings."""
+    settings = Settings.from_env()
+    if store:
+        settings = replace(settings, store=store)
+    ctx.obj = AppContext(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# -- data in ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--users", "n_users", type=click.IntRange(min=100), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
+def generate(n_users: int, seed: int, out: Path, fmt: str) -> None:
+    """Generate a realistic community-commerce graph with planted truth (truth.json)."""
+    from graphsvc import synth
+
+    started = time.perf_counter()
+    truth = synth.generate(
+        out, users=n_users, seed=seed, fmt=fmt, on_progress=lambda stage, rows: None
+    )
+    click.echo(
+        f"Generated {n_users:,} users in {len(truth.leaders):,} groups into {out} "
+        f"({time.perf_counter() - started:.1f}s); planted truth in {out / 'truth.json'}"
+    )
+
+
+@cli.command()
+@click.argument(
+    "directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option("--users", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--memberships", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--referrals", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--interactions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--encoding", help="Force the files' encoding (default: detect UTF-8, BOM, GBK).")
+@click.option(
+    "--on-error",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="fail: refuse a load with any bad row; skip: load valid rows, write bad ones to --rejects.",
+)
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def load(
+    app: AppContext, directory: Path | None, encoding: str | None, on_error: str,
+    rejects: Path | None, **files: Path | None,
+) -> None:
+    """Load users, groups, memberships, referrals and interactions (CSV or JSON Lines).
+
+    Give a DIRECTORY holding users.csv, referrals.csv, … or name files one by one.
+    Loading the same files again changes nothing.
+    """
+    from graphsvc import ingest
+
+    chosen = {Entity(name): path for name, path in files.items() if path is not None}
+    if directory is not None:
+        chosen = ingest.discover(directory) | chosen
+    if not chosen:
+        raise click.UsageError("give a DIRECTORY or at least one of --users, --referrals, …")
+    total = sum(path.stat().st_size for path in chosen.values())
+    with progress("Loading", total) as bar:
+        report = ingest.load_files(
+            chosen, app.store, encoding=encoding, on_error=on_error, rejects=rejects,
+            on_bytes=bar.update,
+        )
+    click.echo(report.summary())
+
+
+# -- analysis -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), help="Leiden resolution.")
+@click.option("--seed", type=int, help="Random seed (default from GRAPHSVC_SEED or 0).")
+@click.option("--damping", type=click.FloatRange(0, 1, max_open=True), help="PageRank damping.")
+@click.option("--force", is_flag=True, help="Run even if the input has not changed.")
+@click.pass_obj
+def analyze(
+    app: AppContext, resolution: float | None, seed: int | None, damping: float | None, force: bool
+) -> None:
+    """Compute influence, communities, group-owner KOLs, roles, tiers, referral levels and
+    community health, and publish them as the current run."""
+    from graphsvc.jobs.analyze import analyze as run_analysis
+
+    params = app.settings.with_analysis(resolution=resolution, seed=seed, damping=damping)
+    started = time.perf_counter()
+
+    def on_stage(name: str) -> None:
+        click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
+
+    outcome = run_analysis(app.store, params.analysis, force=force, on_stage=on_stage)
+    run = outcome.run
+    if outcome.up_to_date:
+        click.echo(f"up to date (run {run.run_id}); use --force to run again")
+        return
+    stats = run.stats
+    click.echo(
+        f"Run {run.run_id}: {stats.get('n_users', 0):,} users, "
+        f"{stats.get('n_communities', 0):,} communities "
+        f"(modularity {stats.get('modularity', float('nan')):.3f}) in "
+        f"{time.perf_counter() - started:.1f}s, peak memory {stats.get('peak_rss_mb', 0):,.0f} MB"
+    )
+    click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items()))
+
+
+def current_run_id(app: AppContext) -> str:
+    run = app.store.current_run()
+    if run is None:
+        raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
+    return run.run_id
+
+
+@cli.command()
+@format_option
+@click.pass_obj
+def stats(app: AppContext, fmt: str) -> None:
+    """Counts per entity in the store, and the current run."""
+    counts = app.store.counts()
+    run = app.store.current_run()
+    rows = [{"entity": k, "count": v} for k, v in counts.items()]
+    rows.append({"entity": "current_run", "count": run.run_id if run else "none"})
+    echo_rows(rows, ("entity", "count"), fmt)
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--community", help="Only this community id (e.g. c-0001).")
+@click.option("--tier", type=click.Choice([t.value for t in Tier]))
+@format_option
+@click.pass_obj
+def kols(app: AppContext, limit: int, community: str | None, tier: str | None, fmt: str) -> None:
+    """The most influential users of the current run."""
+    rows = app.store.user_results(
+        current_run_id(app), community_id=community, tier=tier, limit=limit
+    )
+    echo_rows(rows, KOL_COLUMNS, fmt)
+
+
+@cli.command()
+@format_option
+@click.pass_obj
+def runs(app: AppContext, fmt: str) -> None:
+    """Analysis runs, newest first."""
+    current = app.store.current_run()
+    rows = [
+        {
+            "run_id": r.run_id,
+            "current": "*" if current and r.run_id == current.run_id else "",
+            "started_at": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at)),
+            "users": r.stats.get("n_users"),
+            "communities": r.stats.get("n_communities"),
+            "modularity": r.stats.get("modularity"),
+        }
+        for r in app.store.runs()
+    ]
+    echo_rows(rows, ("run_id", "current", "started_at", "users", "communities", "modularity"), fmt)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--run", "run_id", help="A run id (default: the current run).")
+@click.pass_obj
+def export(app: AppContext, out: Path, run_id: str | None) -> None:
+    """Write users.csv, communities.csv and groups.csv of a run."""
+    from graphsvc.jobs.export import export_run
+
+    written = export_run(app.store, out, run_id)
+    click.echo(", ".join(f"{name}: {n:,} rows" for name, n in written.items()) + f" in {out}")
+
+
+# -- serving ------------------------------------------------------------------------------
+
+
+def serve_app(app: AppContext, host: str, port: int, workers: int) -> None:
+    """Serve the API with waitress until Ctrl-C; announces the address once it listens."""
+    from waitress import create_server
+
+    from graphsvc.api import create_app
+
+    settings = replace(app.settings, host=host, port=port)
+    server = create_server(create_app(settings), host=host, port=port, threads=workers)
+    url = f"http://{host}:{server.effective_port}"
+    click.echo(f"Serving {settings.store} on {url}/api/v1/kols (Ctrl-C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.close()
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface (default GRAPHSVC_HOST or 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Default 8000.")
+@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Worker threads of the WSGI server.")
+@click.pass_obj
+def serve(app: AppContext, host: str | None, port: int | None, workers: int) -> None:
+    """Serve the API with a production WSGI server (waitress)."""
+    serve_app(app, host or app.settings.host, app.settings.port if port is None else port, workers)
+
+
+@cli.command()
+@click.option("--users", "n_users", type=click.IntRange(min=100), default=20_000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("graphsvc-demo"), show_default=True)
+@click.option("--serve/--no-serve", default=True, help="Serve the API afterwards.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_context
+def demo(
+    ctx: click.Context, n_users: int, seed: int, workdir: Path, serve: bool, port: int
+) -> None:
+    """Generate a graph, load it, analyse it, print the KOLs, and serve the API.
+
+    Uses its own store in --dir unless --store or GRAPHSVC_STORE names one.
+    """
+    app: AppContext = ctx.obj
+    if ctx.parent is not None and ctx.parent.params.get("store") is None:
+        app.settings = replace(app.settings, store=f"sqlite:///{workdir / 'graphsvc.db'}")
+    data = workdir / "data"
+    click.secho(f"1/4 Generating {n_users:,} users into {data}", bold=True)
+    ctx.invoke(generate, n_users=n_users, seed=seed, out=data, fmt="csv")
+    click.secho(f"2/4 Loading into {app.settings.store}", bold=True)
+    ctx.invoke(load, directory=data, encoding=None, on_error="fail", rejects=None)
+    click.secho("3/4 Analysing", bold=True)
+    ctx.invoke(analyze, resolution=None, seed=None, damping=None, force=False)
+    click.secho("4/4 Results", bold=True)
+    click.echo("Top KOLs:")
+    ctx.invoke(kols, limit=10, community=None, tier=None, fmt="table")
+    big = [c for c in app.store.community_results(current_run_id(app)) if c.size >= 150]
+    click.echo(f"\nOwners of the {len(big)} communities over Dunbar's 150:")
+    echo_rows(
+        [vars(c) for c in big[:20]],
+        ("community_id", "size", "owner_id", "owner_margin", "shape", "owner_share"),
+        "table",
+    )
+    if serve:
+        serve_app(app, app.settings.host, port, workers=8)
+
+
+def _register_optional_commands() -> None:
+    """Neo4j commands (db init, cypher) live beside the Neo4j store; API keys beside the
+    service state."""
+    from graphsvc.cli_apikey import apikey_group
+    from graphsvc.cli_neo4j import cypher_command, db_group
+
+    cli.add_command(db_group)
+    cli.add_command(cypher_command)
+    cli.add_command(apikey_group)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    cli(prog_name="graphsvc", auto_envvar_prefix=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""``graphsvc apikey``: create, list and revoke API keys (kept hashed in GRAPHSVC_STATE)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from graphsvc.output import FORMATS, render
+from graphsvc.service_state import KeyRole, ServiceState
+
+__all__ = ["apikey_group"]
+
+
+def _state(app: Any) -> ServiceState:
+    return ServiceState(app.settings.state)
+
+
+@click.group("apikey")
+def apikey_group() -> None:
+    """API keys of the HTTP API: roles reader < operator < admin."""
+
+
+@apikey_group.command("create")
+@click.option("--role", type=click.Choice([r.value for r in KeyRole]), required=True)
+@click.option("--name", default="", help="Who or what uses the key.")
+@click.pass_obj
+def create_key(app: Any, role: str, name: str) -> None:
+    """Create a key and print it once (only its SHA-256 hash is stored)."""
+    key, secret = _state(app).create_key(KeyRole(role), name)
+    click.echo(secret)
+    click.echo(f"key {key.key_id} ({key.role}): shown once, store it now", err=True)
+
+
+@apikey_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_obj
+def list_keys(app: Any, fmt: str) -> None:
+    """Keys with their id, name, role and state (never the key itself)."""
+    rows = [
+        {
+            "key_id": k.key_id,
+            "name": k.name,
+            "role": k.role.value,
+            "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(k.created_at)),
+            "revoked": "revoked" if k.revoked_at else "",
+        }
+        for k in _state(app).keys()
+    ]
+    click.echo(render(rows, ("key_id", "name", "role", "created", "revoked"), fmt))
+
+
+@apikey_group.command("revoke")
+@click.argument("key_id")
+@click.pass_obj
+def revoke_key(app: Any, key_id: str) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    _state(app).revoke_key(key_id)
+    click.echo(f"revoked {key_id}")

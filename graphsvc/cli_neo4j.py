@@ -1,0 +1,162 @@
+"""Neo4j commands of the ``graphsvc`` CLI: ``db init`` and ``cypher``.
+
+The store URI comes from the settings in the click context (``ctx.obj.settings.store``);
+credentials from the URI's userinfo or NEO4J_USER / NEO4J_PASSWORD (see ``open_neo4j``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+import neo4j
+from neo4j.exceptions import ClientError
+
+from graphsvc.errors import ConfigError, InputError
+from graphsvc.output import FORMATS, render
+from graphsvc.store import NEO4J_SCHEMES
+from graphsvc.store.neo4j import Neo4jStore, open_neo4j
+
+__all__ = ["cypher_command", "db_group", "parse_param", "run_cypher"]
+
+_INT = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.I)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``k=v`` with v typed: integers, floats, true/false, null; anything else is a string
+    (quote it, ``k='42'``, to keep digits a string)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ConfigError(f"--param {text!r}: write name=value")
+    name = name.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return name, value[1:-1]
+    if _INT.fullmatch(value):
+        return name, int(value)
+    if _FLOAT.fullmatch(value):
+        return name, float(value)
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return name, lowered == "true"
+    if lowered == "null":
+        return name, None
+    return name, value
+
+
+def _store_from(ctx: click.Context) -> Neo4jStore:
+    uri = ctx.obj.settings.store if ctx.obj is not None else ""
+    if uri.split("://", 1)[0] not in NEO4J_SCHEMES:
+        raise ConfigError(
+            f"store {uri!r} is not Neo4j: set GRAPHSVC_STORE=bolt://127.0.0.1:7687 "
+            "(or pass --store)"
+        )
+    return open_neo4j(uri)
+
+
+def _plain(value: Any) -> Any:
+    """Bolt values as JSON-friendly Python: nodes and relationships as property maps."""
+    if isinstance(value, neo4j.graph.Node):
+        return {"_labels": sorted(value.labels), **{k: _plain(v) for k, v in value.items()}}
+    if isinstance(value, neo4j.graph.Relationship):
+        return {"_type": value.type, **{k: _plain(v) for k, v in value.items()}}
+    if isinstance(value, neo4j.graph.Path):
+        return [_plain(n) for n in value.nodes]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def run_cypher(
+    store: Neo4jStore, query: str, params: dict[str, Any], *, write: bool = False
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run one statement; read-only (a READ transaction) unless ``write``. Returns the
+    column names and the rows."""
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[dict[str, Any]]]:
+        result = tx.run(query, params)
+        keys = list(result.keys())
+        return keys, [{k: _plain(v) for k, v in r.items()} for r in result]
+
+    access = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+    try:
+        with store._errors(), store._session(default_access_mode=access) as session:
+            if write:
+                return session.execute_write(work)
+            return session.execute_read(work)
+    except ClientError as e:
+        code = e.code or ""
+        if not write and ("AccessMode" in code or "ForbiddenOnReadOnly" in code):
+            raise InputError(
+                "this statement writes, and `graphsvc cypher` is read-only: add --write"
+            ) from e
+        raise InputError(f"Cypher failed: {e.message} ({code})") from e
+
+
+@click.group("db")
+def db_group() -> None:
+    """Neo4j database administration."""
+
+
+@db_group.command("init")
+@click.pass_context
+def db_init(ctx: click.Context) -> None:
+    """Create the constraints and indexes of cypher/schema.cypher (idempotent)."""
+    store = _store_from(ctx)
+    try:
+        store.init_schema()
+        click.echo(f"schema applied to {store.uri} (database {store.database})")
+    finally:
+        store.close()
+
+
+@click.command("cypher")
+@click.argument("query", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the statement from a .cypher file (e.g. cypher/queries/top_kols.cypher).",
+)
+@click.option("--param", "-p", "params", multiple=True, help="name=value (typed); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--write", is_flag=True, help="Allow the statement to write (default: read-only).")
+@click.pass_context
+def cypher_command(
+    ctx: click.Context,
+    query: str | None,
+    path: Path | None,
+    params: tuple[str, ...],
+    fmt: str,
+    write: bool,
+) -> None:
+    """Run a Cypher statement against the Neo4j store (read-only unless --write).
+
+    \b
+    graphsvc cypher "MATCH (u:User) RETURN count(u) AS users"
+    graphsvc cypher -f cypher/queries/top_kols.cypher -p limit=20 --format json
+    """
+    if (query is None) == (path is None):
+        raise click.UsageError("give a QUERY or -f FILE (one of them)")
+    text = path.read_text(encoding="utf-8") if path is not None else query
+    values = dict(parse_param(p) for p in params)
+    store = _store_from(ctx)
+    try:
+        columns, rows = run_cypher(store, text or "", values, write=write)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(render(rows, columns, fmt))

@@ -1,0 +1,361 @@
+"""Input bytes to rows: sources, encoding detection, CSV and JSON Lines tables.
+
+A table yields ``(line, raw)`` pairs; ``align(raw)`` turns one into strings aligned with the
+schema's fields (or raises RowError); ``text(raw)`` gives the row back for a rejects file.
+Whole-file problems (binary data, no header, missing columns, undecodable bytes) raise
+InputError with one line naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, Protocol
+
+from graphsvc.errors import InputError
+from graphsvc.ingest.validate import RowError, Schema
+from graphsvc.model import Entity
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Source",
+    "Table",
+    "detect_encoding",
+    "encoding_label",
+    "open_table",
+    "path_source",
+    "stream_source",
+]
+
+Format = Literal["csv", "jsonl"]
+FORMATS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+_CHUNK = 1 << 20
+_SPOOL = 64 << 20  # request bodies larger than this spill to a temporary file
+_AUTO = ("utf-8-sig", "gbk")
+_NOT_TEXT = "not CSV or JSON Lines text"
+_MAGIC = {
+    b"PK\x03\x04": f"a ZIP archive (an Excel .xlsx workbook?), {_NOT_TEXT}; save the sheet as CSV",
+    b"\xd0\xcf\x11\xe0": f"an Excel .xls workbook, {_NOT_TEXT}; save the sheet as CSV",
+    b"\x1f\x8b": "gzip-compressed; decompress it first",
+    b"\xff\xfe": "UTF-16 text; save it as UTF-8 or pass the encoding utf-16",
+    b"\xfe\xff": "UTF-16 text; save it as UTF-8 or pass the encoding utf-16",
+    b"SQLite format 3\x00": f"a SQLite database, {_NOT_TEXT}",
+}
+_NO_EXTRAS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: what it holds, a name for messages, its format, and how to (re)open it."""
+
+    entity: Entity
+    name: str
+    fmt: Format
+    size: int
+    opener: Callable[[], AbstractContextManager[BinaryIO]]
+
+
+class Table(Protocol):
+    """Rows of one input, each ``(line, raw)``; ``align`` and ``text`` interpret a raw row."""
+
+    def rows(self) -> Iterator[tuple[int, Any]]: ...
+
+    def align(self, raw: Any) -> tuple[Sequence[str], dict[str, str]]: ...
+
+    def text(self, raw: Any) -> str: ...
+
+
+def path_source(entity: Entity, path: Path) -> Source:
+    """A file; its format comes from the extension (.csv, .jsonl, .ndjson)."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"{path}: unknown file type {path.suffix!r}; use .csv, .jsonl or .ndjson")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    return Source(entity, str(path), fmt, path.stat().st_size, lambda: _open_path(path))
+
+
+@contextmanager
+def stream_source(entity: Entity, data: bytes | BinaryIO, name: str, fmt: str) -> Iterator[Source]:
+    """Bytes or a binary stream (a request body), spooled so it can be read twice."""
+    if fmt not in ("csv", "jsonl"):
+        raise InputError(f"{name}: unknown format {fmt!r}; use csv or jsonl")
+    if isinstance(data, bytes | bytearray | memoryview):
+        yield Source(entity, name, fmt, len(data), lambda: io.BytesIO(data))
+        return
+    with tempfile.SpooledTemporaryFile(_SPOOL) as spool:
+        shutil.copyfileobj(data, spool, _CHUNK)
+        yield Source(entity, name, fmt, spool.tell(), lambda: _rewound(spool))
+
+
+@contextmanager
+def _open_path(path: Path) -> Iterator[BinaryIO]:
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise InputError(f"{path}: {err.strerror}") from None
+    with handle:
+        yield handle
+
+
+@contextmanager
+def _rewound(spool: Any) -> Iterator[BinaryIO]:
+    spool.seek(0)
+    yield spool
+
+
+def encoding_label(encoding: str) -> str:
+    """The encoding as people name it (a BOM is a detail)."""
+    return encoding.removesuffix("-sig")
+
+
+def detect_encoding(source: Source, forced: str | None = None) -> str:
+    """The codec to read ``source`` with: ``forced`` if given, else UTF-8 (with or without BOM)
+    or GBK, judged on the first megabyte holding non-ASCII bytes. NUL bytes mean binary."""
+    if forced:
+        try:
+            codec = codecs.lookup(forced).name
+        except LookupError:
+            raise InputError(f"{source.name}: unknown encoding {forced!r}") from None
+        return "utf-8-sig" if codec == "utf-8" else codec
+    offset = lines = 0
+    with source.opener() as handle:
+        while chunk := handle.read(_CHUNK):
+            if offset == 0:
+                for magic, what in _MAGIC.items():
+                    if chunk.startswith(magic):
+                        raise InputError(f"{source.name}: {what}")
+            if b"\0" in chunk:
+                raise InputError(f"{source.name}: binary data (NUL bytes), {_NOT_TEXT}")
+            if not chunk.isascii():
+                break
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        else:
+            return "utf-8-sig"
+    errors = []
+    for encoding in _AUTO:
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(chunk)
+        except UnicodeDecodeError as err:
+            errors.append(err)
+            continue
+        return encoding
+    furthest = max(errors, key=lambda err: err.start)
+    line = lines + chunk.count(b"\n", 0, furthest.start) + 1
+    bad = chunk[furthest.start : furthest.end]
+    raise InputError(
+        f"{source.name}:{line}: neither UTF-8 nor GBK text (bytes {bad!r}); "
+        "pass the file's encoding"
+    )
+
+
+@contextmanager
+def open_table(
+    source: Source,
+    schema: Schema,
+    encoding: str,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[Table]:
+    """Open ``source`` as a table, its header (or first object) checked against ``schema``;
+    ``on_bytes(n)`` is called as bytes are consumed."""
+    with source.opener() as handle:
+        counted = io.BufferedReader(_Counted(handle, on_bytes), _CHUNK)
+        with io.TextIOWrapper(counted, encoding=encoding, newline="") as text:
+            kind = _CsvTable if source.fmt == "csv" else _JsonlTable
+            yield kind(source, encoding, text, schema)
+
+
+class _Counted(io.RawIOBase):
+    """A raw stream over ``handle`` that reports each read's size."""
+
+    def __init__(self, handle: BinaryIO, on_bytes: Callable[[int], None] | None) -> None:
+        self._handle, self._on_bytes = handle, on_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._handle.readinto(buffer)  # type: ignore[attr-defined]
+        if n and self._on_bytes:
+            self._on_bytes(n)
+        return n
+
+
+def _read_error(source: Source, encoding: str, line: int, err: Exception) -> InputError:
+    if isinstance(err, UnicodeDecodeError):
+        line = _undecodable_line(source, encoding)
+        bad = err.object[err.start : err.end]
+        return InputError(
+            f"{source.name}:{line}: not valid {encoding_label(encoding)} text (bytes {bad!r}); "
+            "pass the file's encoding"
+        )
+    return InputError(f"{source.name}:{line}: unreadable CSV ({err}); unbalanced quotes?")
+
+
+def _undecodable_line(source: Source, encoding: str) -> int:
+    """The exact line of the first undecodable bytes (rescans; only on the error path)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with source.opener() as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _check_columns(source: Source, line: int, columns: list[str], schema: Schema) -> None:
+    missing = [f for f in schema.required if f not in columns]
+    if missing:
+        found = ", ".join(repr(c[:60]) for c in columns[:12]) or "nothing"
+        plural = "s" if len(missing) > 1 else ""
+        message = (
+            f"{source.name}:{line}: missing required column{plural} {', '.join(missing)} "
+            f"(required: {', '.join(schema.required)}; found: {found})"
+        )
+        sep = next((s for s in ";\t|" if len(columns) == 1 and s in columns[0]), None)
+        if sep:
+            message += f"; is the file separated by {sep!r} instead of ','?"
+        raise InputError(message)
+    twice = next((f for f in schema.fields if columns.count(f) > 1), None)
+    if twice:
+        raise InputError(f"{source.name}:{line}: column {twice} appears more than once")
+
+
+class _CsvTable:
+    """CSV with a header row; line numbers count physical lines (the header is line 1)."""
+
+    def __init__(self, source: Source, encoding: str, text: io.TextIOWrapper, schema: Schema):
+        self._source, self._encoding = source, encoding
+        self._reader = csv.reader(text)
+        try:
+            header = next((row for row in self._reader if row), None)
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise _read_error(source, encoding, self._reader.line_num + 1, err) from None
+        if header is None:
+            needed = ", ".join(schema.required)
+            raise InputError(f"{source.name}: empty file; expected a header row with {needed}")
+        columns = [c.strip() for c in header]
+        _check_columns(source, self._reader.line_num, columns, schema)
+        self._width = len(columns)
+        self._pad = any(f not in columns for f in schema.fields)
+        index = {c: i for i, c in enumerate(columns)}
+        order = [index.get(f, self._width) for f in schema.fields]
+        # every schema has ≥ 2 fields, so itemgetter returns a tuple
+        self._pick = None if order == list(range(self._width)) else itemgetter(*order)
+        known = set(schema.fields)
+        self._extras = (
+            [(c, i) for i, c in enumerate(columns) if c and c not in known] if schema.extras else []
+        )
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        reader = self._reader
+        line = reader.line_num
+        try:
+            for row in reader:
+                if row:
+                    yield line + 1, row
+                line = reader.line_num
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise _read_error(self._source, self._encoding, line + 1, err) from None
+
+    def align(self, row: list[str]) -> tuple[Sequence[str], dict[str, str]]:
+        if len(row) != self._width:
+            raise RowError(
+                None, f"expected {self._width} fields as in the header, found {len(row)}"
+            )
+        extras = {c: row[i] for c, i in self._extras if row[i]} if self._extras else _NO_EXTRAS
+        if self._pick is None:  # the header is the schema's fields, in order
+            return row, extras
+        return self._pick([*row, ""] if self._pad else row), extras
+
+    def text(self, row: list[str]) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(row)
+        return out.getvalue()
+
+
+class _JsonlTable:
+    """JSON Lines: one object per line with the CSV field names; blank lines are skipped."""
+
+    def __init__(self, source: Source, encoding: str, text: io.TextIOWrapper, schema: Schema):
+        self._source, self._encoding = source, encoding
+        self._lines = enumerate(text, 1)
+        try:
+            first = next(((n, line) for n, line in self._lines if line.strip()), None)
+        except UnicodeDecodeError as err:
+            raise _read_error(source, encoding, 1, err) from None
+        if first is None:
+            raise InputError(f"{source.name}: empty file; expected one JSON object per line")
+        number, line = first
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            raise InputError(
+                f"{source.name}:{number}: not JSON Lines (one JSON object per line): {err}"
+            ) from None
+        if not isinstance(obj, dict):
+            raise InputError(
+                f"{source.name}:{number}: not JSON Lines: expected an object per line, "
+                f"found {json.dumps(obj, ensure_ascii=False)[:40]}"
+            )
+        _check_columns(source, number, list(obj), schema)
+        self._first = first
+        self._fields = schema.fields
+        self._known = frozenset(schema.fields)
+        self._extras = schema.extras
+
+    def rows(self) -> Iterator[tuple[int, str]]:
+        yield self._first
+        number = self._first[0]
+        try:
+            for number, line in self._lines:
+                if line.strip():
+                    yield number, line
+        except UnicodeDecodeError as err:
+            raise _read_error(self._source, self._encoding, number + 1, err) from None
+
+    def align(self, line: str) -> tuple[Sequence[str], dict[str, str]]:
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            raise RowError(None, f"bad JSON: {err}") from None
+        if not isinstance(obj, dict):
+            raise RowError(None, "expected a JSON object")
+        get = obj.get
+        values = [v if type(v := get(f)) is str else _scalar(v, f) for f in self._fields]
+        if not self._extras:
+            return values, _NO_EXTRAS
+        extras = {
+            k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+            for k, v in obj.items()
+            if k not in self._known and v is not None
+        }
+        return values, extras
+
+    def text(self, line: str) -> str:
+        return line.rstrip("\r\n")
+
+
+def _scalar(value: Any, field: str) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise RowError(
+        field, f"expected a string or number, found {json.dumps(value, ensure_ascii=False)[:40]}"
+    )

@@ -1,0 +1,1 @@
+"""Jobs: read a snapshot from a store, run the analysis, write one result run."""

@@ -1,0 +1,56 @@
+"""Write the current run as CSV files for spreadsheets and CRMs."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+from graphsvc.errors import NotFoundError
+from graphsvc.model import USER_RESULT_COLUMNS, CommunityResult
+from graphsvc.output import plain
+from graphsvc.store.base import GraphStore
+
+__all__ = ["EXPORT_FILES", "export_run"]
+
+EXPORT_FILES = ("users.csv", "communities.csv", "groups.csv")
+USER_EXPORT_COLUMNS = ("user_id", "name", *USER_RESULT_COLUMNS)
+COMMUNITY_EXPORT_COLUMNS = tuple(f.name for f in dataclasses.fields(CommunityResult))
+GROUP_EXPORT_COLUMNS = (
+    "group_id",
+    "size",
+    "declared_owner_id",
+    "effective_owner_id",
+    "owner_margin",
+    "owner_mismatch",
+)
+
+
+def _write(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        writer.writerows([plain(row.get(c)) for c in columns] for row in rows)
+    tmp.replace(path)  # readers never see a half-written file
+
+
+def export_run(store: GraphStore, out_dir: Path, run_id: str | None = None) -> dict[str, int]:
+    """Write users.csv, communities.csv and groups.csv of a run (default: the current one).
+
+    Returns the number of rows written per file.
+    """
+    run = run_id or getattr(store.current_run(), "run_id", None)
+    if run is None:
+        raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    users = store.user_results(run)
+    communities = [dataclasses.asdict(c) for c in store.community_results(run)]
+    groups = [
+        {**dataclasses.asdict(g), "owner_mismatch": int(g.owner_mismatch)}
+        for g in store.group_results(run)
+    ]
+    _write(out_dir / "users.csv", USER_EXPORT_COLUMNS, users)
+    _write(out_dir / "communities.csv", COMMUNITY_EXPORT_COLUMNS, communities)
+    _write(out_dir / "groups.csv", GROUP_EXPORT_COLUMNS, groups)
+    return {"users.csv": len(users), "communities.csv": len(communities), "groups.csv": len(groups)}

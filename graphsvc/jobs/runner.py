@@ -1,0 +1,83 @@
+"""Analysis jobs in a background thread of the serving process, recorded in the service state
+so their status survives a restart (a job left running by a dead process is marked failed)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from graphsvc.errors import GraphsvcError
+from graphsvc.jobs.analyze import analyze
+from graphsvc.model import AnalysisParams
+from graphsvc.service_state import Job, JobStatus, ServiceState
+from graphsvc.store.base import GraphStore
+
+__all__ = ["ANALYZE", "INTERRUPTED", "JobRunner"]
+
+log = logging.getLogger(__name__)
+
+ANALYZE = "analyze"
+INTERRUPTED = "interrupted by restart"
+OnFinished = Callable[[str, JobStatus, float], None]
+
+
+class JobRunner:
+    """Starts analysis jobs on ``store`` with ``params`` overridden per job; one at a time.
+
+    On creation, jobs still queued or running in ``state`` belong to a process that is gone
+    (jobs never outlive their process): they are marked failed.
+    """
+
+    def __init__(
+        self,
+        state: ServiceState,
+        store: GraphStore,
+        params: AnalysisParams,
+        on_finished: OnFinished | None = None,
+    ) -> None:
+        self.state, self.store, self.params = state, store, params
+        self.on_finished = on_finished or (lambda kind, status, seconds: None)
+        self._threads: list[threading.Thread] = []
+        state.interrupt_jobs(INTERRUPTED)
+
+    def start_analysis(self, overrides: dict[str, Any], force: bool) -> Job:
+        """Record a queued analysis (ConflictError if one is active) and start its thread."""
+        params = replace(self.params, **overrides)
+        job = self.state.create_job(ANALYZE, {**overrides, "force": force})
+        thread = threading.Thread(
+            target=self._run, args=(job, params, force), name=job.job_id, daemon=True
+        )
+        thread.start()
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        return job
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for this runner's jobs to finish (shutdown, tests); True if none is left."""
+        for thread in list(self._threads):
+            thread.join(timeout)
+        return not any(t.is_alive() for t in self._threads)
+
+    def _run(self, job: Job, params: AnalysisParams, force: bool) -> None:
+        started = time.time()
+        self.state.update_job(job.job_id, status=JobStatus.RUNNING, started_at=started)
+        try:
+            outcome = analyze(
+                self.store,
+                params,
+                force=force,
+                on_stage=lambda stage: self.state.add_stage(job.job_id, stage),
+            )
+        except Exception as e:  # a job's failure is its record, never the server's
+            log.exception("job %s failed", job.job_id)
+            message = str(e) if isinstance(e, GraphsvcError) else "internal error: see the log"
+            status, fields = JobStatus.FAILED, {"error": message}
+        else:
+            status = JobStatus.SUCCEEDED
+            fields = {"run_id": outcome.run.run_id, "up_to_date": outcome.up_to_date}
+        finished = time.time()
+        self.state.update_job(job.job_id, status=status, finished_at=finished, **fields)
+        self.on_finished(job.kind, status, finished - started)

@@ -1,0 +1,92 @@
+"""Read a store into a GraphSnapshot: canonical (sorted-id) vertex order, numpy columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from graphsvc.model import EdgeBatch, EdgeKind, GraphSnapshot
+from graphsvc.store.base import GraphStore
+
+__all__ = ["build_snapshot"]
+
+
+def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted external ids, and a lookup from store id to position in that order.
+
+    The lookup is a dense array indexed by store id (ids are compact integers), so mapping
+    millions of edge endpoints is one vectorized ``take``.
+    """
+    sorted_names = np.array(names, dtype=str) if names else np.array([], dtype=str)
+    order = np.argsort(sorted_names, kind="stable")
+    lookup = np.full(int(store_ids.max()) + 1 if len(store_ids) else 0, -1, dtype=np.int64)
+    lookup[store_ids[order]] = np.arange(len(order), dtype=np.int64)
+    return sorted_names[order], lookup
+
+
+def _read(
+    store: GraphStore, kind: EdgeKind, on_edges: Callable[[int], None] | None
+) -> EdgeBatch:
+    batches = []
+    for batch in store.edge_batches(kind):
+        batches.append(batch)
+        if on_edges:
+            on_edges(len(batch))
+    if not batches:
+        return EdgeBatch(np.empty(0, np.int64), np.empty(0, np.int64), {})
+    return EdgeBatch(
+        np.concatenate([b.src for b in batches]),
+        np.concatenate([b.dst for b in batches]),
+        {k: np.concatenate([b.props[k] for b in batches]) for k in batches[0].props},
+    )
+
+
+def _empty(dtype: type) -> np.ndarray:
+    return np.empty(0, dtype=dtype)
+
+
+def build_snapshot(
+    store: GraphStore, *, on_edges: Callable[[int], None] | None = None
+) -> GraphSnapshot:
+    """Everything analysis needs from ``store``, independent of load order and adapter.
+
+    Interaction edges are sorted by (src, dst, kind) so the graph built from them is the
+    same whatever order the store returns them in. ``on_edges(n)`` reports progress.
+    """
+    users, groups = store.users(), store.groups()
+    user_ids, upos = _positions(users.uid, users.user_id)
+    group_ids, gpos = _positions(groups.gid, groups.group_id)
+
+    inter = _read(store, EdgeKind.INTERACTED, on_edges)
+    src, dst = upos[inter.src], upos[inter.dst]
+    kind = inter.props.get("kind", _empty(np.int8))
+    order = np.lexsort((kind, dst, src))
+
+    refs = _read(store, EdgeKind.REFERRED, on_edges)
+    inviter, invitee = upos[refs.src], upos[refs.dst]
+    rorder = np.argsort(invitee, kind="stable")
+
+    members = _read(store, EdgeKind.MEMBER_OF, on_edges)
+    muser, mgroup = upos[members.src], gpos[members.dst]
+    morder = np.lexsort((muser, mgroup))
+
+    owner_by_gid = np.where(groups.owner_uid >= 0, upos[np.maximum(groups.owner_uid, 0)], -1)
+    group_owner = np.full(len(group_ids), -1, dtype=np.int64)
+    group_owner[gpos[groups.gid]] = owner_by_gid
+
+    return GraphSnapshot(
+        user_ids=user_ids,
+        interaction_src=src[order],
+        interaction_dst=dst[order],
+        interaction_kind=kind[order].astype(np.int8),
+        interaction_count=inter.props.get("count", _empty(np.int64))[order],
+        interaction_weight=inter.props.get("weight", _empty(np.float64))[order],
+        referral_inviter=inviter[rorder],
+        referral_invitee=invitee[rorder],
+        group_ids=group_ids,
+        group_owner=group_owner,
+        membership_user=muser[morder],
+        membership_group=mgroup[morder],
+        membership_role=members.props.get("role", _empty(np.int8))[morder].astype(np.int8),
+    )

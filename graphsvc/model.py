@@ -1,0 +1,400 @@
+"""Records, enums and columnar tables shared by ingest, stores, analysis and the API.
+
+Rows are plain frozen dataclasses; bulk data travels as numpy columns (one array per field),
+never as per-edge Python objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_KIND_WEIGHTS",
+    "USER_RESULT_COLUMNS",
+    "AnalysisParams",
+    "CommunityResult",
+    "EdgeBatch",
+    "EdgeKind",
+    "Entity",
+    "Group",
+    "GroupResult",
+    "GroupTable",
+    "GraphSnapshot",
+    "Interaction",
+    "InteractionKind",
+    "MemberRole",
+    "Membership",
+    "Referral",
+    "Role",
+    "RunInfo",
+    "RunResult",
+    "Tier",
+    "User",
+    "UserResults",
+    "UserTable",
+    "event_key",
+]
+
+
+class Entity(StrEnum):
+    """The five kinds of input file."""
+
+    USERS = "users"
+    GROUPS = "groups"
+    MEMBERSHIPS = "memberships"
+    REFERRALS = "referrals"
+    INTERACTIONS = "interactions"
+
+
+class InteractionKind(StrEnum):
+    """What src did toward dst. The position in this enum is the kind's integer code."""
+
+    MESSAGE = "message"
+    REPLY = "reply"
+    MENTION = "mention"
+    LIKE = "like"
+    SHARE = "share"
+    RED_PACKET = "red_packet"
+    PURCHASE = "purchase"
+
+    @property
+    def code(self) -> int:
+        return _KIND_CODES[self]
+
+
+class MemberRole(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+    @property
+    def code(self) -> int:
+        return _ROLE_CODES[self]
+
+
+_KIND_CODES = {kind: code for code, kind in enumerate(InteractionKind)}
+_ROLE_CODES = {role: code for code, role in enumerate(MemberRole)}
+
+
+class EdgeKind(StrEnum):
+    """Relationship types, named as in Neo4j."""
+
+    INTERACTED = "INTERACTED"
+    REFERRED = "REFERRED"
+    MEMBER_OF = "MEMBER_OF"
+
+
+class Tier(StrEnum):
+    """Hierarchy levels, from the top (super users) to lurkers."""
+
+    CORE = "core"
+    KOL = "kol"
+    ACTIVE = "active"
+    MEMBER = "member"
+    PERIPHERAL = "peripheral"
+
+
+class Role(StrEnum):
+    """Guimerà & Amaral (Nature 433:895, 2005) roles: R1–R4 non-hubs, R5–R7 hubs."""
+
+    ULTRA_PERIPHERAL = "ultra_peripheral"
+    PERIPHERAL = "peripheral"
+    CONNECTOR = "connector"
+    KINLESS = "kinless"
+    PROVINCIAL_HUB = "provincial_hub"
+    CONNECTOR_HUB = "connector_hub"
+    KINLESS_HUB = "kinless_hub"
+
+
+DEFAULT_KIND_WEIGHTS: MappingProxyType[str, float] = MappingProxyType(
+    {
+        "message": 0.5,
+        "reply": 1.0,
+        "mention": 1.0,
+        "like": 0.5,
+        "share": 2.0,
+        "red_packet": 2.0,
+        "purchase": 3.0,
+    }
+)
+
+
+# -- input records -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: str
+    name: str | None = None
+    joined_at: int | None = None  # Unix seconds, UTC
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    group_id: str
+    name: str | None = None
+    owner_id: str | None = None
+    created_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    user_id: str
+    group_id: str
+    joined_at: int | None = None
+    role: MemberRole = MemberRole.MEMBER
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    inviter_id: str
+    invitee_id: str
+    referred_at: int | None = None
+    campaign: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One event. ``key`` identifies it across loads, so loading a file twice counts it once."""
+
+    src_id: str
+    dst_id: str
+    kind: InteractionKind
+    occurred_at: int | None
+    weight: float
+    key: int
+
+
+def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordinal: int) -> int:
+    """A 63-bit fingerprint of an interaction event.
+
+    ``ordinal`` numbers identical (src, dst, kind, occurred_at) events within one file, so
+    genuine repeats are kept while re-loading the same file (or an overlapping export) adds
+    nothing. Fits a signed 64-bit integer (SQLite INTEGER, Neo4j Long).
+    """
+    text = f"{src_id}\x1f{dst_id}\x1f{kind}\x1f{'' if occurred_at is None else occurred_at}"
+    digest = hashlib.blake2b(f"{text}\x1f{ordinal}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+# -- columnar tables read back from a store ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserTable:
+    """Users as columns: the store's integer ``uid`` and the external ``user_id``."""
+
+    uid: np.ndarray  # int64
+    user_id: list[str]
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Groups as columns; ``owner_uid`` is -1 where no owner is declared."""
+
+    gid: np.ndarray  # int64
+    group_id: list[str]
+    owner_uid: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class EdgeBatch:
+    """A batch of one relationship type as columns of store ids.
+
+    INTERACTED: src, dst are user uids; props kind (int8 code), count (int64), weight (float64,
+    the sum of event weights), first_at, last_at (int64, -1 when unknown).
+    REFERRED: src inviter uid, dst invitee uid; props referred_at (int64, -1 when unknown).
+    MEMBER_OF: src user uid, dst group gid; props role (int8 code).
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    props: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+
+@dataclass(frozen=True)
+class GraphSnapshot:
+    """Everything an analysis run reads, in canonical order (users and groups sorted by id).
+
+    Vertex ``i`` is ``user_ids[i]``; group ``j`` is ``group_ids[j]``. Edge arrays hold these
+    positions, so results do not depend on load order or on the store.
+    """
+
+    user_ids: np.ndarray  # str, sorted
+    interaction_src: np.ndarray  # int64 vertex
+    interaction_dst: np.ndarray
+    interaction_kind: np.ndarray  # int8 InteractionKind code
+    interaction_count: np.ndarray  # int64 events aggregated
+    interaction_weight: np.ndarray  # float64 sum of event weights
+    referral_inviter: np.ndarray  # int64 vertex
+    referral_invitee: np.ndarray
+    group_ids: np.ndarray  # str, sorted
+    group_owner: np.ndarray  # int64 vertex, -1 when none declared
+    membership_user: np.ndarray  # int64 vertex
+    membership_group: np.ndarray  # int64 group position
+    membership_role: np.ndarray  # int8 MemberRole code
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+
+# -- analysis parameters and results -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Every knob of an analysis run; recorded with the run. Analysis receives only this."""
+
+    damping: float = 0.85
+    resolution: float = 1.0
+    seed: int = 0
+    kind_weights: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_KIND_WEIGHTS)
+    referral_weight: float = 1.0
+    dunbar: int = 150
+    deep_chain_levels: int = 3
+    core_top_fraction: float = 0.01
+    exact_betweenness_max_vertices: int = 5_000
+    betweenness_epsilon: float = 0.01
+    betweenness_delta: float = 0.1
+    # Attention weight of an interaction: "linear" = kind weight × summed event weight;
+    # "log" = kind weight × mean event weight × (1 + ln count), so repeated events saturate.
+    count_transform: str = "linear"
+    # PageRank power iteration stops when the L1 change of one step falls below this.
+    pagerank_tol: float = 1e-10
+    # PageRank iteration cap (0.85^1000 ≈ 1e-71: never reached in practice).
+    pagerank_max_iter: int = 1000
+    # Work cap of sampled betweenness, in edge visits (sources × edges): 3e7 is ~5 BFS sources
+    # on 5.5M edges, ~300 on 100k. When it binds, stats report the (larger) ε actually guaranteed.
+    betweenness_budget: int = 30_000_000
+    # Leiden passes (igraph n_iterations); -1 = repeat until a pass no longer improves quality.
+    leiden_iterations: int = 2
+    # Leiden passes when splitting communities over `dunbar` (blocks are small: one suffices).
+    leiden_split_iterations: int = 1
+    # Communities smaller than this (and users with no edges) stay unassigned (community "").
+    min_community_size: int = 3
+    # Split communities larger than `dunbar` one level further into sub-communities.
+    split_large: bool = True
+    # Guimerà–Amaral: hub if the within-community degree z-score is at least this.
+    hub_z: float = 2.5
+    # Non-hub participation bounds: R1 P ≤ a, R2 ≤ b, R3 ≤ c, R4 above.
+    role_p_ultra_peripheral: float = 0.05
+    role_p_peripheral: float = 0.62
+    role_p_connector: float = 0.80
+    # Hub participation bounds: R5 P ≤ a, R6 ≤ b, R7 above.
+    role_p_provincial_hub: float = 0.30
+    role_p_connector_hub: float = 0.75
+    # Lurker (tier peripheral): own weighted actions (interactions sent + referrals made) ≤ this.
+    peripheral_max_engagement: float = 0.0
+    # Leaders (communities and groups) are chosen among non-lurkers when a block has any.
+    leaders_exclude_lurkers: bool = True
+    # Core reach: attention from at least this many communities (an effective number: the
+    # inverse Simpson index of the attention weight per community) ...
+    core_min_communities: float = 3.0
+    # ... or from co-members in at least this many of the user's groups (effective number).
+    core_min_groups: float = 2.0
+    # Community shape "star" if Freeman degree centralization is at least this ...
+    star_centralization: float = 0.9
+    # ... or the leader takes part in at least this share of internal attention weight.
+    star_owner_share: float = 0.8
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["kind_weights"] = dict(self.kind_weights)
+        return out
+
+
+USER_RESULT_COLUMNS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        # name: type ("str", "int", "float"); -1 / NaN / "" mean "not computed" or "none"
+        "community_id": "str",
+        "tier": "str",
+        "role": "str",
+        "influence": "float",
+        "influence_rank": "int",
+        "in_strength": "float",
+        "out_strength": "float",
+        "coreness": "int",
+        "betweenness": "float",
+        "participation": "float",
+        "within_z": "float",
+        "referral_level": "int",
+        "direct_referrals": "int",
+        "downline": "int",
+        "deep_chain": "int",
+    }
+)
+
+
+@dataclass(frozen=True)
+class UserResults:
+    """Per-user results as columns aligned with ``user_id`` (see USER_RESULT_COLUMNS)."""
+
+    user_id: np.ndarray  # str
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.user_id)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Plain dicts, one per user (for small results and tests)."""
+        cols = {name: self.columns[name].tolist() for name in USER_RESULT_COLUMNS}
+        return [
+            {"user_id": uid, **{name: cols[name][i] for name in cols}}
+            for i, uid in enumerate(self.user_id.tolist())
+        ]
+
+
+@dataclass(frozen=True)
+class CommunityResult:
+    community_id: str
+    size: int
+    owner_id: str | None
+    owner_margin: float  # (leader - runner-up) / leader influence inside the community
+    runner_up_id: str | None
+    density: float
+    reciprocity: float
+    owner_share: float  # share of the community's internal interaction weight involving the owner
+    centralization: float  # Freeman degree centralization
+    shape: str  # "mesh" | "star"
+    parent_id: str | None = None  # set on sub-communities of a community over Dunbar's number
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    group_id: str
+    size: int
+    declared_owner_id: str | None
+    effective_owner_id: str | None
+    owner_margin: float
+    owner_mismatch: bool
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    started_at: float  # Unix seconds
+    finished_at: float | None
+    params: dict[str, Any]
+    stats: dict[str, Any]
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One complete analysis run, written to a store in one atomic step."""
+
+    info: RunInfo
+    users: UserResults
+    communities: list[CommunityResult]
+    groups: list[GroupResult]

@@ -1,0 +1,62 @@
+"""Print rows as an aligned table, JSON or CSV (the CLI's ``--format``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["FORMATS", "plain", "render"]
+
+FORMATS = ("table", "json", "csv")
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe: NaN becomes null, numpy scalars become Python numbers."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True))
+
+    body = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    return "\n".join(s.rstrip() for s in body)
+
+
+def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
+    """Rows (dicts) restricted to ``columns``, as ``table``, ``json`` or ``csv`` text."""
+    if fmt == "json":
+        clean = [{c: plain(row.get(c)) for c in columns} for row in rows]
+        return json.dumps(clean, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
+        return buffer.getvalue().rstrip("\n")
+    if fmt == "table":
+        return _table(rows, columns)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

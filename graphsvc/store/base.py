@@ -1,0 +1,195 @@
+"""The GraphStore protocol: what every store (embedded SQLite, Neo4j) does.
+
+The contract suite in ``tests/contract/`` is the executable definition of this protocol and
+runs against every adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from graphsvc.model import (
+    CommunityResult,
+    EdgeBatch,
+    EdgeKind,
+    Entity,
+    Group,
+    GroupResult,
+    GroupTable,
+    Interaction,
+    Membership,
+    Referral,
+    RunInfo,
+    RunResult,
+    User,
+    UserTable,
+)
+
+__all__ = [
+    "COMMUNITY_SORTS",
+    "DEFAULT_BATCH_SIZE",
+    "USER_SORTS",
+    "CommunityQuery",
+    "GraphStore",
+    "UserQuery",
+    "health_score",
+]
+
+DEFAULT_BATCH_SIZE = 200_000
+USER_SORTS = ("influence", "betweenness", "coreness", "downline")
+COMMUNITY_SORTS = ("size", "health")
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """One page of a run's users. Sorted by ``sort`` descending, ties by influence_rank (for
+    "influence": by influence_rank alone); a missing value sorts as -1. ``after`` is the
+    keyset ``(sort value, influence_rank)`` of the last row already seen."""
+
+    community_id: str | None = None
+    group_id: str | None = None  # members of this explicit group
+    tier: str | None = None
+    role: str | None = None
+    min_influence: float | None = None
+    sort: str = "influence"
+    after: tuple[float, int] | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class CommunityQuery:
+    """One page of a run's communities, by ``sort`` descending (size, or ``health_score``),
+    ties by community_id; ``after`` is the keyset ``(sort value, community_id)``."""
+
+    shape: str | None = None  # "mesh" | "star"
+    sort: str = "size"
+    after: tuple[float, str] | None = None
+    limit: int = 50
+
+
+def health_score(community: CommunityResult) -> float:
+    """Reciprocity × (1 − degree centralization), in [0, 1]: high for a mesh where members
+    answer each other, low for a star around one owner. Stores sort by this same formula."""
+    return (community.reciprocity or 0.0) * (1.0 - (community.centralization or 0.0))
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A property graph of users, groups and their edges, plus analysis runs.
+
+    Writes are idempotent upserts, each call one transaction. Edge writes assume their
+    endpoints exist: call ``ensure_users`` / ``ensure_groups`` first.
+    """
+
+    uri: str
+
+    def close(self) -> None: ...
+
+    def init_schema(self) -> None:
+        """Create tables / constraints and indexes; safe to call again."""
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def ensure_users(self, user_ids: Sequence[str]) -> int:
+        """Create bare users for ids not yet stored; return how many were created."""
+
+    def ensure_groups(self, group_ids: Sequence[str]) -> int:
+        """Create bare groups for ids not yet stored; return how many were created."""
+
+    def upsert_users(self, rows: Sequence[User]) -> int:
+        """Insert or update users (fields given as None keep their stored value); return new."""
+
+    def upsert_groups(self, rows: Sequence[Group]) -> int:
+        """Insert or update groups (None keeps the stored value); return how many are new."""
+
+    def upsert_memberships(self, rows: Sequence[Membership]) -> int:
+        """One membership per (user, group); return how many are new."""
+
+    def upsert_referrals(self, rows: Sequence[Referral]) -> int:
+        """One inviter per invitee: the earliest (referred_at, then inviter_id) wins, whatever
+        the order of loading. Return how many invitees got their first inviter."""
+
+    def add_interactions(self, rows: Sequence[Interaction]) -> int:
+        """Add events not seen before (by ``key``) to the per-(src, dst, kind) aggregate
+        (count, weight sum, first_at, last_at). Return how many events were new."""
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Entity counts: users, groups, memberships, referrals, interactions (aggregated
+        relationships) and interaction_events."""
+
+    def users(self) -> UserTable: ...
+
+    def groups(self) -> GroupTable: ...
+
+    def edge_batches(
+        self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> Iterator[EdgeBatch]:
+        """The whole relationship type as columnar batches of store ids (see EdgeBatch)."""
+
+    def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
+        """Stored rows of users, groups, memberships or referrals (not interaction events)."""
+
+    # -- analysis runs --------------------------------------------------------------------
+
+    def write_run(self, result: RunResult) -> None:
+        """Write a complete run and make it current in one step; on failure nothing changes
+        for readers."""
+
+    def runs(self) -> list[RunInfo]:
+        """Complete runs, newest first."""
+
+    def current_run(self) -> RunInfo | None: ...
+
+    def user_results(
+        self,
+        run_id: str,
+        *,
+        community_id: str | None = None,
+        tier: str | None = None,
+        after_rank: int = 0,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Users of a run by influence rank (rank > after_rank): user_id, name and every
+        column of USER_RESULT_COLUMNS."""
+
+    def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None: ...
+
+    def community_results(self, run_id: str) -> list[CommunityResult]:
+        """Communities of a run, largest first (ties by id)."""
+
+    def group_results(self, run_id: str) -> list[GroupResult]:
+        """Explicit groups of a run, by group id."""
+
+    # -- API reads (pages, one entity, neighbourhoods) --------------------------------------
+
+    def user_page(self, run_id: str, query: UserQuery) -> list[dict[str, Any]]:
+        """Users of a run matching ``query`` (see UserQuery), rows as ``user_results``."""
+
+    def score_column(self, run_id: str, column: str) -> np.ndarray:
+        """A numeric result column (e.g. betweenness) of every user of a run, unordered;
+        missing values as NaN. For ranks and percentiles."""
+
+    def user_groups(self, user_id: str) -> list[dict[str, Any]]:
+        """The explicit groups of a user: group_id, name, role (member role); by group id."""
+
+    def referral_tree(
+        self, user_id: str, direction: Literal["up", "down"], depth: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Inviters ("up") or invitees ("down") of a user within ``depth`` levels: user_id,
+        inviter_id, depth (1 = direct); by depth then user id, at most ``limit`` rows."""
+
+    def community_page(self, run_id: str, query: CommunityQuery) -> list[CommunityResult]:
+        """Communities of a run matching ``query`` (see CommunityQuery)."""
+
+    def community_result(self, run_id: str, community_id: str) -> CommunityResult | None: ...
+
+    def group_result(self, run_id: str, group_id: str) -> GroupResult | None: ...
+
+    def groups_led_by(self, run_id: str, user_id: str) -> list[GroupResult]:
+        """Explicit groups of a run whose effective owner is ``user_id``, by group id."""

@@ -1,0 +1,952 @@
+"""The Neo4j store: the property graph of DESIGN §3 in a Neo4j 5 server, over Bolt.
+
+Layout (see ``cypher/schema.cypher``):
+
+- ``(:User {user_id, uid, name, joined_at, attr_<name>...})``; ``uid`` is a compact integer
+  handed out by ``(:Sequence {name: 'user'})`` so edges read back as integer columns.
+- ``(:Group {group_id, gid, name, owner_id, created_at})``.
+- ``(:User)-[:MEMBER_OF {joined_at, role}]->(:Group)``.
+- ``(:User)-[:REFERRED {referred_at, campaign}]->(:User)``: at most one per invitee, the
+  earliest ``(referred_at, inviter user_id)`` wins whatever the load order.
+- ``(:User)-[:INTERACTED {kind, count, weight, first_at, last_at, event_keys}]->(:User)``: one
+  per (src, dst, kind). ``event_keys`` holds the 63-bit keys of the events aggregated into it
+  (8 bytes each in the array store), so adding a known event again changes nothing.
+
+Every write call is one transaction of parameterized ``UNWIND`` statements (labels and types are
+constants, never built from input), run through ``execute_write`` so transient errors
+(deadlocks, leader switches) are retried.
+
+Analysis runs are written under their ``run_id``: ``(:AnalysisRun {complete: false})``, then
+``(:UserResult)``, ``(:Community)`` with ``IN_COMMUNITY`` / ``LED_BY`` relationships and
+``(:GroupResult)`` nodes in batches, and finally one small transaction marks the run complete
+and current. Readers only ever look at complete runs (queries in ``cypher/queries`` start from
+``(:AnalysisRun {current: true})``), so they see the previous run until the switch, and a run
+that fails midway is invisible; its leftovers are removed by the next successful run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import neo4j
+import numpy as np
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError
+from graphsvc.model import (
+    USER_RESULT_COLUMNS,
+    CommunityResult,
+    EdgeBatch,
+    EdgeKind,
+    Entity,
+    Group,
+    GroupResult,
+    GroupTable,
+    Interaction,
+    InteractionKind,
+    MemberRole,
+    Membership,
+    Referral,
+    RunInfo,
+    RunResult,
+    User,
+    UserTable,
+)
+from graphsvc.store.base import DEFAULT_BATCH_SIZE
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "Neo4jStore",
+    "cypher_dir",
+    "open_neo4j",
+    "schema_statements",
+]
+
+DEFAULT_PASSWORD = "graphsvc-dev"  # the dev default of scripts/neo4j
+ATTR_PREFIX = "attr_"  # extra user columns become properties attr_<column>
+_NEVER = 2**62  # an unknown referral time sorts after every known one
+_NO_LIMIT = 2**62
+RESULT_BATCH = 20_000  # rows per transaction when writing a run
+EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
+EXTRACT_WORKERS = 2  # extraction queries in flight
+MAX_KEY_PAIRS = 20_000  # beyond this many key comparisons a row is deduplicated in Python
+
+T = TypeVar("T")
+
+_KIND_CODES = {k.value: k.code for k in InteractionKind}
+_ROLE_CODES = {r.value: r.code for r in MemberRole}
+_ROLES = list(MemberRole)
+
+
+def cypher_dir() -> Path:
+    """The ``cypher/`` folder: $GRAPHSVC_CYPHER_DIR, else the one beside the package."""
+    configured = os.environ.get("GRAPHSVC_CYPHER_DIR")
+    path = Path(configured) if configured else Path(__file__).resolve().parents[2] / "cypher"
+    if not (path / "schema.cypher").is_file():
+        raise ConfigError(
+            f"cannot find schema.cypher in {path}; set GRAPHSVC_CYPHER_DIR to the repository's "
+            "cypher/ folder"
+        )
+    return path
+
+
+def schema_statements(text: str | None = None) -> list[str]:
+    """The statements of ``schema.cypher``: ``//`` comments dropped, split at a ``;`` that
+    ends a line."""
+    if text is None:
+        text = (cypher_dir() / "schema.cypher").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
+    return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
+
+
+def open_neo4j(uri: str) -> Neo4jStore:
+    """A Neo4jStore for ``bolt://`` / ``neo4j://`` (``+s``, ``+ssc``) URIs.
+
+    Credentials come from the URI's userinfo (``bolt://user:secret@host:7687``) or from
+    NEO4J_USER (default ``neo4j``) and NEO4J_PASSWORD (default: the dev password of
+    ``scripts/neo4j``); the database from NEO4J_DATABASE (default ``neo4j``).
+    """
+    parts = urlsplit(uri)
+    user = unquote(parts.username) if parts.username else os.environ.get("NEO4J_USER", "neo4j")
+    password = (
+        unquote(parts.password)
+        if parts.password is not None
+        else os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD)
+    )
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return Neo4jStore(clean, user, password, os.environ.get("NEO4J_DATABASE", "neo4j"))
+
+
+def _plain(value: Any) -> Any:
+    """A value the driver can send: numpy scalars to Python, NaN to None (no property)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+class Neo4jStore:
+    """GraphStore on a Neo4j 5 server.
+
+    ``keep_runs`` complete runs are kept (at least 2: the current one and the one before).
+    Transient failures (deadlocks, a server restarting) are retried for ``retry_seconds``.
+    ``extract_workers`` id ranges are read at a time by ``edge_batches``.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str = DEFAULT_PASSWORD,
+        database: str = "neo4j",
+        *,
+        keep_runs: int = 5,
+        retry_seconds: float = 15.0,
+        extract_workers: int = EXTRACT_WORKERS,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self.keep_runs = max(2, keep_runs)
+        self.extract_workers = max(1, extract_workers)
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                notifications_min_severity="OFF",
+                max_connection_lifetime=3600,
+                max_transaction_retry_time=retry_seconds,
+                connection_timeout=10.0,
+            )
+        except (ValueError, neo4j.exceptions.ConfigurationError) as e:
+            raise ConfigError(f"Neo4j store {uri!r}: {e}") from e
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._driver.close()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver errors as graphsvc errors, with what to do about them."""
+        try:
+            yield
+        except AuthError as e:
+            raise StoreError(
+                f"Neo4j at {self.uri} refused the credentials: set NEO4J_USER / NEO4J_PASSWORD "
+                f"({e.message})"
+            ) from e
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise StoreError(
+                f"Neo4j at {self.uri} is unreachable ({e}); start a local one with "
+                "`scripts/neo4j start`"
+            ) from e
+        except ConstraintError as e:
+            raise ConflictError(f"Neo4j refused a write: {e.message}") from e
+
+    def _session(self, **kwargs: Any) -> neo4j.Session:
+        return self._driver.session(database=self.database, **kwargs)
+
+    def _write(self, work: Callable[..., T], *args: Any) -> T:
+        with self._errors(), self._session() as session:
+            return session.execute_write(work, *args)
+
+    def _read(self, work: Callable[..., T], *args: Any) -> T:
+        with self._errors(), self._session() as session:
+            return session.execute_read(work, *args)
+
+    def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """All rows of a read query, as dicts."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            result = tx.run(query, params)
+            keys = result.keys()
+            # dict(zip()) keeps values as decoded; Record.data() would walk every list element.
+            return [dict(zip(keys, r.values(), strict=True)) for r in result]
+
+        return self._read(work)
+
+    def _value(self, query: str, **params: Any) -> Any:
+        def work(tx: neo4j.ManagedTransaction) -> Any:
+            record = tx.run(query, params).single()
+            return None if record is None else record[0]
+
+        return self._read(work)
+
+    def _autocommit(self, query: str, **params: Any) -> None:
+        """A statement that manages its own transactions (schema, CALL … IN TRANSACTIONS)."""
+        with self._errors(), self._session() as session:
+            session.run(query, params).consume()
+
+    def verify(self) -> None:
+        """Raise StoreError unless the server answers with these credentials."""
+        self._value("RETURN 1")
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def init_schema(self) -> None:
+        for statement in schema_statements():
+            self._autocommit(statement)
+        self._autocommit("CALL db.awaitIndexes(300)")
+
+        def seed(tx: neo4j.ManagedTransaction) -> None:
+            # Sequences start past the largest id present (e.g. after a bulk import).
+            for label, key, name in (("User", "uid", "user"), ("Group", "gid", "group")):
+                if tx.run("MATCH (s:Sequence {name: $name}) RETURN s", name=name).peek():
+                    continue
+                top = tx.run(f"MATCH (n:{label}) RETURN max(n.{key}) AS top").single()["top"]
+                tx.run(
+                    "MERGE (s:Sequence {name: $name}) ON CREATE SET s.next = $next",
+                    name=name,
+                    next=0 if top is None else top + 1,
+                ).consume()
+            if not tx.run("MATCH (c:Counter {name: 'interaction_events'}) RETURN c").peek():
+                tx.run(
+                    "OPTIONAL MATCH ()-[r:INTERACTED]->() WITH coalesce(sum(r.count), 0) AS n "
+                    "MERGE (c:Counter {name: 'interaction_events'}) ON CREATE SET c.value = n"
+                ).consume()
+
+        self._write(seed)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _ensure_tx(tx: neo4j.ManagedTransaction, label: str, ids: Sequence[str]) -> int:
+        """Create bare nodes for ids not yet stored, with consecutive integer ids; the
+        sequence node is locked first, so concurrent writers never hand out an id twice."""
+        ids = list(dict.fromkeys(str(i) for i in ids))
+        if not ids:
+            return 0
+        if label == "User":
+            seq, find, create = "user", _FRESH_USERS, _CREATE_USERS
+        else:
+            seq, find, create = "group", _FRESH_GROUPS, _CREATE_GROUPS
+        base = tx.run(_LOCK_SEQUENCE, name=seq).single()
+        if base is None:
+            raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
+        fresh = tx.run(find, ids=ids).single()["fresh"]
+        if fresh:
+            tx.run(create, ids=fresh, base=base["next"]).consume()
+        tx.run(_UNLOCK_SEQUENCE, name=seq, next=base["next"] + len(fresh)).consume()
+        return len(fresh)
+
+    def ensure_users(self, user_ids: Sequence[str]) -> int:
+        return self._write(self._ensure_tx, "User", user_ids)
+
+    def ensure_groups(self, group_ids: Sequence[str]) -> int:
+        return self._write(self._ensure_tx, "Group", group_ids)
+
+    def upsert_users(self, rows: Sequence[User]) -> int:
+        merged: dict[str, dict[str, Any]] = {}
+        for u in rows:  # later rows win field by field, as sequential upserts would
+            row = merged.setdefault(str(u.user_id), {"id": str(u.user_id), "attrs": {}})
+            if u.name is not None:
+                row["name"] = u.name
+            if u.joined_at is not None:
+                row["joined_at"] = int(u.joined_at)
+            row["attrs"].update({ATTR_PREFIX + str(k): str(v) for k, v in u.attributes.items()})
+        params = [{"name": None, "joined_at": None, **r} for r in merged.values()]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            created = self._ensure_tx(tx, "User", list(merged))
+            tx.run(_UPSERT_USERS, rows=params).consume()
+            return created
+
+        return self._write(work)
+
+    def upsert_groups(self, rows: Sequence[Group]) -> int:
+        merged: dict[str, dict[str, Any]] = {}
+        for g in rows:
+            row = merged.setdefault(str(g.group_id), {"id": str(g.group_id)})
+            for name in ("name", "owner_id", "created_at"):
+                value = getattr(g, name)
+                if value is not None:
+                    row[name] = value
+        params = [
+            {"name": None, "owner_id": None, "created_at": None, **r} for r in merged.values()
+        ]
+        owners = [r["owner_id"] for r in params if r["owner_id"] is not None]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            self._ensure_tx(tx, "User", owners)
+            created = self._ensure_tx(tx, "Group", list(merged))
+            tx.run(_UPSERT_GROUPS, rows=params).consume()
+            return created
+
+        return self._write(work)
+
+    def upsert_memberships(self, rows: Sequence[Membership]) -> int:
+        params = [
+            {
+                "user": str(m.user_id),
+                "group": str(m.group_id),
+                "joined_at": m.joined_at,
+                "role": MemberRole(m.role).value,
+            }
+            for m in rows
+        ]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            summary = tx.run(_UPSERT_MEMBERSHIPS, rows=params).consume()
+            return summary.counters.relationships_created
+
+        return self._write(work)
+
+    def upsert_referrals(self, rows: Sequence[Referral]) -> int:
+        best: dict[str, tuple[tuple[int, str], Referral]] = {}
+        for r in rows:  # the batch's own winner per invitee, then one comparison in Cypher
+            order = (_NEVER if r.referred_at is None else int(r.referred_at), str(r.inviter_id))
+            if r.invitee_id not in best or order < best[r.invitee_id][0]:
+                best[str(r.invitee_id)] = (order, r)
+        params = [
+            {
+                "inviter": str(r.inviter_id),
+                "invitee": str(r.invitee_id),
+                "referred_at": r.referred_at,
+                "order_at": order[0],
+                "campaign": r.campaign,
+            }
+            for order, r in best.values()
+        ]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            return tx.run(_UPSERT_REFERRALS, rows=params, never=_NEVER).single()["first"]
+
+        return self._write(work)
+
+    def add_interactions(self, rows: Sequence[Interaction]) -> int:
+        params = interaction_rows(rows)
+        if not params:
+            return 0
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            done = tx.run(_ADD_INTERACTIONS, rows=params, max_pairs=MAX_KEY_PAIRS).single()
+            added, deferred = done["added"], done["deferred"]
+            if deferred:  # heavy pairs: set difference in Python (MERGE holds the locks)
+                rows = [params[i] for i in deferred]
+                stored = {r["i"]: set(r["keys"]) for r in tx.run(_STORED_KEYS, rows=rows)}
+                for row in rows:
+                    known = stored[row["i"]]
+                    row["fresh"] = [j for j, k in enumerate(row["keys"]) if k not in known]
+                again = tx.run(_ADD_INTERACTIONS, rows=rows, max_pairs=MAX_KEY_PAIRS).single()
+                added += again["added"]
+            if added:
+                tx.run(_COUNT_EVENTS, added=added).consume()
+            return added
+
+        return self._write(work)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        row = self._rows(_COUNTS)[0]
+        return {k: int(v or 0) for k, v in row.items()}
+
+    def users(self) -> UserTable:
+        row = self._rows(
+            "MATCH (u:User) WITH u ORDER BY u.uid RETURN collect(u.uid) AS uid, "
+            "collect(u.user_id) AS user_id"
+        )[0]
+        return UserTable(np.asarray(row["uid"], dtype=np.int64), row["user_id"])
+
+    def groups(self) -> GroupTable:
+        row = self._rows(
+            "MATCH (g:Group) WITH g ORDER BY g.gid "
+            "OPTIONAL MATCH (o:User {user_id: g.owner_id}) "
+            "RETURN collect(g.gid) AS gid, collect(g.group_id) AS group_id, "
+            "collect(coalesce(o.uid, -1)) AS owner"
+        )[0]
+        return GroupTable(
+            np.asarray(row["gid"], dtype=np.int64),
+            row["group_id"],
+            np.asarray(row["owner"], dtype=np.int64),
+        )
+
+    def edge_batches(
+        self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> Iterator[EdgeBatch]:
+        """Columnar batches of exactly ``batch_size`` edges (the last one shorter).
+
+        The server answers one uid range of source users per query with whole columns
+        (``collect()``), sized to about EXTRACT_TARGET edges; rows never travel one by one.
+        ``extract_workers`` ranges are fetched at a time, on their own sessions, so the server
+        works on several cores while the client decodes; batches come out in range order.
+        """
+        kind = EdgeKind(kind)
+        query, props = _EXTRACT[kind]
+        if batch_size < 1:
+            raise ValueError("batch_size must be positive")
+        sizes = self._rows(_EXTRACT_SIZES[kind])[0]
+        n_edges, top = int(sizes["edges"]), int(sizes["top"] if sizes["top"] is not None else -1)
+        if n_edges == 0 or top < 0:
+            return
+        width = max(1, int((top + 1) * EXTRACT_TARGET / n_edges))
+        names = ("src", "dst", *props)
+        dtypes = {"src": np.int64, "dst": np.int64, **props}
+
+        def fetch(lo: int) -> dict[str, np.ndarray]:
+            row = self._rows(query, lo=lo, hi=lo + width, codes=_CODES[kind])[0]
+            return {n: np.asarray(row[n], dtype=dtypes[n]) for n in names}
+
+        pending: list[dict[str, np.ndarray]] = []
+        held = 0
+        workers = self.extract_workers
+        with ThreadPoolExecutor(workers, thread_name_prefix="neo4j-extract") as pool:
+            starts = iter(range(0, top + 1, width))
+            window = deque(pool.submit(fetch, lo) for lo in islice(starts, workers + 1))
+            while window:
+                cols = window.popleft().result()
+                for lo in islice(starts, 1):
+                    window.append(pool.submit(fetch, lo))
+                if not len(cols["src"]):
+                    continue
+                pending.append(cols)
+                held += len(cols["src"])
+                if held >= batch_size:
+                    joined = _concat(pending, names)
+                    full = held - held % batch_size
+                    for at in range(0, full, batch_size):
+                        yield _batch(joined, names, at, at + batch_size)
+                    pending = [{n: joined[n][full:] for n in names}]
+                    held -= full
+        if held:
+            yield _batch(_concat(pending, names), names, 0, held)
+
+    def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
+        entity = Entity(entity)
+        if entity is Entity.INTERACTIONS:
+            raise ValueError(f"records() does not list {entity}: read edge_batches instead")
+        query = _RECORDS[entity]
+        with self._errors(), self._session(default_access_mode=neo4j.READ_ACCESS) as session:
+            for record in session.run(query):
+                yield _record(entity, record)
+
+    # -- analysis runs --------------------------------------------------------------------
+
+    def write_run(self, result: RunResult) -> None:
+        info = result.info
+        run_id = str(info.run_id)
+        self._write(
+            lambda tx: tx.run(
+                _CREATE_RUN,
+                run_id=run_id,
+                started_at=float(info.started_at),
+                finished_at=None if info.finished_at is None else float(info.finished_at),
+                params=json.dumps(info.params, sort_keys=True, default=_plain),
+                stats=json.dumps(info.stats, sort_keys=True, default=_plain),
+                fingerprint=info.fingerprint,
+            ).consume()
+        )
+        try:
+            self._write_run_parts(run_id, result)
+            self._write(self._publish_tx, run_id)
+        except BaseException:
+            with suppress(Exception):  # else the next successful run removes the leftovers
+                self._delete_runs([run_id])
+            raise
+        self._collect_garbage(run_id)
+
+    def _write_run_parts(self, run_id: str, result: RunResult) -> None:
+        users = result.users
+        columns = {name: users.columns[name].tolist() for name in USER_RESULT_COLUMNS}
+        user_ids = [str(u) for u in users.user_id.tolist()]
+        for lo in range(0, len(user_ids), RESULT_BATCH):
+            rows = [
+                {
+                    "user_id": user_ids[i],
+                    **{name: _plain(columns[name][i]) for name in USER_RESULT_COLUMNS},
+                }
+                for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
+            ]
+            self._write(lambda tx, rows=rows: tx.run(_CREATE_USER_RESULTS, run=run_id, rows=rows))
+        communities = [
+            {f: _plain(getattr(c, f)) for f in CommunityResult.__dataclass_fields__}
+            for c in result.communities
+        ]
+        for lo in range(0, len(communities), RESULT_BATCH):
+            chunk = communities[lo : lo + RESULT_BATCH]
+            self._write(lambda tx, rows=chunk: tx.run(_CREATE_COMMUNITIES, run=run_id, rows=rows))
+        for lo in range(0, len(user_ids), RESULT_BATCH):
+            rows = [
+                {"user_id": user_ids[i], "community_id": columns["community_id"][i]}
+                for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
+                if columns["community_id"][i]
+            ]
+            self._write(lambda tx, rows=rows: tx.run(_LINK_COMMUNITIES, run=run_id, rows=rows))
+        groups = [
+            {f: _plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
+            for g in result.groups
+        ]
+        for lo in range(0, len(groups), RESULT_BATCH):
+            chunk = groups[lo : lo + RESULT_BATCH]
+            self._write(lambda tx, rows=chunk: tx.run(_CREATE_GROUP_RESULTS, run=run_id, rows=rows))
+
+    @staticmethod
+    def _publish_tx(tx: neo4j.ManagedTransaction, run_id: str) -> None:
+        """The one step that makes a run visible: complete and current, the old one not."""
+        tx.run(_PUBLISH, run_id=run_id).consume()
+
+    def _collect_garbage(self, keep_run: str) -> None:
+        """Remove complete runs beyond the newest ``keep_runs`` and unfinished leftovers of
+        earlier writers (analysis runs one at a time; see jobs)."""
+        stale = self._value(_STALE_RUNS, keep=self.keep_runs, run_id=keep_run)
+        if stale:
+            self._delete_runs(stale)
+
+    def _delete_runs(self, run_ids: list[str]) -> None:
+        for label in ("UserResult", "Community", "GroupResult"):
+            self._autocommit(_DELETE_RUN_NODES[label], runs=run_ids)
+        self._write(
+            lambda tx: tx.run(
+                "MATCH (r:AnalysisRun) WHERE r.run_id IN $runs DETACH DELETE r", runs=run_ids
+            ).consume()
+        )
+
+    def runs(self) -> list[RunInfo]:
+        rows = self._rows(
+            "MATCH (r:AnalysisRun {complete: true}) RETURN r {.*} AS run "
+            "ORDER BY r.started_at DESC, r.run_id DESC"
+        )
+        return [_run_info(row["run"]) for row in rows]
+
+    def current_run(self) -> RunInfo | None:
+        rows = self._rows(
+            "MATCH (r:AnalysisRun {current: true}) WHERE r.complete RETURN r {.*} AS run"
+        )
+        return _run_info(rows[0]["run"]) if rows else None
+
+    def _require_run(self, run_id: str) -> None:
+        found = self._value(
+            "MATCH (r:AnalysisRun {run_id: $run_id}) WHERE r.complete RETURN count(r)",
+            run_id=str(run_id),
+        )
+        if not found:
+            raise NotFoundError(f"no analysis run {run_id!r}")
+
+    def user_results(
+        self,
+        run_id: str,
+        *,
+        community_id: str | None = None,
+        tier: str | None = None,
+        after_rank: int = 0,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        self._require_run(run_id)
+        rows = self._rows(
+            _USER_RESULTS,
+            run_id=str(run_id),
+            community=community_id,
+            tier=tier,
+            after=int(after_rank),
+            limit=_NO_LIMIT if limit is None else int(limit),
+        )
+        return [_user_row(row) for row in rows]
+
+    def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        self._require_run(run_id)
+        rows = self._rows(_USER_RESULT, run_id=str(run_id), user_id=str(user_id))
+        return _user_row(rows[0]) if rows else None
+
+    def community_results(self, run_id: str) -> list[CommunityResult]:
+        self._require_run(run_id)
+        rows = self._rows(
+            "MATCH (c:Community {run_id: $run_id}) RETURN c {.*} AS c "
+            "ORDER BY c.size DESC, c.community_id",
+            run_id=str(run_id),
+        )
+        fields = CommunityResult.__dataclass_fields__
+        return [CommunityResult(**{f: row["c"].get(f) for f in fields}) for row in rows]
+
+    def group_results(self, run_id: str) -> list[GroupResult]:
+        self._require_run(run_id)
+        rows = self._rows(
+            "MATCH (g:GroupResult {run_id: $run_id}) RETURN g {.*} AS g ORDER BY g.group_id",
+            run_id=str(run_id),
+        )
+        fields = GroupResult.__dataclass_fields__
+        out = []
+        for row in rows:
+            values = {f: row["g"].get(f) for f in fields}
+            values["owner_mismatch"] = bool(values["owner_mismatch"])
+            out.append(GroupResult(**values))
+        return out
+
+    # -- maintenance ----------------------------------------------------------------------
+
+    def wipe(self) -> None:
+        """Delete every node and relationship (the schema stays), in batches."""
+        self._autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def interaction_rows(rows: Sequence[Interaction]) -> list[dict[str, Any]]:
+    """Events grouped per (src, dst, kind), repeated keys dropped: one parameter row per
+    relationship with parallel lists of keys, times and weights."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    seen: set[int] = set()
+    for e in rows:
+        key = int(e.key)
+        if key in seen:
+            continue
+        seen.add(key)
+        kind = InteractionKind(e.kind).value
+        group = groups.get((e.src_id, e.dst_id, kind))
+        if group is None:
+            group = groups[(e.src_id, e.dst_id, kind)] = {
+                "s": str(e.src_id),
+                "d": str(e.dst_id),
+                "k": kind,
+                "keys": [],
+                "ats": [],
+                "ws": [],
+            }
+        group["keys"].append(key)
+        group["ats"].append(None if e.occurred_at is None else int(e.occurred_at))
+        group["ws"].append(float(e.weight))
+    # Sorted by source: consecutive rows touch the same nodes and pages.
+    out = [groups[k] for k in sorted(groups)]
+    for i, row in enumerate(out):
+        row["i"] = i
+    return out
+
+
+def _concat(parts: list[dict[str, np.ndarray]], names: Sequence[str]) -> dict[str, np.ndarray]:
+    if len(parts) == 1:
+        return parts[0]
+    return {n: np.concatenate([p[n] for p in parts]) for n in names}
+
+
+def _batch(cols: dict[str, np.ndarray], names: Sequence[str], lo: int, hi: int) -> EdgeBatch:
+    return EdgeBatch(
+        src=cols["src"][lo:hi],
+        dst=cols["dst"][lo:hi],
+        props={n: cols[n][lo:hi] for n in names[2:]},
+    )
+
+
+def _record(entity: Entity, r: neo4j.Record) -> User | Group | Membership | Referral:
+    if entity is Entity.USERS:
+        attrs = {
+            k.removeprefix(ATTR_PREFIX): v
+            for k, v in sorted(r["props"].items())
+            if k.startswith(ATTR_PREFIX)
+        }
+        return User(r["user_id"], r["name"], r["joined_at"], attrs)
+    if entity is Entity.GROUPS:
+        return Group(r["group_id"], r["name"], r["owner_id"], r["created_at"])
+    if entity is Entity.MEMBERSHIPS:
+        return Membership(r["user_id"], r["group_id"], r["joined_at"], MemberRole(r["role"]))
+    return Referral(r["inviter_id"], r["invitee_id"], r["referred_at"], r["campaign"])
+
+
+def _run_info(props: dict[str, Any]) -> RunInfo:
+    return RunInfo(
+        run_id=props["run_id"],
+        started_at=props["started_at"],
+        finished_at=props.get("finished_at"),
+        params=json.loads(props.get("params") or "{}"),
+        stats=json.loads(props.get("stats") or "{}"),
+        fingerprint=props.get("fingerprint") or "",
+    )
+
+
+def _user_row(row: dict[str, Any]) -> dict[str, Any]:
+    result = row["r"]
+    return {
+        "user_id": result["user_id"],
+        "name": row["name"],
+        **{name: result.get(name) for name in USER_RESULT_COLUMNS},
+    }
+
+
+# -- Cypher (constants; every value is a parameter) -------------------------------------------
+
+_LOCK_SEQUENCE = "MATCH (s:Sequence {name: $name}) SET s._lock = true RETURN s.next AS next"
+_UNLOCK_SEQUENCE = "MATCH (s:Sequence {name: $name}) SET s.next = $next REMOVE s._lock"
+_FRESH_USERS = """
+UNWIND $ids AS id
+WITH id WHERE NOT EXISTS { MATCH (:User {user_id: id}) }
+RETURN collect(id) AS fresh"""
+_CREATE_USERS = """
+UNWIND range(0, size($ids) - 1) AS i
+CREATE (:User {user_id: $ids[i], uid: $base + i})"""
+_FRESH_GROUPS = """
+UNWIND $ids AS id
+WITH id WHERE NOT EXISTS { MATCH (:Group {group_id: id}) }
+RETURN collect(id) AS fresh"""
+_CREATE_GROUPS = """
+UNWIND range(0, size($ids) - 1) AS i
+CREATE (:Group {group_id: $ids[i], gid: $base + i})"""
+
+_UPSERT_USERS = """
+UNWIND $rows AS row
+MATCH (u:User {user_id: row.id})
+SET u.name = coalesce(row.name, u.name), u.joined_at = coalesce(row.joined_at, u.joined_at)
+SET u += row.attrs"""
+
+_UPSERT_GROUPS = """
+UNWIND $rows AS row
+MATCH (g:Group {group_id: row.id})
+SET g.name = coalesce(row.name, g.name),
+    g.owner_id = coalesce(row.owner_id, g.owner_id),
+    g.created_at = coalesce(row.created_at, g.created_at)"""
+
+_UPSERT_MEMBERSHIPS = """
+UNWIND $rows AS row
+MATCH (u:User {user_id: row.user})
+MATCH (g:Group {group_id: row.group})
+MERGE (u)-[m:MEMBER_OF]->(g)
+SET m.joined_at = coalesce(row.joined_at, m.joined_at), m.role = row.role"""
+
+# Replace the stored inviter only by a strictly earlier (referred_at, inviter_id).
+_UPSERT_REFERRALS = """
+UNWIND $rows AS row
+MATCH (invitee:User {user_id: row.invitee})
+MATCH (inviter:User {user_id: row.inviter})
+OPTIONAL MATCH (old_inviter:User)-[old:REFERRED]->(invitee)
+WITH row, inviter, invitee, old, old_inviter, coalesce(old.referred_at, $never) AS old_at
+WITH row, inviter, invitee, old,
+     old IS NULL OR row.order_at < old_at
+       OR (row.order_at = old_at AND row.inviter < old_inviter.user_id) AS wins
+CALL (row, inviter, invitee, old, wins) {
+  WITH * WHERE wins
+  DELETE old
+  CREATE (inviter)-[:REFERRED {referred_at: row.referred_at, campaign: row.campaign}]->(invitee)
+}
+RETURN count(CASE WHEN old IS NULL THEN 1 END) AS first"""
+
+# One row per (src, dst, kind) of the batch; keys already aggregated into r are skipped.
+# One row per (src, dst, kind) of the batch; keys already aggregated into r are skipped.
+# Cypher has no sets: `k IN list` is a scan, so a row whose check would cost more than
+# $max_pairs comparisons is deferred (returned by index) and deduplicated in Python, then sent
+# again with its fresh positions in row.fresh.
+_ADD_INTERACTIONS = """
+UNWIND $rows AS row
+MATCH (a:User {user_id: row.s})
+MATCH (b:User {user_id: row.d})
+MERGE (a)-[r:INTERACTED {kind: row.k}]->(b)
+  ON CREATE SET r.count = 0, r.weight = 0.0, r.event_keys = []
+WITH r, row, row.fresh IS NULL AND r.count * size(row.keys) > $max_pairs AS deferred
+WITH r, row, deferred,
+     CASE WHEN row.fresh IS NOT NULL THEN row.fresh
+          WHEN deferred THEN []
+          WHEN r.count = 0 THEN range(0, size(row.keys) - 1)
+          ELSE [i IN range(0, size(row.keys) - 1) WHERE NOT row.keys[i] IN r.event_keys]
+     END AS fresh
+CALL (r, row, fresh) {
+  WITH r, row, fresh, [i IN fresh WHERE row.ats[i] IS NOT NULL | row.ats[i]] AS ats
+  WHERE size(fresh) > 0
+  SET r.count = r.count + size(fresh),
+      r.weight = r.weight + reduce(w = 0.0, i IN fresh | w + row.ws[i]),
+      r.first_at = reduce(m = r.first_at, t IN ats |
+                          CASE WHEN m IS NULL OR t < m THEN t ELSE m END),
+      r.last_at = reduce(m = r.last_at, t IN ats |
+                         CASE WHEN m IS NULL OR t > m THEN t ELSE m END),
+      r.event_keys = r.event_keys + [i IN fresh | row.keys[i]]
+}
+RETURN coalesce(sum(size(fresh)), 0) AS added,
+       collect(CASE WHEN deferred THEN row.i END) AS deferred"""
+
+_STORED_KEYS = """
+UNWIND $rows AS row
+MATCH (:User {user_id: row.s})-[r:INTERACTED {kind: row.k}]->(:User {user_id: row.d})
+RETURN row.i AS i, r.event_keys AS keys"""
+
+_COUNT_EVENTS = """
+MATCH (c:Counter {name: 'interaction_events'}) SET c.value = c.value + $added"""
+
+_COUNTS = """
+CALL () { MATCH (u:User) RETURN count(u) AS users }
+CALL () { MATCH (g:Group) RETURN count(g) AS groups }
+CALL () { MATCH ()-[m:MEMBER_OF]->() RETURN count(m) AS memberships }
+CALL () { MATCH ()-[r:REFERRED]->() RETURN count(r) AS referrals }
+CALL () { MATCH ()-[i:INTERACTED]->() RETURN count(i) AS interactions }
+CALL () {
+  OPTIONAL MATCH (c:Counter {name: 'interaction_events'})
+  RETURN coalesce(c.value, 0) AS interaction_events
+}
+RETURN users, groups, memberships, referrals, interactions, interaction_events"""
+
+_EXTRACT_SIZES = {
+    kind: f"""OPTIONAL MATCH ()-[r:{kind.value}]->() WITH count(r) AS edges
+    OPTIONAL MATCH (s:Sequence {{name: 'user'}}) RETURN edges, s.next - 1 AS top"""
+    for kind in EdgeKind
+}
+_CODES = {
+    EdgeKind.INTERACTED: _KIND_CODES,
+    EdgeKind.REFERRED: {},
+    EdgeKind.MEMBER_OF: _ROLE_CODES,
+}
+_EXTRACT: dict[EdgeKind, tuple[str, dict[str, type]]] = {
+    EdgeKind.INTERACTED: (
+        """MATCH (a:User)-[r:INTERACTED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
+        RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect($codes[r.kind]) AS kind,
+               collect(r.count) AS count, collect(r.weight) AS weight,
+               collect(coalesce(r.first_at, -1)) AS first_at,
+               collect(coalesce(r.last_at, -1)) AS last_at""",
+        {
+            "kind": np.int8,
+            "count": np.int64,
+            "weight": np.float64,
+            "first_at": np.int64,
+            "last_at": np.int64,
+        },
+    ),
+    EdgeKind.REFERRED: (
+        """MATCH (a:User)-[r:REFERRED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
+        RETURN collect(a.uid) AS src, collect(b.uid) AS dst,
+               collect(coalesce(r.referred_at, -1)) AS referred_at""",
+        {"referred_at": np.int64},
+    ),
+    EdgeKind.MEMBER_OF: (
+        """MATCH (a:User)-[r:MEMBER_OF]->(b:Group) WHERE a.uid >= $lo AND a.uid < $hi
+        RETURN collect(a.uid) AS src, collect(b.gid) AS dst, collect($codes[r.role]) AS role""",
+        {"role": np.int8},
+    ),
+}
+
+_RECORDS = {
+    Entity.USERS: """MATCH (u:User) RETURN u.user_id AS user_id, u.name AS name,
+        u.joined_at AS joined_at, properties(u) AS props ORDER BY u.user_id""",
+    Entity.GROUPS: """MATCH (g:Group) RETURN g.group_id AS group_id, g.name AS name,
+        g.owner_id AS owner_id, g.created_at AS created_at ORDER BY g.group_id""",
+    Entity.MEMBERSHIPS: """MATCH (u:User)-[m:MEMBER_OF]->(g:Group)
+        RETURN u.user_id AS user_id, g.group_id AS group_id, m.joined_at AS joined_at,
+               m.role AS role ORDER BY user_id, group_id""",
+    Entity.REFERRALS: """MATCH (a:User)-[r:REFERRED]->(b:User)
+        RETURN a.user_id AS inviter_id, b.user_id AS invitee_id, r.referred_at AS referred_at,
+               r.campaign AS campaign ORDER BY invitee_id""",
+}
+
+_CREATE_RUN = """
+CREATE (:AnalysisRun {run_id: $run_id, started_at: $started_at, finished_at: $finished_at,
+                      params: $params, stats: $stats, fingerprint: $fingerprint,
+                      complete: false, current: false})"""
+
+_CREATE_USER_RESULTS = """
+UNWIND $rows AS row
+CREATE (r:UserResult {run_id: $run})
+SET r += row"""
+
+_CREATE_COMMUNITIES = """
+UNWIND $rows AS row
+CREATE (c:Community {run_id: $run})
+SET c += row
+WITH c, row
+OPTIONAL MATCH (leader:User {user_id: row.owner_id})
+FOREACH (_ IN CASE WHEN leader IS NULL THEN [] ELSE [1] END | CREATE (c)-[:LED_BY]->(leader))"""
+
+_LINK_COMMUNITIES = """
+UNWIND $rows AS row
+MATCH (u:User {user_id: row.user_id})
+MATCH (c:Community {run_id: $run, community_id: row.community_id})
+CREATE (u)-[:IN_COMMUNITY]->(c)"""
+
+_CREATE_GROUP_RESULTS = """
+UNWIND $rows AS row
+CREATE (g:GroupResult {run_id: $run})
+SET g += row"""
+
+_PUBLISH = """
+MATCH (new:AnalysisRun {run_id: $run_id})
+OPTIONAL MATCH (old:AnalysisRun {current: true}) WHERE old <> new
+SET old.current = false
+SET new.complete = true, new.current = true"""
+
+_STALE_RUNS = """
+MATCH (r:AnalysisRun) WHERE r.complete
+WITH r ORDER BY r.started_at DESC, r.run_id DESC
+WITH collect(r.run_id) AS complete
+OPTIONAL MATCH (u:AnalysisRun) WHERE NOT u.complete AND u.run_id <> $run_id
+WITH complete, collect(u.run_id) AS unfinished
+RETURN [r IN complete[$keep..] WHERE r <> $run_id] + unfinished AS stale"""
+
+_DELETE_RUN_NODES = {
+    label: f"""MATCH (n:{label}) WHERE n.run_id IN $runs
+    CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"""
+    for label in ("UserResult", "Community", "GroupResult")
+}
+
+_USER_RESULTS = """
+MATCH (r:UserResult {run_id: $run_id})
+WHERE r.influence_rank > $after
+  AND ($community IS NULL OR r.community_id = $community)
+  AND ($tier IS NULL OR r.tier = $tier)
+WITH r ORDER BY r.influence_rank LIMIT $limit
+OPTIONAL MATCH (u:User {user_id: r.user_id})
+RETURN r {.*} AS r, u.name AS name
+ORDER BY r.influence_rank"""
+
+_USER_RESULT = """
+MATCH (r:UserResult {run_id: $run_id, user_id: $user_id})
+OPTIONAL MATCH (u:User {user_id: r.user_id})
+RETURN r {.*} AS r, u.name AS name"""

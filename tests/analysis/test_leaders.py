@@ -1,0 +1,120 @@
+"""Effective leaders: PageRank inside each block, overlapping groups, broadcasters, lurkers."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from graphsvc.analysis.graphs import EdgeList
+from graphsvc.analysis.leaders import block_leaders, declared_owners
+from graphsvc.model import GraphSnapshot, MemberRole
+
+
+def nx_pagerank(graph: nx.DiGraph) -> dict:
+    try:
+        return nx.pagerank(graph, tol=1e-13, max_iter=10_000)
+    except ModuleNotFoundError:
+        from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
+
+        return _pagerank_python(graph, tol=1e-13, max_iter=10_000)
+
+
+def test_overlapping_groups_match_pagerank_of_each_induced_subgraph():
+    rng = np.random.default_rng(2)
+    n, m = 60, 400
+    graph = EdgeList.build(n, rng.integers(0, n, m), rng.integers(0, n, m), rng.random(m) + 0.1)
+    groups = [rng.choice(n, size=rng.integers(3, 25), replace=False) for _ in range(12)]
+    groups.append(np.array([5]))  # a one-member group
+    users = np.concatenate(groups)
+    block = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    result = block_leaders(graph, users, block, len(groups) + 1, tol=1e-13)  # last block empty
+
+    full = nx.DiGraph()
+    rows = zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True)
+    full.add_weighted_edges_from(rows)
+    full.add_nodes_from(range(n))
+    for j, members in enumerate(groups[:-1]):
+        ref = nx_pagerank(full.subgraph(members.tolist()))
+        ranked = sorted(ref, key=lambda v: (-ref[v], v))
+        assert result.leader[j] == ranked[0]
+        assert result.runner_up[j] == ranked[1]
+        top, second = ref[ranked[0]], ref[ranked[1]]
+        assert result.margin[j] == pytest.approx((top - second) / top, abs=1e-6)
+        mine = result.member_block == j
+        scores = dict(
+            zip(result.member_user[mine].tolist(), result.member_score[mine], strict=True)
+        )
+        assert scores == pytest.approx(ref, abs=1e-8)
+    assert (result.leader[-2], result.runner_up[-2], result.margin[-2]) == (5, -1, 1.0)
+    assert result.leader[-1] == -1
+    assert np.isnan(result.margin[-1])
+    assert result.size.tolist() == [len(g) for g in groups] + [0]
+
+
+def test_partition_and_overlap_paths_agree():
+    rng = np.random.default_rng(3)
+    n = 40
+    graph = EdgeList.build(n, rng.integers(0, n, 200), rng.integers(0, n, 200))
+    block = rng.integers(0, 4, n)
+    plain = block_leaders(graph, np.arange(n), block, 5)
+    # the same partition plus one extra block holding everyone forces the overlap join
+    both = block_leaders(graph, np.r_[np.arange(n), np.arange(n)], np.r_[block, np.full(n, 4)], 5)
+    assert plain.leader[:4].tolist() == both.leader[:4].tolist()
+    np.testing.assert_allclose(plain.margin[:4], both.margin[:4], atol=1e-9)
+
+
+def community_with_broadcaster():
+    """Vertex 0 is an official account messaging all 20 members; vertex 1 is the member the
+    others reply to; members also talk among themselves a little."""
+    src = [0] * 20 + list(range(2, 21)) + [2, 3, 4, 5]
+    dst = list(range(1, 21)) + [1] * 19 + [3, 4, 5, 2]
+    weight = [5.0] * 20 + [1.0] * 19 + [1.0] * 4
+    return EdgeList.build(21, src, dst, weight)
+
+
+def test_broadcast_only_account_does_not_lead():
+    graph = community_with_broadcaster()
+    assert graph.out_strength().argmax() == 0  # the loudest account ...
+    result = block_leaders(graph, np.arange(21), np.zeros(21, dtype=np.int64), 1)
+    assert result.leader[0] == 1  # ... is not the leader
+    assert result.runner_up[0] != 0
+    assert result.margin[0] > 0.5
+
+
+def test_lurkers_do_not_lead_when_excluded():
+    # everyone mentions vertex 0, who never acts; vertex 1 receives the next most attention
+    src = list(range(1, 10)) + list(range(2, 10))
+    dst = [0] * 9 + [1] * 8
+    graph = EdgeList.build(10, src, dst)
+    members, block = np.arange(10), np.zeros(10, dtype=np.int64)
+    assert block_leaders(graph, members, block, 1).leader[0] == 0
+    eligible = graph.out_strength() > 0
+    result = block_leaders(graph, members, block, 1, eligible=eligible)
+    assert result.leader[0] == 1
+    assert result.runner_up[0] not in (0, 1)
+    nobody = block_leaders(graph, members, block, 1, eligible=np.zeros(10, dtype=bool))
+    assert nobody.leader[0] == 0  # no eligible member: everyone is a candidate
+
+
+def test_declared_owner_falls_back_to_membership_role():
+    empty = np.zeros(0, dtype=np.int64)
+    owner, member = MemberRole.OWNER.code, MemberRole.MEMBER.code
+    snap = GraphSnapshot(
+        user_ids=np.array(["a", "b", "c"]),
+        interaction_src=empty,
+        interaction_dst=empty,
+        interaction_kind=np.zeros(0, dtype=np.int8),
+        interaction_count=empty,
+        interaction_weight=np.zeros(0),
+        referral_inviter=empty,
+        referral_invitee=empty,
+        group_ids=np.array(["g1", "g2", "g3"]),
+        group_owner=np.array([2, -1, -1]),
+        membership_user=np.array([0, 1, 2, 0, 1]),
+        membership_group=np.array([0, 0, 1, 1, 2]),
+        membership_role=np.array(
+            [owner, member, owner, member, MemberRole.ADMIN.code], dtype=np.int8
+        ),
+    )
+    assert declared_owners(snap).tolist() == [2, 2, -1]

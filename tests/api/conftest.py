@@ -1,0 +1,114 @@
+"""A real HTTP server (waitress on 127.0.0.1, port 0) over the parametrized ``store``, with
+its own service state file and one API key per role."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from waitress import create_server
+
+from graphsvc.api import create_app
+from graphsvc.config import Settings
+from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.store.base import GraphStore
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Any
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers["Content-Type"]
+
+
+@dataclass
+class Served:
+    """A running server; ``get`` / ``post`` send a role's key (``key=None``: no header)."""
+
+    store: GraphStore
+    settings: Settings
+    keys: dict[str, str] = field(default_factory=dict)
+    app: Flask | None = None
+    base: str = ""
+    _server: Any = None
+    _thread: threading.Thread | None = None
+
+    def start(self) -> Served:
+        self.app = create_app(self.settings, store=self.store)
+        self._server = create_server(
+            self.app, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
+        )
+        self.base = f"http://127.0.0.1:{self._server.effective_port}"
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.app.extensions["graphsvc.jobs"].join(60)
+        self._server.task_dispatcher.shutdown()  # finish in-flight requests before closing
+        self._server.close()
+        self._thread.join(5)
+        self.app.extensions["graphsvc.state"].close()
+
+    def restart(self, **changes: Any) -> None:
+        """A new app and server (a new process, as far as the service state can tell)."""
+        self.stop()
+        self.settings = Settings(**{**self.settings.__dict__, **changes})
+        self.start()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = "reader",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        headers = dict(headers or {})
+        if key is not None:
+            headers["Authorization"] = f"Bearer {self.keys.get(key, key)}"
+        req = urllib.request.Request(self.base + path, body, headers, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return Response(r.status, r.headers, r.read().decode())
+        except urllib.error.HTTPError as e:
+            return Response(e.code, e.headers, e.read().decode())
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Response:
+        return self.request("POST", path, **kwargs)
+
+
+def make_settings(store: GraphStore, tmp_path: Path, **changes: Any) -> Settings:
+    return Settings(store=store.uri, state=str(tmp_path / "state.db"), **changes)
+
+
+@pytest.fixture
+def served(store: GraphStore, tmp_path: Path) -> Iterator[Served]:
+    """The API over ``store`` on a real HTTP server, with keys "reader", "operator", "admin"."""
+    settings = make_settings(store, tmp_path)
+    state = ServiceState(settings.state)
+    keys = {role.value: state.create_key(role, f"test {role}")[1] for role in KeyRole}
+    state.close()
+    server = Served(store, settings, keys).start()
+    yield server
+    server.stop()

@@ -1,0 +1,65 @@
+"""Small builders shared by tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graphsvc.model import (
+    USER_RESULT_COLUMNS,
+    CommunityResult,
+    GroupResult,
+    RunInfo,
+    RunResult,
+    UserResults,
+)
+
+
+def sample_run(run_id: str, started_at: float, ranks_of: dict[str, int]) -> RunResult:
+    """A small complete run: users ranked as given, two communities, one group."""
+    user_ids = np.array(sorted(ranks_of))
+    n = len(user_ids)
+    columns = {}
+    for name, kind in USER_RESULT_COLUMNS.items():
+        columns[name] = {
+            "str": np.array([""] * n, dtype=object),
+            "int": np.full(n, -1, dtype=np.int64),
+            "float": np.zeros(n),
+        }[kind]
+    columns["influence_rank"] = np.array([ranks_of[u] for u in user_ids], dtype=np.int64)
+    columns["influence"] = 1.0 / columns["influence_rank"]
+    columns["community_id"] = np.array(
+        ["c-0001" if i % 2 == 0 else "c-0002" for i in range(n)], dtype=object
+    )
+    columns["tier"] = np.array(["kol"] + ["member"] * (n - 1), dtype=object)
+    communities = [
+        CommunityResult("c-0001", (n + 1) // 2, user_ids[0], 0.5, None, 0.1, 0.2, 0.3, 0.4, "mesh"),
+        CommunityResult("c-0002", n // 2, user_ids[1], 0.1, None, 0.1, 0.2, 0.9, 0.9, "star"),
+    ]
+    groups = [GroupResult("g1", n, "official", user_ids[0], 0.5, True)]
+    info = RunInfo(run_id, started_at, started_at + 1, {"seed": 0}, {"n_users": n}, "fp")
+    return RunResult(info, UserResults(user_ids, columns), communities, groups)
+
+
+def ranked_run(run_id: str = "r1") -> RunResult:
+    """A run of 10 users u0..u9 (rank = index + 1) with ties and missing values in the
+    secondary scores, three tiers, two roles, and four communities of both shapes."""
+    user_ids = np.array([f"u{i}" for i in range(10)])
+    result = sample_run(run_id, 1.0, {u: i + 1 for i, u in enumerate(user_ids)})
+    columns = dict(result.users.columns)
+    columns["betweenness"] = np.array([0.5, 0.9, 0.5, np.nan, 0.9, 0.1, 0.5, 0.0, np.nan, 0.2])
+    columns["coreness"] = np.array([3, 3, 2, 3, 1, 2, 2, -1, 1, 3], dtype=np.int64)
+    columns["downline"] = np.array([5, 2, 0, 2, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+    columns["tier"] = np.array(["core", "kol", "kol"] + ["member"] * 6 + ["peripheral"], object)
+    columns["role"] = np.array(["connector_hub", "provincial_hub"] + ["peripheral"] * 8, object)
+    communities = [
+        CommunityResult("c-a", 4, "u0", 0.5, "u2", 0.5, 0.8, 0.2, 0.1, "mesh"),
+        CommunityResult("c-b", 4, "u1", 0.3, None, 0.4, 0.1, 0.9, 0.95, "star"),
+        CommunityResult("c-c", 2, "u4", 0.1, None, 1.0, 0.8, 0.5, 0.1, "mesh"),
+        CommunityResult("c-d", 6, "u3", 0.2, None, 0.2, None, 0.4, None, "mesh", "c-a"),
+    ]
+    groups = [
+        GroupResult("g1", 3, "u9", "u0", 0.4, True),
+        GroupResult("g2", 1, "u2", "u2", 1.0, False),
+        GroupResult("g3", 2, None, "u0", 0.2, False),
+    ]
+    return RunResult(result.info, UserResults(user_ids, columns), communities, groups)

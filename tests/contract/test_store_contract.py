@@ -1,0 +1,244 @@
+"""The store contract: what every GraphStore adapter does, run against each real store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graphsvc.errors import NotFoundError
+from graphsvc.model import (
+    USER_RESULT_COLUMNS,
+    EdgeKind,
+    Entity,
+    Group,
+    GroupResult,
+    Interaction,
+    InteractionKind,
+    MemberRole,
+    Membership,
+    Referral,
+    RunResult,
+    User,
+    event_key,
+)
+from tests.builders import sample_run
+
+LIKE, REPLY = InteractionKind.LIKE, InteractionKind.REPLY
+
+
+def event(src: str, dst: str, kind: InteractionKind, at: int | None, weight=1.0, ordinal=0):
+    return Interaction(src, dst, kind, at, weight, event_key(src, dst, kind, at, ordinal))
+
+
+def edges_by_id(store, kind: EdgeKind, batch_size: int = 1000) -> dict[tuple, dict]:
+    """All edges of a kind keyed by external ids, props as plain values."""
+    users = store.users()
+    uid_to_id = dict(zip(users.uid.tolist(), users.user_id, strict=True))
+    if kind is EdgeKind.MEMBER_OF:
+        groups = store.groups()
+        dst_names = dict(zip(groups.gid.tolist(), groups.group_id, strict=True))
+    else:
+        dst_names = uid_to_id
+    out = {}
+    for batch in store.edge_batches(kind, batch_size=batch_size):
+        assert batch.src.dtype == np.int64
+        for i, (s, d) in enumerate(zip(batch.src.tolist(), batch.dst.tolist(), strict=True)):
+            props = {k: v[i].item() for k, v in batch.props.items()}
+            key = (uid_to_id[s], dst_names[d])
+            if kind is EdgeKind.INTERACTED:
+                key += (list(InteractionKind)[props.pop("kind")],)
+            out[key] = props
+    return out
+
+
+def test_new_store_is_empty(store):
+    assert set(store.counts().values()) == {0}
+    assert store.current_run() is None
+    assert store.runs() == []
+
+
+def test_schema_init_is_idempotent(store):
+    store.upsert_users([User("u1")])
+    store.init_schema()
+    assert store.counts()["users"] == 1
+
+
+def test_upsert_users_updates_given_fields_and_keeps_the_rest(store):
+    assert store.upsert_users([User("u1", "Ann", 100, {"city": "杭州"}), User("u2")]) == 2
+    assert store.upsert_users([User("u1", None, 200, {"tier": "vip"})]) == 0
+    users = {u.user_id: u for u in store.records(Entity.USERS)}
+    assert users["u1"] == User("u1", "Ann", 200, {"city": "杭州", "tier": "vip"})
+    assert users["u2"].name is None
+    assert store.counts()["users"] == 2
+
+
+def test_ensure_users_creates_only_missing_ones(store):
+    store.upsert_users([User("u1", "Ann")])
+    assert store.ensure_users(["u1", "u2", "u3"]) == 2
+    assert store.ensure_users(["u2"]) == 0
+    names = {u.user_id: u.name for u in store.records(Entity.USERS)}
+    assert names == {"u1": "Ann", "u2": None, "u3": None}
+
+
+def test_groups_with_owner_round_trip(store):
+    store.ensure_users(["u1"])
+    assert store.upsert_groups([Group("g1", "团购群", "u1", 5), Group("g2")]) == 2
+    assert store.upsert_groups([Group("g1", None, None, None)]) == 0
+    assert store.ensure_groups(["g2", "g3"]) == 1
+    groups = {g.group_id: g for g in store.records(Entity.GROUPS)}
+    assert groups["g1"] == Group("g1", "团购群", "u1", 5)
+    assert groups["g3"] == Group("g3")
+    table = store.groups()
+    owner = dict(zip(table.group_id, table.owner_uid.tolist(), strict=True))
+    users = store.users()
+    assert owner["g1"] == users.uid[users.user_id.index("u1")]
+    assert owner["g2"] == -1
+
+
+def test_memberships_upsert_one_per_user_and_group(store):
+    store.ensure_users(["u1", "u2"])
+    store.ensure_groups(["g1"])
+    rows = [Membership("u1", "g1", 1, MemberRole.OWNER), Membership("u2", "g1")]
+    assert store.upsert_memberships(rows) == 2
+    assert store.upsert_memberships([Membership("u2", "g1", 7, MemberRole.ADMIN)]) == 0
+    assert set(store.records(Entity.MEMBERSHIPS)) == {
+        Membership("u1", "g1", 1, MemberRole.OWNER),
+        Membership("u2", "g1", 7, MemberRole.ADMIN),
+    }
+    edges = edges_by_id(store, EdgeKind.MEMBER_OF)
+    assert edges == {
+        ("u1", "g1"): {"role": MemberRole.OWNER.code},
+        ("u2", "g1"): {"role": MemberRole.ADMIN.code},
+    }
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 3, 1)])
+def test_earliest_inviter_wins_in_any_order(store, order):
+    store.ensure_users(["a", "b", "c", "d", "x"])
+    candidates = [
+        Referral("d", "x", None, "late"),  # unknown time loses to any known time
+        Referral("c", "x", 50, "tie-c"),
+        Referral("b", "x", 50, "tie-b"),  # same time: smaller inviter id wins
+        Referral("a", "x", 60, "later"),
+    ]
+    for i in order:
+        store.upsert_referrals([candidates[i]])
+    assert list(store.records(Entity.REFERRALS)) == [Referral("b", "x", 50, "tie-b")]
+    assert store.counts()["referrals"] == 1
+
+
+def test_referral_upsert_counts_new_invitees(store):
+    store.ensure_users(["a", "b", "c"])
+    assert store.upsert_referrals([Referral("a", "b", 1), Referral("a", "c", 2)]) == 2
+    assert store.upsert_referrals([Referral("a", "b", 1)]) == 0
+    assert edges_by_id(store, EdgeKind.REFERRED) == {
+        ("a", "b"): {"referred_at": 1},
+        ("a", "c"): {"referred_at": 2},
+    }
+
+
+def test_interactions_aggregate_per_src_dst_kind(store):
+    store.ensure_users(["a", "b"])
+    events = [
+        event("a", "b", LIKE, 10),
+        event("a", "b", LIKE, 30, weight=2.0),
+        event("a", "b", LIKE, 30, weight=2.0, ordinal=1),  # a genuine repeat
+        event("a", "b", REPLY, None),
+        event("b", "a", LIKE, 20),
+    ]
+    assert store.add_interactions(events) == 5
+    assert edges_by_id(store, EdgeKind.INTERACTED) == {
+        ("a", "b", LIKE): {"count": 3, "weight": 5.0, "first_at": 10, "last_at": 30},
+        ("a", "b", REPLY): {"count": 1, "weight": 1.0, "first_at": -1, "last_at": -1},
+        ("b", "a", LIKE): {"count": 1, "weight": 1.0, "first_at": 20, "last_at": 20},
+    }
+    assert store.counts()["interactions"] == 3
+    assert store.counts()["interaction_events"] == 5
+
+
+def test_adding_known_events_again_changes_nothing(store):
+    store.ensure_users(["a", "b"])
+    events = [event("a", "b", LIKE, t) for t in range(5)]
+    store.add_interactions(events[:3])
+    before = edges_by_id(store, EdgeKind.INTERACTED)
+    assert store.add_interactions(events[:3]) == 0
+    assert edges_by_id(store, EdgeKind.INTERACTED) == before
+    assert store.add_interactions(events) == 2
+    assert edges_by_id(store, EdgeKind.INTERACTED)[("a", "b", LIKE)]["count"] == 5
+
+
+def test_edge_batches_are_columnar_and_complete(store):
+    ids = [f"u{i:03d}" for i in range(60)]
+    store.ensure_users(ids)
+    events = [event(ids[i], ids[(i * 7 + 1) % 60], REPLY, i) for i in range(60)]
+    store.add_interactions(events)
+    batches = list(store.edge_batches(EdgeKind.INTERACTED, batch_size=25))
+    assert [len(b) for b in batches] == [25, 25, 10]
+    assert {b.src.dtype for b in batches} == {np.dtype(np.int64)}
+    got = edges_by_id(store, EdgeKind.INTERACTED, batch_size=25)
+    assert set(got) == {(e.src_id, e.dst_id, REPLY) for e in events}
+    users = store.users()
+    assert len(set(users.uid.tolist())) == len(users.user_id) == 60
+
+
+def test_write_run_makes_it_current_and_readable(store):
+    store.ensure_users(["a", "b", "c", "d"])
+    store.upsert_users([User("a", "Ann")])
+    store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2, "c": 3, "d": 4}))
+    current = store.current_run()
+    assert current is not None
+    assert (current.run_id, current.params, current.stats) == ("r1", {"seed": 0}, {"n_users": 4})
+    top = store.user_results("r1", limit=2)
+    assert [(r["user_id"], r["influence_rank"]) for r in top] == [("a", 1), ("b", 2)]
+    assert top[0]["name"] == "Ann"
+    assert top[0]["influence"] == pytest.approx(1.0)
+    assert set(top[0]) == {"user_id", "name", *USER_RESULT_COLUMNS}
+    page2 = store.user_results("r1", after_rank=2, limit=10)
+    assert [r["user_id"] for r in page2] == ["c", "d"]
+    assert [r["user_id"] for r in store.user_results("r1", community_id="c-0002")] == ["b", "d"]
+    assert [r["user_id"] for r in store.user_results("r1", tier="kol")] == ["a"]
+    assert store.user_result("r1", "c")["influence_rank"] == 3
+    assert store.user_result("r1", "nobody") is None
+    assert [c.community_id for c in store.community_results("r1")] == ["c-0001", "c-0002"]
+    assert store.community_results("r1")[1].shape == "star"
+    assert store.group_results("r1") == [GroupResult("g1", 4, "official", "a", 0.5, True)]
+
+
+def test_newest_run_is_current_and_old_runs_stay_readable(store):
+    store.ensure_users(["a", "b"])
+    store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2}))
+    store.write_run(sample_run("r2", 200.0, {"a": 2, "b": 1}))
+    assert store.current_run().run_id == "r2"
+    assert [r.run_id for r in store.runs()] == ["r2", "r1"]
+    assert store.user_results("r1")[0]["user_id"] == "a"
+    assert store.user_results("r2")[0]["user_id"] == "b"
+
+
+def test_unknown_run_is_not_found(store):
+    with pytest.raises(NotFoundError, match="nope"):
+        store.user_results("nope")
+    with pytest.raises(NotFoundError):
+        store.community_results("nope")
+
+
+class FailingGroups(list):
+    """A result part that fails while being written: the run must not become visible."""
+
+    def __iter__(self):
+        yield from super().__iter__()
+        raise RuntimeError("writer died midway")
+
+
+def test_a_run_failing_midway_changes_nothing_readers_see(store):
+    store.ensure_users(["a", "b"])
+    store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2}))
+    good = sample_run("r2", 200.0, {"a": 2, "b": 1})
+    broken = RunResult(good.info, good.users, good.communities, FailingGroups(good.groups))
+    with pytest.raises(RuntimeError, match="midway"):
+        store.write_run(broken)
+    assert store.current_run().run_id == "r1"
+    assert [r.run_id for r in store.runs()] == ["r1"]
+    assert store.user_results("r1")[0]["user_id"] == "a"
+    store.write_run(sample_run("r3", 300.0, {"a": 2, "b": 1}))
+    assert store.current_run().run_id == "r3"
+    assert [r.run_id for r in store.runs()] == ["r3", "r1"]

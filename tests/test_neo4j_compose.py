@@ -1,0 +1,77 @@
+"""docker-compose.yml and the Dockerfile, validated as data (Docker does not run here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_services_and_start_order():
+    services = compose()["services"]
+    assert set(services) == {"neo4j", "api", "analyze"}
+    assert services["neo4j"]["image"] == "neo4j:5.26-community"
+    for name in ("api", "analyze"):
+        assert services[name]["depends_on"] == {"neo4j": {"condition": "service_healthy"}}
+        assert services[name]["build"] == "."
+    assert services["api"]["command"][:3] == ["serve", "--host", "0.0.0.0"]
+    assert services["analyze"]["command"] == ["analyze"]
+    assert services["analyze"]["restart"] == "no"
+
+
+def test_healthchecks():
+    services = compose()["services"]
+    neo4j_check = services["neo4j"]["healthcheck"]
+    assert "cypher-shell" in " ".join(neo4j_check["test"])
+    assert "RETURN 1" in " ".join(neo4j_check["test"])
+    assert neo4j_check["retries"] >= 3
+    api_check = " ".join(services["api"]["healthcheck"]["test"])
+    assert "/healthz" in api_check
+    assert ":8000" in api_check
+
+
+def test_auth_and_store_come_from_the_environment():
+    services = compose()["services"]
+    env = services["neo4j"]["environment"]
+    assert env["NEO4J_AUTH"].startswith("neo4j/${NEO4J_PASSWORD:?")
+    for name in ("api", "analyze"):
+        app_env = services[name]["environment"]
+        assert app_env["GRAPHSVC_STORE"] == "bolt://neo4j:7687"
+        assert app_env["NEO4J_PASSWORD"].startswith("${NEO4J_PASSWORD:?")
+        assert app_env["NEO4J_USER"] == "neo4j"
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert not re.search(r"NEO4J_PASSWORD:\s*[\"']?[A-Za-z0-9]", text), "no password in the file"
+
+
+def test_memory_ports_and_volumes():
+    data = compose()
+    neo4j = data["services"]["neo4j"]
+    env = neo4j["environment"]
+    assert env["NEO4J_server_memory_heap_max__size"].startswith("${NEO4J_HEAP")
+    assert env["NEO4J_server_memory_pagecache_size"].startswith("${NEO4J_PAGECACHE")
+    assert {"127.0.0.1:7687:7687", "127.0.0.1:7474:7474"} <= set(neo4j["ports"])
+    assert "127.0.0.1:8000:8000" in data["services"]["api"]["ports"]
+    mounts = {v.split(":")[1] for v in neo4j["volumes"]}
+    assert {"/data", "/logs"} <= mounts
+    named = {v.split(":")[0] for v in neo4j["volumes"]}
+    assert named <= set(data["volumes"])
+
+
+def test_dockerfile_installs_the_package_and_serves():
+    text = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11", text, re.M)
+    assert "pip install ." in text
+    assert "COPY cypher" in text
+    assert "GRAPHSVC_CYPHER_DIR=/app/cypher" in text
+    assert 'ENTRYPOINT ["graphsvc"]' in text
+    assert '"serve", "--host", "0.0.0.0"' in text
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".git" in ignored
+    assert "tests" in ignored

@@ -1,0 +1,268 @@
+"""The analyst queries of cypher/queries, run on a generated graph analysed into the real Neo4j,
+each answer checked against the store's own answer for the current run."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphsvc import ingest, synth
+from graphsvc.cli_neo4j import run_cypher
+from graphsvc.jobs.analyze import analyze, snapshot_fingerprint
+from graphsvc.jobs.snapshot import build_snapshot
+from graphsvc.model import AnalysisParams, EdgeKind, Entity
+from graphsvc.store.neo4j import Neo4jStore
+from graphsvc.store.sqlite import SqliteStore
+
+pytestmark = pytest.mark.neo4j
+
+QUERIES = Path(__file__).resolve().parents[1] / "cypher" / "queries"
+PARAMS = AnalysisParams(dunbar=60)  # a small graph: still some communities over "Dunbar"
+
+
+@pytest.fixture(scope="module")
+def graph(_neo4j_session_store: Neo4jStore, tmp_path_factory: pytest.TempPathFactory):
+    """A 1500-user generated graph, loaded and analysed twice (the second run is current)."""
+    store = _neo4j_session_store
+    store.wipe()
+    store.init_schema()
+    data = tmp_path_factory.mktemp("synth")
+    synth.generate(data, users=1500, seed=5)
+    ingest.load_files(ingest.discover(data), store)
+    first = analyze(store, PARAMS).run
+    second = analyze(store, AnalysisParams(dunbar=60, resolution=1.5), force=True).run
+    return store, data, first, second
+
+
+def query(store: Neo4jStore, name: str, **params) -> list[dict]:
+    return run_cypher(store, (QUERIES / f"{name}.cypher").read_text(), params)[1]
+
+
+def referral_parents(store: Neo4jStore) -> dict[str, str]:
+    return {r.invitee_id: r.inviter_id for r in store.records(Entity.REFERRALS)}
+
+
+def test_every_query_file_documents_question_parameters_and_example():
+    files = sorted(QUERIES.glob("*.cypher"))
+    assert len(files) >= 10
+    for path in files:
+        header = path.read_text().split("MATCH", 1)[0]
+        assert "// Question:" in header, path.name
+        assert "// Parameters:" in header, path.name
+        assert "// Example: graphsvc cypher -f cypher/queries/" in header, path.name
+        used = set(re.findall(r"\$(\w+)", path.read_text().split("\nMATCH", 1)[1]))
+        for name in used:
+            assert f"${name}" in header, f"{path.name}: ${name} is not documented"
+
+
+def test_neo4j_snapshot_equals_sqlite_snapshot(graph, tmp_path):
+    store, data, _, second = graph
+    sqlite = SqliteStore(tmp_path / "g.db")
+    sqlite.init_schema()
+    ingest.load_files(ingest.discover(data), sqlite)
+    try:
+        assert store.counts() == sqlite.counts()
+        for entity in (Entity.USERS, Entity.GROUPS, Entity.MEMBERSHIPS, Entity.REFERRALS):
+            assert list(store.records(entity)) == list(sqlite.records(entity)), entity
+        ours, theirs = build_snapshot(store), build_snapshot(sqlite)
+        assert snapshot_fingerprint(ours, PARAMS) == snapshot_fingerprint(theirs, PARAMS)
+    finally:
+        sqlite.close()
+    assert second.fingerprint == snapshot_fingerprint(ours, second_params())
+
+
+def second_params() -> AnalysisParams:
+    return AnalysisParams(dunbar=60, resolution=1.5)
+
+
+def test_queries_read_the_current_run(graph):
+    store, _, first, second = graph
+    assert store.current_run().run_id == second.run_id != first.run_id
+    rows = query(store, "top_kols", limit=5, tier=None)
+    assert {r["run_id"] for r in rows} == {second.run_id}
+
+
+def test_top_kols(graph):
+    store, _, _, run = graph
+    rows = query(store, "top_kols", limit=15, tier=None)
+    expected = store.user_results(run.run_id, limit=15)
+    assert [r["user_id"] for r in rows] == [e["user_id"] for e in expected]
+    assert [r["influence_rank"] for r in rows] == list(range(1, 16))
+    kols = query(store, "top_kols", limit=1000, tier="kol")
+    assert [r["user_id"] for r in kols] == [
+        e["user_id"] for e in store.user_results(run.run_id, tier="kol", limit=1000)
+    ]
+    assert kols
+
+
+def test_community_kols(graph):
+    store, _, _, run = graph
+    rows = query(store, "community_kols", per_community=3, min_size=5)
+    communities = [c for c in store.community_results(run.run_id) if c.size >= 5]
+    assert [r["community_id"] for r in rows] == [c.community_id for c in communities]
+    for row in rows:
+        expected = store.user_results(run.run_id, community_id=row["community_id"], limit=3)
+        assert row["top_user_ids"] == [e["user_id"] for e in expected]
+
+
+def test_referral_upline_and_downline(graph):
+    store, _, _, run = graph
+    parent = referral_parents(store)
+    children = defaultdict(list)
+    for child, inviter in parent.items():
+        children[inviter].append(child)
+    deepest = max(store.user_results(run.run_id), key=lambda r: (r["referral_level"], r["user_id"]))
+    assert deepest["referral_level"] >= 2
+    upline = query(store, "referral_upline", user_id=deepest["user_id"])
+    chain, node = [], deepest["user_id"]
+    while node in parent:
+        node = parent[node]
+        chain.append(node)
+    assert [r["user_id"] for r in upline] == chain
+    assert [r["distance"] for r in upline] == list(range(1, len(chain) + 1))
+    assert len(chain) == deepest["referral_level"]
+
+    root = chain[-1]
+    down = query(store, "referral_downline", user_id=root, max_depth=100)
+    expected, frontier, depth = {}, [root], 0
+    while frontier:
+        depth += 1
+        frontier = [c for p in frontier for c in children[p]]
+        expected.update({c: depth for c in frontier})
+    assert {r["user_id"]: r["depth"] for r in down} == expected
+    assert len(down) == store.user_result(run.run_id, root)["downline"]
+    shallow = query(store, "referral_downline", user_id=root, max_depth=1)
+    assert sorted(r["user_id"] for r in shallow) == sorted(children[root])
+
+
+def test_community_bridges(graph):
+    store, _, _, run = graph
+    community = {r["user_id"]: r["community_id"] for r in store.user_results(run.run_id)}
+    users = store.users()
+    name = dict(zip(users.uid.tolist(), users.user_id, strict=True))
+    pairs: dict[tuple[str, str], dict[tuple[str, str], float]] = defaultdict(
+        lambda: defaultdict(float)
+    )
+    for batch in store.edge_batches(EdgeKind.INTERACTED):
+        for s, d, w in zip(batch.src.tolist(), batch.dst.tolist(), batch.props["weight"].tolist()):
+            a, b = name[s], name[d]
+            ca, cb = community[a], community[b]
+            if ca != cb:
+                pairs[(ca, cb)][(a, b)] += w
+                pairs[(cb, ca)][(b, a)] += w
+    (ca, cb), expected = max(pairs.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    rows = query(store, "community_bridges", a=ca, b=cb)
+    got = {(r["user_a"], r["user_b"]): r["weight"] for r in rows}
+    assert got.keys() == expected.keys()
+    assert all(got[k] == pytest.approx(expected[k]) for k in expected)
+    assert [r["weight"] for r in rows] == sorted((r["weight"] for r in rows), reverse=True)
+
+
+def test_owner_mismatch_groups(graph):
+    store, _, _, run = graph
+    rows = query(store, "owner_mismatch_groups", min_size=1)
+    expected = [g for g in store.group_results(run.run_id) if g.owner_mismatch]
+    assert [r["group_id"] for r in rows] == [g.group_id for g in expected]
+    assert [r["effective_owner_id"] for r in rows] == [g.effective_owner_id for g in expected]
+    assert expected, "the generated graph plants groups whose owner is not the leader"
+
+
+def test_star_communities(graph):
+    store, _, _, run = graph
+    communities = store.community_results(run.run_id)
+    stars = [c for c in communities if c.shape == "star"]
+    assert stars
+    rows = query(store, "star_communities", min_owner_share=0.0)
+    assert [r["community_id"] for r in rows] == [c.community_id for c in stars]
+    led = [r["owner_id"] for r in rows]
+    assert led == [c.owner_id for c in stars]
+    cut = sorted(c.owner_share for c in stars)[len(stars) // 2]
+    strong = query(store, "star_communities", min_owner_share=cut)
+    assert [r["community_id"] for r in strong] == [
+        c.community_id for c in stars if c.owner_share >= cut
+    ]
+
+
+def test_deep_referral_chains(graph):
+    store, _, _, run = graph
+    rows = query(store, "deep_referral_chains", levels=3)
+    expected = sorted(
+        (r for r in store.user_results(run.run_id) if r["referral_level"] > 3),
+        key=lambda r: (-r["referral_level"], r["user_id"]),
+    )
+    assert [r["user_id"] for r in rows] == [e["user_id"] for e in expected]
+    assert all(r["deep_chain"] == 1 for r in expected)
+    parent = referral_parents(store)
+    for row in rows:
+        assert len(row["chain"]) == row["level"] + 1
+        assert all(parent[b] == a for a, b in zip(row["chain"], row["chain"][1:]))
+    two = query(store, "deep_referral_chains", levels=2)
+    assert len(two) > len(rows)
+
+
+def test_multi_group_leaders(graph):
+    store, _, _, run = graph
+    led = defaultdict(list)
+    for g in store.group_results(run.run_id):
+        if g.effective_owner_id:
+            led[g.effective_owner_id].append(g.group_id)
+    rows = query(store, "multi_group_leaders", min_groups=1)
+    assert {r["user_id"]: r["group_ids"] for r in rows} == {u: sorted(g) for u, g in led.items()}
+    several = query(store, "multi_group_leaders", min_groups=2)
+    assert {r["user_id"] for r in several} == {u for u, g in led.items() if len(g) >= 2}
+
+
+def test_period_inviters(graph):
+    store, _, _, _ = graph
+    refs = [r for r in store.records(Entity.REFERRALS) if r.referred_at is not None]
+    times = np.array(sorted(r.referred_at for r in refs))
+    lo, hi = int(times[len(times) // 4]), int(times[len(times) // 2])
+    counts: dict[str, int] = defaultdict(int)
+    for r in refs:
+        if lo <= r.referred_at < hi:
+            counts[r.inviter_id] += 1
+    rows = query(store, "period_inviters", **{"from": lo, "to": hi, "limit": 10_000})
+    assert {r["user_id"]: r["invitees"] for r in rows} == dict(counts)
+    top = query(store, "period_inviters", **{"from": lo, "to": hi, "limit": 3})
+    assert [r["invitees"] for r in top] == sorted(counts.values(), reverse=True)[:3]
+
+
+def test_dunbar_communities(graph):
+    store, _, _, run = graph
+    communities = store.community_results(run.run_id)
+    big = [c for c in communities if c.size > 60]
+    assert big
+    rows = query(store, "dunbar_communities", dunbar=60)
+    assert [(r["community_id"], r["size"], r["owner_id"]) for r in rows] == [
+        (c.community_id, c.size, c.owner_id) for c in big
+    ]
+    for row in rows:
+        assert sorted(row["sub_communities"]) == sorted(
+            c.community_id for c in communities if c.parent_id == row["community_id"]
+        )
+
+
+def test_tier_census(graph):
+    store, _, _, run = graph
+    rows = query(store, "tier_census")
+    counts: dict[str, int] = defaultdict(int)
+    for r in store.user_results(run.run_id):
+        counts[r["tier"]] += 1
+    assert {r["tier"]: r["users"] for r in rows} == dict(counts)
+
+
+def test_user_profile(graph):
+    store, _, _, run = graph
+    parent = referral_parents(store)
+    user = next(r for r in store.user_results(run.run_id) if r["user_id"] in parent)
+    (row,) = query(store, "user_profile", user_id=user["user_id"])
+    assert row["influence_rank"] == user["influence_rank"]
+    assert row["community_id"] == user["community_id"]
+    assert row["inviter_id"] == parent[user["user_id"]]
+    assert row["direct_referrals"] == user["direct_referrals"]
+    leaders = {c.community_id: c.owner_id for c in store.community_results(run.run_id)}
+    assert row["community_leader_id"] == leaders[user["community_id"]]

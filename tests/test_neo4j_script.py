@@ -1,0 +1,89 @@
+"""scripts/neo4j: idempotent start, status codes, clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "neo4j"
+
+
+def script(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def fake_tool(directory: Path, name: str, body: str) -> None:
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+def test_usage_without_a_command_exits_64():
+    done = script()
+    assert done.returncode == 64
+    assert "start" in done.stderr
+
+
+def test_status_and_stop_of_a_home_never_started(tmp_path):
+    home = {"NEO4J_HOME_DIR": str(tmp_path / "home"), "NEO4J_BOLT_PORT": "7698"}
+    status = script("status", **home)
+    assert status.returncode == 3
+    assert "not running" in status.stdout
+    stop = script("stop", **home)
+    assert stop.returncode == 0
+    assert "not running" in stop.stderr
+
+
+def test_wrong_java_is_a_clear_error(tmp_path):
+    fake_tool(tmp_path / "bin", "java", "echo 'openjdk version \"11.0.2\" 2019-01-15' >&2")
+    done = script(
+        "start",
+        PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        NEO4J_HOME_DIR=str(tmp_path / "home"),
+        NEO4J_BOLT_PORT="7698",
+    )
+    assert done.returncode == 1
+    assert "needs Java 17 or 21" in done.stderr
+
+
+def test_maven_failure_is_a_clear_error(tmp_path):
+    fake_tool(tmp_path / "bin", "mvn", "echo 'Could not resolve dependencies' >&2; exit 1")
+    done = script(
+        "install",
+        PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        GRAPHSVC_CACHE=str(tmp_path / "cache"),
+    )
+    assert done.returncode == 1
+    assert "Maven could not fetch the Neo4j jars" in done.stderr
+    assert "Could not resolve dependencies" in done.stderr
+    assert not (tmp_path / "cache" / "neo4j-5.26.24" / ".installed").exists()
+
+
+@pytest.mark.neo4j
+def test_second_start_reuses_the_running_server(neo4j_server):
+    if not neo4j_server.started_here and os.environ.get("NEO4J_URI"):
+        pytest.skip("the server comes from NEO4J_URI, not from scripts/neo4j")
+    t0 = time.monotonic()
+    done = script("start")
+    assert done.returncode == 0, done.stderr
+    assert "reusing the running server" in done.stderr
+    assert time.monotonic() - t0 < 15
+    lines = dict(line.split("=", 1) for line in done.stdout.splitlines())
+    assert lines["NEO4J_URI"] == neo4j_server.uri
+    assert lines["NEO4J_USER"] == "neo4j"
+    assert lines["NEO4J_PASSWORD"] == neo4j_server.password
+    status = script("status")
+    assert status.returncode == 0
+    assert status.stdout.startswith("running")

@@ -1,0 +1,185 @@
+"""Neo4jStore beyond the contract suite: compact ids, atomic runs under a killed writer, garbage
+collection of old runs, open_neo4j credentials, schema idempotence."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from graphsvc.errors import ConflictError, NotFoundError, StoreError
+from graphsvc.model import Interaction, InteractionKind, event_key
+from graphsvc.store import open_store
+from graphsvc.store.neo4j import Neo4jStore, open_neo4j, schema_statements
+from tests.builders import sample_run
+
+pytestmark = pytest.mark.neo4j
+
+
+def count(store: Neo4jStore, query: str, **params) -> int:
+    return store._value(query, **params)
+
+
+def test_uids_are_compact_and_stable_across_batches(neo4j_store: Neo4jStore):
+    assert neo4j_store.ensure_users([f"u{i}" for i in range(5)]) == 5
+    assert neo4j_store.ensure_users(["u3", "u9", "u9", "u8"]) == 2
+    users = neo4j_store.users()
+    assert users.uid.tolist() == list(range(7))
+    assert users.user_id == ["u0", "u1", "u2", "u3", "u4", "u9", "u8"]
+    assert neo4j_store.ensure_groups(["g2", "g1", "g2"]) == 2
+    assert neo4j_store.groups().gid.tolist() == [0, 1]
+
+
+def test_extraction_rechunks_ranges_into_exact_batches(neo4j_store: Neo4jStore):
+    ids = [f"u{i:04d}" for i in range(400)]
+    neo4j_store.ensure_users(ids)
+    rng = np.random.default_rng(3)
+    pairs = {(int(a), int(b)) for a, b in rng.integers(0, 400, (3000, 2)) if a != b}
+    mention = InteractionKind.MENTION
+    events = [
+        Interaction(ids[a], ids[b], mention, a, 0.5, event_key(ids[a], ids[b], mention, a, 0))
+        for a, b in sorted(pairs)
+    ]
+    assert neo4j_store.add_interactions(events) == len(pairs)
+    batches = list(neo4j_store.edge_batches("INTERACTED", batch_size=1000))
+    assert [len(b) for b in batches][:-1] == [1000] * (len(batches) - 1)
+    got = {(s, d) for b in batches for s, d in zip(b.src.tolist(), b.dst.tolist(), strict=True)}
+    assert got == pairs  # uids follow the order of ensure_users here
+    weights = np.concatenate([b.props["weight"] for b in batches])
+    assert weights.dtype == np.float64
+    assert set(weights.tolist()) == {0.5}
+    kinds = np.concatenate([b.props["kind"] for b in batches])
+    assert kinds.dtype == np.int8
+    assert set(kinds.tolist()) == {mention.code}
+
+
+def _run_nodes(store: Neo4jStore, run_id: str) -> int:
+    return count(
+        store,
+        "CALL () { MATCH (n:UserResult {run_id: $r}) RETURN count(n) AS a } "
+        "CALL () { MATCH (n:Community {run_id: $r}) RETURN count(n) AS b } "
+        "CALL () { MATCH (n:AnalysisRun {run_id: $r}) RETURN count(n) AS c } "
+        "RETURN a + b + c",
+        r=run_id,
+    )
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from graphsvc.store.neo4j import Neo4jStore
+    from tests.builders import sample_run
+    store = Neo4jStore(sys.argv[1], sys.argv[2], sys.argv[3])
+    ranks = {f"w{i:06d}": i + 1 for i in range(int(sys.argv[4]))}
+    store.write_run(sample_run("big", 500.0, ranks))
+    """
+)
+
+
+def test_killed_writer_leaves_readers_on_the_previous_run(neo4j_server, neo4j_store):
+    store = neo4j_store
+    store.ensure_users(["a", "b"])
+    store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2}))
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, neo4j_server.uri, neo4j_server.user,
+         neo4j_server.password, "200000"],
+        env=env, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        # Wait until the writer has committed part of the run, then kill it midway.
+        while _run_nodes(store, "big") < 2 and time.monotonic() < deadline:
+            assert writer.poll() is None, writer.stderr.read().decode()
+            assert store.current_run().run_id == "r1"  # readers see r1 while "big" is written
+            time.sleep(0.05)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        writer.stderr.close()
+    partial = _run_nodes(store, "big")
+    assert partial >= 2  # a part of the run was committed before the kill
+    assert store.current_run().run_id == "r1"
+    assert [r.run_id for r in store.runs()] == ["r1"]
+    assert [r["user_id"] for r in store.user_results("r1")] == ["a", "b"]
+    with pytest.raises(NotFoundError):
+        store.user_results("big")
+    # The next successful run becomes current and removes the killed run's leftovers.
+    store.write_run(sample_run("r2", 200.0, {"a": 2, "b": 1}))
+    assert store.current_run().run_id == "r2"
+    assert _run_nodes(store, "big") == 0
+    assert [r.run_id for r in store.runs()] == ["r2", "r1"]
+
+
+def test_old_runs_beyond_keep_runs_are_collected(neo4j_server, neo4j_store):
+    store = neo4j_server.store(keep_runs=2)
+    try:
+        store.ensure_users(["a", "b", "c"])
+        for i in range(1, 5):
+            store.write_run(sample_run(f"r{i}", 100.0 * i, {"a": 1, "b": 2, "c": 3}))
+        assert [r.run_id for r in store.runs()] == ["r4", "r3"]
+        assert _run_nodes(store, "r1") == _run_nodes(store, "r2") == 0
+        assert _run_nodes(store, "r3") == 3 + 2 + 1  # 3 user results, 2 communities, the run
+        in_community = count(store, "MATCH (:User)-[r:IN_COMMUNITY]->() RETURN count(r)")
+        assert in_community == 2 * 3  # one per user and kept run
+        led = count(store, "MATCH (c:Community)-[:LED_BY]->(:User) RETURN count(c)")
+        assert led == 2 * 2  # two communities per kept run, led by "a" and "b"
+    finally:
+        store.close()
+
+
+def test_a_run_id_is_written_once(neo4j_store: Neo4jStore):
+    neo4j_store.ensure_users(["a", "b"])
+    neo4j_store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2}))
+    with pytest.raises(ConflictError, match="r1"):
+        neo4j_store.write_run(sample_run("r1", 100.0, {"a": 2, "b": 1}))
+    assert neo4j_store.user_results("r1")[0]["user_id"] == "a"
+    assert [r.run_id for r in neo4j_store.runs()] == ["r1"]
+
+
+def test_schema_file_has_the_uniqueness_constraints(neo4j_store: Neo4jStore):
+    statements = schema_statements()
+    assert all("IF NOT EXISTS" in s for s in statements)
+    names = {
+        r["name"]: r
+        for r in neo4j_store._rows("SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties")
+    }
+    assert names["user_id_unique"]["properties"] == ["user_id"]
+    assert names["user_uid_unique"]["properties"] == ["uid"]
+    assert names["group_id_unique"]["properties"] == ["group_id"]
+    neo4j_store.init_schema()  # again: nothing changes, nothing fails
+    again = neo4j_store._rows("SHOW CONSTRAINTS YIELD name")
+    assert {r["name"] for r in again} == set(names)
+
+
+def test_open_neo4j_takes_credentials_from_uri_or_environment(neo4j_server, monkeypatch):
+    host = neo4j_server.uri.removeprefix("bolt://")
+    monkeypatch.setenv("NEO4J_USER", neo4j_server.user)
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.password)
+    with open_neo4j(f"bolt://{host}") as store:
+        store.verify()
+    monkeypatch.setenv("NEO4J_PASSWORD", "wrong")
+    with open_neo4j(f"bolt://neo4j:{neo4j_server.password}@{host}") as store:
+        assert "@" not in store.uri
+        assert neo4j_server.password not in store.uri
+        store.verify()
+    with open_neo4j(f"bolt://{host}") as store, pytest.raises(StoreError, match="NEO4J_PASSWORD"):
+        store.verify()
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.password)
+    store = open_store(f"bolt://{host}")  # the lead's entry point applies the schema
+    try:
+        assert store.counts()["users"] >= 0
+    finally:
+        store.close()
+
+
+def test_unreachable_server_is_a_store_error():
+    store = Neo4jStore("bolt://127.0.0.1:9", "neo4j", "x", retry_seconds=0.5)
+    with store, pytest.raises(StoreError, match="scripts/neo4j start"):
+        store.verify()
