@@ -25,7 +25,7 @@ def _series(data: Data, name: str, key: str) -> tuple[list[float], list[float]]:
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def _plot(data: Data, names: tuple[str, ...], key: str, ylabel: str, title: str, out: Path):
+def _plot(data: Data, names: tuple[str, ...], key: str, ylabel: str, title: str, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for name in names:
         x, y = _series(data, name, key)

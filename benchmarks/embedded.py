@@ -1,5 +1,5 @@
-"""The embedded path: generate, load into SQLite, extract, the analysis pipeline stage by stage,
-its igraph kernels alone, and write-back."""
+"""Generate, load into SQLite, extract and write back (any store), the analysis pipeline stage by
+stage, and its igraph kernels alone."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def naive_load(bench: Bench, store: Neo4jStore, sample: int, batched: int) -> No
     """Baseline ``naive_cypher``: neo4j_load.measure (one auto-commit statement per edge on
     ``sample`` edges, against the store's batched path on ``batched`` more), on its random
     graph over as many users as this size. Wipes the database."""
-    args = argparse.Namespace(batch=50_000, naive_sample=sample)
+    args = argparse.Namespace(batch=50_000, naive_sample=sample, ceiling_sample=batched)
     runs = []
     for _ in range(bench.times(heavy=True)):
         ids, events = neo4j_load.make_events(bench.users, sample + batched, bench.seed)

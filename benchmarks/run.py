@@ -11,6 +11,7 @@ every stage (a crash keeps them); the report (REPORT.md and plots/) is rendered 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -130,6 +131,10 @@ def run_size(
             guarded(results, users, name, step)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)  # unwinds: the Neo4j server is stopped, the results are kept
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     sizes = [size(s) for s in args.sizes.split(",")]
@@ -153,4 +158,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     main()

@@ -313,11 +313,15 @@ def demo(
 ) -> None:
     """Generate a graph, load it, analyse it, print the KOLs, and serve the API.
 
-    Uses its own store in --dir unless --store or GRAPHSVC_STORE names one.
+    Uses its own store and service state in --dir unless --store or GRAPHSVC_STORE names one.
     """
     app: AppContext = ctx.obj
     if ctx.parent is not None and ctx.parent.params.get("store") is None:
-        app.settings = replace(app.settings, store=f"sqlite:///{workdir / 'graphsvc.db'}")
+        app.settings = replace(
+            app.settings,
+            store=f"sqlite:///{workdir / 'graphsvc.db'}",
+            state=str(workdir / "graphsvc-state.db"),
+        )
     data = workdir / "data"
     click.secho(f"1/4 Generating {n_users:,} users into {data}", bold=True)
     ctx.invoke(generate, n_users=n_users, seed=seed, out=data, fmt="csv")
@@ -336,6 +340,12 @@ def demo(
         "table",
     )
     if serve:
+        from graphsvc.service_state import KeyRole, ServiceState
+
+        _, secret = ServiceState(app.settings.state).create_key(KeyRole.READER, "demo")
+        url = f"http://{app.settings.host}:{port}/api/v1/kols?limit=5"
+        click.echo(f"\nAPI key (reader, shown once): {secret}")
+        click.echo(f"  curl -H 'Authorization: Bearer {secret}' '{url}'\n")
         serve_app(app, app.settings.host, port, workers=8)
 
 

@@ -46,7 +46,7 @@ def list_keys(app: Any, fmt: str) -> None:
             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(k.created_at)),
             "revoked": "revoked" if k.revoked_at else "",
         }
-        for k in _state(app).keys()
+        for k in _state(app).api_keys()
     ]
     click.echo(render(rows, ("key_id", "name", "role", "created", "revoked"), fmt))
 

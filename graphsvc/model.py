@@ -263,7 +263,9 @@ class AnalysisParams:
     referral_weight: float = 1.0
     dunbar: int = 150
     deep_chain_levels: int = 3
-    core_top_fraction: float = 0.01
+    # Super users (tier core) come from the top this fraction by influence; group leaders fill
+    # the top ~1% of a community-commerce graph, so 3% leaves room for the cross-group users.
+    core_top_fraction: float = 0.03
     exact_betweenness_max_vertices: int = 5_000
     betweenness_epsilon: float = 0.01
     betweenness_delta: float = 0.1

@@ -136,7 +136,7 @@ class ServiceState:
             )
         return key, secret
 
-    def keys(self) -> list[ApiKey]:
+    def api_keys(self) -> list[ApiKey]:
         rows = self._db.execute(
             "SELECT key_id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at"
         )

@@ -7,11 +7,16 @@ import numpy as np
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
     CommunityResult,
+    Group,
     GroupResult,
+    MemberRole,
+    Membership,
+    Referral,
     RunInfo,
     RunResult,
     UserResults,
 )
+from graphsvc.store.base import GraphStore
 
 
 def sample_run(run_id: str, started_at: float, ranks_of: dict[str, int]) -> RunResult:
@@ -49,6 +54,7 @@ def ranked_run(run_id: str = "r1") -> RunResult:
     columns["betweenness"] = np.array([0.5, 0.9, 0.5, np.nan, 0.9, 0.1, 0.5, 0.0, np.nan, 0.2])
     columns["coreness"] = np.array([3, 3, 2, 3, 1, 2, 2, -1, 1, 3], dtype=np.int64)
     columns["downline"] = np.array([5, 2, 0, 2, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+    columns["community_id"] = np.array(["c-a", "c-b"] * 5, dtype=object)
     columns["tier"] = np.array(["core", "kol", "kol"] + ["member"] * 6 + ["peripheral"], object)
     columns["role"] = np.array(["connector_hub", "provincial_hub"] + ["peripheral"] * 8, object)
     communities = [
@@ -63,3 +69,24 @@ def ranked_run(run_id: str = "r1") -> RunResult:
         GroupResult("g3", 2, None, "u0", 0.2, False),
     ]
     return RunResult(result.info, UserResults(user_ids, columns), communities, groups)
+
+
+def load_query_graph(store: GraphStore) -> RunResult:
+    """Users u0..u9, groups g1 (declared owner u9) and g2, memberships, the referral tree
+    u0 -> u1 -> u3 -> {u4, u5}, u0 -> u2 -> u6, and ``ranked_run("r1")`` as current run."""
+    store.ensure_users([f"u{i}" for i in range(10)])
+    store.upsert_groups([Group("g1", "团购群", "u9"), Group("g2", "fans")])
+    store.upsert_memberships(
+        [
+            Membership("u0", "g1", role=MemberRole.ADMIN),
+            Membership("u9", "g1", role=MemberRole.OWNER),
+            Membership("u3", "g1"),
+            Membership("u0", "g2"),
+            Membership("u5", "g2"),
+        ]
+    )
+    edges = [("u0", "u1"), ("u0", "u2"), ("u1", "u3"), ("u3", "u4"), ("u3", "u5"), ("u2", "u6")]
+    store.upsert_referrals([Referral(a, b, i) for i, (a, b) in enumerate(edges)])
+    run = ranked_run("r1")
+    store.write_run(run)
+    return run

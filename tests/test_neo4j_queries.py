@@ -148,7 +148,8 @@ def test_community_bridges(graph):
         lambda: defaultdict(float)
     )
     for batch in store.edge_batches(EdgeKind.INTERACTED):
-        for s, d, w in zip(batch.src.tolist(), batch.dst.tolist(), batch.props["weight"].tolist()):
+        columns = (batch.src.tolist(), batch.dst.tolist(), batch.props["weight"].tolist())
+        for s, d, w in zip(*columns, strict=True):
             a, b = name[s], name[d]
             ca, cb = community[a], community[b]
             if ca != cb:
@@ -199,7 +200,7 @@ def test_deep_referral_chains(graph):
     parent = referral_parents(store)
     for row in rows:
         assert len(row["chain"]) == row["level"] + 1
-        assert all(parent[b] == a for a, b in zip(row["chain"], row["chain"][1:]))
+        assert all(parent[b] == a for a, b in zip(row["chain"], row["chain"][1:], strict=False))
     two = query(store, "deep_referral_chains", levels=2)
     assert len(two) > len(rows)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from graphsvc.errors import ConflictError, NotFoundError, StoreError
-from graphsvc.model import Interaction, InteractionKind, event_key
+from graphsvc.model import EdgeKind, Interaction, InteractionKind, event_key
 from graphsvc.store import open_store
 from graphsvc.store.neo4j import Neo4jStore, open_neo4j, schema_statements
 from tests.builders import sample_run
@@ -183,3 +183,25 @@ def test_unreachable_server_is_a_store_error():
     store = Neo4jStore("bolt://127.0.0.1:9", "neo4j", "x", retry_seconds=0.5)
     with store, pytest.raises(StoreError, match="scripts/neo4j start"):
         store.verify()
+
+
+def test_heavy_pairs_are_deduplicated_in_python_without_changing_the_answer(neo4j_store):
+    store = neo4j_store
+    store.ensure_users(["bot", "fan"])
+    msg = InteractionKind.MESSAGE
+
+    def events(lo: int, hi: int) -> list[Interaction]:
+        return [
+            Interaction("bot", "fan", msg, t, 0.5, event_key("bot", "fan", msg, t, 0))
+            for t in range(lo, hi)
+        ]
+
+    assert store.add_interactions(events(0, 400)) == 400
+    # 400 stored keys × 300 new ones is past MAX_KEY_PAIRS: the set difference runs in Python.
+    assert store.add_interactions(events(200, 500)) == 100
+    assert store.add_interactions(events(0, 500)) == 0
+    (batch,) = store.edge_batches(EdgeKind.INTERACTED)
+    assert batch.props["count"].tolist() == [500]
+    assert batch.props["weight"].tolist() == [250.0]
+    assert (batch.props["first_at"][0], batch.props["last_at"][0]) == (0, 499)
+    assert store.counts()["interaction_events"] == 500

@@ -5,7 +5,7 @@ Rules, checked in this order (the first that holds wins), every threshold in Ana
 1. ``peripheral`` — lurker (潜水): the user's own engagement (attention weight of the
    interactions they sent + ``referral_weight`` × referrals they made) is at most
    ``peripheral_max_engagement`` (default 0: never acted), however much others mention them.
-2. ``core`` — super user (超级用户): among the top ``core_top_fraction`` (default 1%, at least
+2. ``core`` — super user (超级用户): among the top ``core_top_fraction`` (default 3%, at least
    one user) by influence, *and* reaching across communities: a connector or kinless hub, or
    attention received from at least ``core_min_communities`` (3) communities, or from
    co-members in at least ``core_min_groups`` (2) of the explicit groups they belong to —

@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # rows keep their column order
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     store = store or open_store(settings.store)
     state = ServiceState(settings.state)

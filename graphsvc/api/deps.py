@@ -15,7 +15,6 @@ from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, NotFoundError
 from graphsvc.jobs.runner import JobRunner
 from graphsvc.model import RunInfo
-from graphsvc.output import plain
 from graphsvc.service_state import ServiceState
 from graphsvc.store.base import GraphStore
 
@@ -136,7 +135,8 @@ def cursor_arg(sort: str, tie: type) -> tuple[str, float, Any] | None:
 
 
 def plain_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: plain(v) for k, v in row.items()}
+    """A store row as JSON: stores return Python values; a NaN (v != v) becomes null."""
+    return {k: None if v != v else v for k, v in row.items()}
 
 
 def page(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -16,8 +18,12 @@ __all__ = ["bp"]
 
 bp = Blueprint("runs", __name__)
 
-# Analysis parameters a job may override, with their types (the rest come from settings).
-JOB_PARAMS = {"resolution": float, "seed": int, "damping": float}
+# Analysis parameters a job may override: (accepted JSON types, valid range, its words).
+JOB_PARAMS: dict[str, tuple[tuple[type, ...], Callable[[float], bool], str]] = {
+    "resolution": ((int, float), lambda v: 0 < v < math.inf, "a number > 0"),
+    "seed": ((int,), lambda v: 0 <= v < 2**63, "an integer 0..2^63-1"),
+    "damping": ((int, float), lambda v: 0 < v < 1, "a number between 0 and 1"),
+}
 
 
 def run_view(run: RunInfo, current_id: str | None) -> dict[str, Any]:
@@ -57,19 +63,16 @@ def _job_request() -> tuple[dict[str, Any], bool]:
     if body.get("kind", "analyze") != "analyze":
         raise BadRequest(f"unknown job kind {body.get('kind')!r}; the only kind is 'analyze'")
     params, force = body.get("params") or {}, body.get("force", False)
-    unknown = set(body) - {"kind", "params", "force"} | set(params) - set(JOB_PARAMS)
-    if not isinstance(params, dict) or not isinstance(force, bool) or unknown:
-        raise BadRequest(
-            f"body fields: kind, force (boolean), params ({', '.join(JOB_PARAMS)}); "
-            f"not understood: {', '.join(sorted(map(str, unknown))) or 'their types'}"
-        )
+    if not isinstance(params, dict) or not isinstance(force, bool):
+        raise BadRequest("params must be an object and force a boolean")
+    unknown = sorted((set(body) - {"kind", "params", "force"}) | (set(params) - set(JOB_PARAMS)))
+    if unknown:
+        raise BadRequest(f"unknown fields {', '.join(unknown)}; params are {', '.join(JOB_PARAMS)}")
     for name, value in params.items():
-        kind = JOB_PARAMS[name]
-        if isinstance(value, bool) or not isinstance(value, int | float if kind is float else int):
-            raise BadRequest(
-                f"params.{name} must be {'a number' if kind is float else 'an integer'}"
-            )
-    return {k: JOB_PARAMS[k](v) for k, v in params.items()}, force
+        types, valid, words = JOB_PARAMS[name]
+        if type(value) not in types or not valid(value):
+            raise BadRequest(f"params.{name} must be {words}, not {value!r}")
+    return params, force
 
 
 @bp.post("/jobs")

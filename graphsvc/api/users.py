@@ -46,17 +46,13 @@ class ScoreRanks:
         self._sorted: dict[str, np.ndarray] = {}
 
     def _column(self, db: GraphStore, run_id: str, score: str) -> np.ndarray:
-        with self._lock:
+        with self._lock:  # held while loading: concurrent first requests load a column once
             if run_id != self._run_id:
                 self._run_id, self._sorted = run_id, {}
-            column = self._sorted.get(score)
-        if column is None:
-            values = db.score_column(run_id, score)
-            column = np.sort(values[~np.isnan(values)])
-            with self._lock:
-                if run_id == self._run_id:
-                    self._sorted[score] = column
-        return column
+            if score not in self._sorted:
+                values = db.score_column(run_id, score)
+                self._sorted[score] = np.sort(values[~np.isnan(values)])
+            return self._sorted[score]
 
     def rank(self, db: GraphStore, run_id: str, score: str, value: Any) -> dict[str, Any]:
         """``rank`` (1 = highest) and ``percentile`` (share of users with a lower value)."""

@@ -22,6 +22,12 @@ Analysis runs are written under their ``run_id``: ``(:AnalysisRun {complete: fal
 and current. Readers only ever look at complete runs (queries in ``cypher/queries`` start from
 ``(:AnalysisRun {current: true})``), so they see the previous run until the switch, and a run
 that fails midway is invisible; its leftovers are removed by the next successful run.
+Result values are not copied onto ``:User``: that would make the switch O(users) and let
+readers of ``u.influence`` see a half-copied run; queries join ``(:UserResult {run_id})``.
+
+Event keys: ``k IN list`` is a scan in Cypher, so a relationship whose stored keys times the
+batch's new keys exceed MAX_KEY_PAIRS is deduplicated in Python (one extra round trip), which
+keeps a bot sending one user 100k messages linear instead of quadratic.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import neo4j
@@ -68,7 +74,13 @@ from graphsvc.model import (
     User,
     UserTable,
 )
-from graphsvc.store.base import DEFAULT_BATCH_SIZE
+from graphsvc.store.base import (
+    COMMUNITY_SORTS,
+    DEFAULT_BATCH_SIZE,
+    USER_SORTS,
+    CommunityQuery,
+    UserQuery,
+)
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -389,11 +401,13 @@ class Neo4jStore:
             done = tx.run(_ADD_INTERACTIONS, rows=params, max_pairs=MAX_KEY_PAIRS).single()
             added, deferred = done["added"], done["deferred"]
             if deferred:  # heavy pairs: set difference in Python (MERGE holds the locks)
-                rows = [params[i] for i in deferred]
-                stored = {r["i"]: set(r["keys"]) for r in tx.run(_STORED_KEYS, rows=rows)}
-                for row in rows:
-                    known = stored[row["i"]]
-                    row["fresh"] = [j for j, k in enumerate(row["keys"]) if k not in known]
+                heavy = [params[i] for i in deferred]
+                stored = {r["i"]: set(r["keys"]) for r in tx.run(_STORED_KEYS, rows=heavy)}
+                rows = [  # copies: a retried transaction starts again from params
+                    {**row, "fresh": [j for j, k in enumerate(row["keys"]) if k not in known]}
+                    for row in heavy
+                    for known in (stored[row["i"]],)
+                ]
                 again = tx.run(_ADD_INTERACTIONS, rows=rows, max_pairs=MAX_KEY_PAIRS).single()
                 added += again["added"]
             if added:
@@ -621,22 +635,109 @@ class Neo4jStore:
             "ORDER BY c.size DESC, c.community_id",
             run_id=str(run_id),
         )
-        fields = CommunityResult.__dataclass_fields__
-        return [CommunityResult(**{f: row["c"].get(f) for f in fields}) for row in rows]
+        return [_community(row["c"]) for row in rows]
 
     def group_results(self, run_id: str) -> list[GroupResult]:
+        return self._group_rows(run_id, "true")
+
+    # -- API reads (pages, one entity, neighbourhoods) --------------------------------------
+
+    def user_page(self, run_id: str, query: UserQuery) -> list[dict[str, Any]]:
+        if query.sort not in USER_SORTS:
+            raise ValueError(f"unknown sort {query.sort!r}; sorts are {', '.join(USER_SORTS)}")
+        self._require_run(run_id)
+        after_value, after_rank = query.after if query.after is not None else (None, None)
+        rows = self._rows(
+            _user_page(query),
+            run_id=str(run_id),
+            community=query.community_id,
+            tier=query.tier,
+            role=query.role,
+            min_influence=query.min_influence,
+            group=query.group_id,
+            after_value=after_value,
+            after_rank=after_rank,
+            limit=int(query.limit),
+        )
+        return [_user_row(row) for row in rows]
+
+    def score_column(self, run_id: str, column: str) -> np.ndarray:
+        if USER_RESULT_COLUMNS.get(column) not in ("int", "float"):
+            raise ValueError(f"{column!r} is not a numeric result column")
+        self._require_run(run_id)
+        values = self._value(
+            # collect() drops nulls; one-element lists keep them
+            "MATCH (r:UserResult {run_id: $run_id}) RETURN collect([r[$column]])",
+            run_id=str(run_id),
+            column=column,
+        )
+        return np.array([np.nan if v[0] is None else v[0] for v in values], dtype=float)
+
+    def user_groups(self, user_id: str) -> list[dict[str, Any]]:
+        return self._rows(
+            "MATCH (:User {user_id: $user_id})-[m:MEMBER_OF]->(g:Group) "
+            "RETURN g.group_id AS group_id, g.name AS name, m.role AS role ORDER BY group_id",
+            user_id=str(user_id),
+        )
+
+    def referral_tree(
+        self, user_id: str, direction: Literal["up", "down"], depth: int, limit: int
+    ) -> list[dict[str, Any]]:
+        if direction not in ("up", "down"):
+            raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+        if depth < 1 or limit < 1:
+            return []
+        return self._rows(
+            _REFERRAL_UP if direction == "up" else _REFERRAL_DOWN,
+            user_id=str(user_id),
+            depth=int(depth),
+            limit=int(limit),
+        )
+
+    def community_page(self, run_id: str, query: CommunityQuery) -> list[CommunityResult]:
+        if query.sort not in COMMUNITY_SORTS:
+            raise ValueError(f"unknown sort {query.sort!r}; sorts are {', '.join(COMMUNITY_SORTS)}")
+        self._require_run(run_id)
+        after_value, after_id = query.after if query.after is not None else (None, None)
+        rows = self._rows(
+            _COMMUNITY_PAGE,
+            run_id=str(run_id),
+            shape=query.shape,
+            by_size=query.sort == "size",
+            after_value=after_value,
+            after_id=after_id,
+            limit=int(query.limit),
+        )
+        return [_community(row["c"]) for row in rows]
+
+    def community_result(self, run_id: str, community_id: str) -> CommunityResult | None:
         self._require_run(run_id)
         rows = self._rows(
-            "MATCH (g:GroupResult {run_id: $run_id}) RETURN g {.*} AS g ORDER BY g.group_id",
+            "MATCH (c:Community {run_id: $run_id, community_id: $community_id}) RETURN c {.*} AS c",
             run_id=str(run_id),
+            community_id=str(community_id),
         )
-        fields = GroupResult.__dataclass_fields__
-        out = []
-        for row in rows:
-            values = {f: row["g"].get(f) for f in fields}
-            values["owner_mismatch"] = bool(values["owner_mismatch"])
-            out.append(GroupResult(**values))
-        return out
+        return _community(rows[0]["c"]) if rows else None
+
+    def group_result(self, run_id: str, group_id: str) -> GroupResult | None:
+        found = self._group_rows(run_id, "g.group_id = $value", str(group_id))
+        return found[0] if found else None
+
+    def groups_led_by(self, run_id: str, user_id: str) -> list[GroupResult]:
+        return self._group_rows(run_id, "g.effective_owner_id = $value", str(user_id))
+
+    def _group_rows(
+        self, run_id: str, condition: str, value: str | None = None
+    ) -> list[GroupResult]:
+        """Group results of a run; ``condition`` is one of the constant filters above."""
+        self._require_run(run_id)
+        rows = self._rows(
+            f"MATCH (g:GroupResult {{run_id: $run_id}}) WHERE {condition} "
+            "RETURN g {.*} AS g ORDER BY g.group_id",
+            run_id=str(run_id),
+            value=value,
+        )
+        return [_group(row["g"]) for row in rows]
 
     # -- maintenance ----------------------------------------------------------------------
 
@@ -717,6 +818,16 @@ def _run_info(props: dict[str, Any]) -> RunInfo:
         stats=json.loads(props.get("stats") or "{}"),
         fingerprint=props.get("fingerprint") or "",
     )
+
+
+def _community(props: dict[str, Any]) -> CommunityResult:
+    return CommunityResult(**{f: props.get(f) for f in CommunityResult.__dataclass_fields__})
+
+
+def _group(props: dict[str, Any]) -> GroupResult:
+    values = {f: props.get(f) for f in GroupResult.__dataclass_fields__}
+    values["owner_mismatch"] = bool(values["owner_mismatch"])
+    return GroupResult(**values)
 
 
 def _user_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -950,3 +1061,70 @@ _USER_RESULT = """
 MATCH (r:UserResult {run_id: $run_id, user_id: $user_id})
 OPTIONAL MATCH (u:User {user_id: r.user_id})
 RETURN r {.*} AS r, u.name AS name"""
+
+
+def _user_page(query: UserQuery) -> str:
+    """A keyset page of users: sort value descending (a missing value as -1), ties by
+    influence_rank. Anchored where an index helps (a group's members, a community, else the
+    run in rank order) and with only the predicates ``query`` uses; the sort property comes
+    from USER_SORTS, never from input."""
+    if query.group_id is not None:
+        anchor = (
+            "MATCH (:Group {group_id: $group})<-[:MEMBER_OF]-(m:User)\n"
+            "MATCH (r:UserResult {run_id: $run_id, user_id: m.user_id})"
+        )
+    elif query.community_id is not None:
+        anchor = "MATCH (r:UserResult {run_id: $run_id, community_id: $community})"
+    else:
+        anchor = "MATCH (r:UserResult {run_id: $run_id})"
+    after = "r.influence_rank > $after_rank" if query.after else "r.influence_rank > 0"
+    if query.sort == "influence":
+        order, where = "r.influence_rank", [after]
+    else:
+        key = f"coalesce(r.{query.sort}, -1)"
+        order = f"{key} DESC, r.influence_rank"
+        where = [f"({key} < $after_value OR ({key} = $after_value AND {after}))"]
+        where = where if query.after else [after]
+    where += [
+        condition
+        for field, condition in (
+            ("tier", "r.tier = $tier"),
+            ("role", "r.role = $role"),
+            ("min_influence", "r.influence >= $min_influence"),
+        )
+        if getattr(query, field) is not None
+    ]
+    return f"""{anchor}
+WHERE {" AND ".join(where)}
+WITH r ORDER BY {order} LIMIT $limit
+OPTIONAL MATCH (u:User {{user_id: r.user_id}})
+RETURN r {{.*}} AS r, u.name AS name
+ORDER BY {order}"""
+
+
+_REFERRAL_DOWN = """
+MATCH path = (:User {user_id: $user_id})-[:REFERRED*1..]->(x:User)
+WHERE length(path) <= $depth
+WITH x, min(length(path)) AS depth
+OPTIONAL MATCH (inviter:User)-[:REFERRED]->(x)
+RETURN x.user_id AS user_id, inviter.user_id AS inviter_id, depth
+ORDER BY depth, user_id LIMIT $limit"""
+
+_REFERRAL_UP = """
+MATCH path = (x:User)-[:REFERRED*1..]->(:User {user_id: $user_id})
+WHERE length(path) <= $depth
+WITH x, min(length(path)) AS depth
+OPTIONAL MATCH (inviter:User)-[:REFERRED]->(x)
+RETURN x.user_id AS user_id, inviter.user_id AS inviter_id, depth
+ORDER BY depth, user_id LIMIT $limit"""
+
+# base.health_score: reciprocity × (1 − centralization), missing values as 0.
+_COMMUNITY_PAGE = """
+MATCH (c:Community {run_id: $run_id})
+WHERE $shape IS NULL OR c.shape = $shape
+WITH c, CASE WHEN $by_size THEN toFloat(c.size)
+             ELSE coalesce(c.reciprocity, 0.0) * (1.0 - coalesce(c.centralization, 0.0)) END AS key
+WHERE $after_id IS NULL OR key < $after_value OR (key = $after_value AND c.community_id > $after_id)
+RETURN c {.*} AS c
+ORDER BY key DESC, c.community_id
+LIMIT $limit"""

@@ -56,8 +56,25 @@ def _sort_key(column: str) -> str:
     return f"coalesce({column}, -1)"
 
 
+def _user_page_index(query: UserQuery) -> str | None:
+    """The index a user page should read where the planner, without statistics, would scan
+    the whole run in rank order instead: a group's or a community's members, a tier."""
+    if query.group_id is not None:
+        return "user_results_user"
+    if query.community_id is not None:
+        return "user_results_community"
+    if query.tier is not None and query.sort == "influence":
+        return "user_results_tier"
+    return None
+
+
 _HEALTH = "coalesce(reciprocity, 0) * (1 - coalesce(centralization, 0))"  # base.health_score
 _COMMUNITY_KEYS = {"size": "size", "health": _HEALTH}
+_COMMUNITY_INDEXES = "".join(
+    f"CREATE INDEX IF NOT EXISTS community_results_{name} ON community_results "
+    f"(run_id, {key} DESC, community_id);\n"
+    for name, key in _COMMUNITY_KEYS.items()
+)
 _SORT_INDEXES = "".join(
     f"CREATE INDEX IF NOT EXISTS user_results_{name} ON user_results "
     f"(run_id, {_sort_key(name)} DESC, influence_rank);\n"
@@ -74,6 +91,7 @@ CREATE TABLE IF NOT EXISTS groups (
 CREATE TABLE IF NOT EXISTS memberships (
     uid INTEGER NOT NULL, gid INTEGER NOT NULL, joined_at INTEGER, role INTEGER NOT NULL,
     PRIMARY KEY (uid, gid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS memberships_group ON memberships (gid);
 CREATE TABLE IF NOT EXISTS referrals (
     invitee_uid INTEGER PRIMARY KEY, inviter_uid INTEGER NOT NULL, referred_at INTEGER,
     campaign TEXT);
@@ -113,7 +131,7 @@ CREATE TABLE IF NOT EXISTS group_results (
     owner_mismatch INTEGER NOT NULL,
     PRIMARY KEY (run_id, group_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
-"""
+{_COMMUNITY_INDEXES}"""
 
 _COMMUNITY_FIELDS = tuple(CommunityResult.__dataclass_fields__)
 _GROUP_FIELDS = tuple(GroupResult.__dataclass_fields__)
@@ -514,13 +532,18 @@ class SqliteStore:
 
     def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None:
         self._require_run(run_id)
-        rows = self._user_rows("WHERE r.run_id = ? AND r.user_id = ?", [run_id, user_id])
+        rows = self._user_rows(
+            "WHERE r.run_id = ? AND r.user_id = ?", [run_id, user_id], "user_results_user"
+        )
         return rows[0] if rows else None
 
-    def _user_rows(self, clause: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    def _user_rows(
+        self, clause: str, params: Sequence[Any], index: str | None = None
+    ) -> list[dict[str, Any]]:
         fields = ", ".join(f"r.{f}" for f in USER_RESULT_COLUMNS)
+        hint = f" INDEXED BY {index}" if index else ""
         cursor = self._db.execute(
-            f"SELECT r.user_id, u.name, {fields} FROM user_results r "
+            f"SELECT r.user_id, u.name, {fields} FROM user_results r{hint} "
             f"LEFT JOIN users u ON u.user_id = r.user_id {clause}",
             params,
         )
@@ -578,7 +601,8 @@ class SqliteStore:
                 where.append(f"{key} <= ? AND ({key} < ? OR r.influence_rank > ?)")
                 params += [value, value, rank]
         params.append(query.limit)
-        return self._user_rows(f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", params)
+        clause = f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        return self._user_rows(clause, params, _user_page_index(query))
 
     def score_column(self, run_id: str, column: str) -> np.ndarray:
         if USER_RESULT_COLUMNS.get(column) not in ("int", "float"):

@@ -1,5 +1,5 @@
 """A planted community-commerce snapshot built in numpy, the pipeline on it, and the
-1M-user timing run (``python tests/analysis/test_scale.py --users 1000000``)."""
+1M-user timing run (``PYTHONPATH=. python tests/analysis/test_analysis_scale.py``)."""
 
 from __future__ import annotations
 
@@ -118,15 +118,16 @@ def main() -> None:
     snapshot, _ = planted_snapshot(args.users, events_per_user=args.events)
     built = time.perf_counter() - clock
     print(f"snapshot: {built:.1f} s, {len(snapshot.interaction_src):,} interaction rows")
-    marks = []
     clock = time.perf_counter()
-    out = run_pipeline(
-        snapshot, AnalysisParams(), on_stage=lambda s: marks.append((s, time.perf_counter()))
-    )
+    out = run_pipeline(snapshot, AnalysisParams(), on_stage=lambda s: print(f"  {s} ..."))
     total = time.perf_counter() - clock
-    stats = dict(out.stats)
-    print(json.dumps(stats, indent=1))
-    print(f"pipeline total: {total:.1f} s")
+    stats = out.stats
+    print(json.dumps({k: v for k, v in stats.items() if "seconds" not in k}, indent=1))
+    print(f"{'stage':12s} {'wall s':>8s} {'cpu s':>8s}")
+    for name, wall in stats["stage_seconds"].items():
+        print(f"{name:12s} {wall:8.1f} {stats['stage_cpu_seconds'][name]:8.1f}")
+    cpu = sum(stats["stage_cpu_seconds"].values())
+    print(f"{'total':12s} {total:8.1f} {cpu:8.1f}")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GB")
 
 

@@ -8,13 +8,14 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from waitress import create_server
+from waitress import create_server, wasyncore
 
 from graphsvc.api import create_app
 from graphsvc.config import Settings
@@ -48,22 +49,28 @@ class Served:
     base: str = ""
     _server: Any = None
     _thread: threading.Thread | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> Served:
         self.app = create_app(self.settings, store=self.store)
-        self._server = create_server(
-            self.app, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
-        )
+        self._server = create_server(self.app, host="127.0.0.1", port=0, threads=4)
         self.base = f"http://127.0.0.1:{self._server.effective_port}"
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
         return self
 
+    def _loop(self) -> None:
+        """waitress's loop, stoppable: sockets are closed by the thread that polls them."""
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.02, map=self._server._map, count=1)
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(self._server._map)
+
     def stop(self) -> None:
         self.app.extensions["graphsvc.jobs"].join(60)
-        self._server.task_dispatcher.shutdown()  # finish in-flight requests before closing
-        self._server.close()
-        self._thread.join(5)
+        self._stopping.set()
+        self._thread.join(10)
         self.app.extensions["graphsvc.state"].close()
 
     def restart(self, **changes: Any) -> None:
@@ -102,13 +109,29 @@ def make_settings(store: GraphStore, tmp_path: Path, **changes: Any) -> Settings
     return Settings(store=store.uri, state=str(tmp_path / "state.db"), **changes)
 
 
-@pytest.fixture
-def served(store: GraphStore, tmp_path: Path) -> Iterator[Served]:
+@contextmanager
+def serving(store: GraphStore, tmp_path: Path) -> Iterator[Served]:
     """The API over ``store`` on a real HTTP server, with keys "reader", "operator", "admin"."""
     settings = make_settings(store, tmp_path)
     state = ServiceState(settings.state)
     keys = {role.value: state.create_key(role, f"test {role}")[1] for role in KeyRole}
     state.close()
     server = Served(store, settings, keys).start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def served(store: GraphStore, tmp_path: Path) -> Iterator[Served]:
+    """The API on every store (see ``serving``)."""
+    with serving(store, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def served_sqlite(sqlite_store: GraphStore, tmp_path: Path) -> Iterator[Served]:
+    """The API on the embedded store only, for what needs its file (corrupting it)."""
+    with serving(sqlite_store, tmp_path) as server:
+        yield server

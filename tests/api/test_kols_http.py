@@ -41,7 +41,7 @@ def test_kols_without_a_run_is_a_404_problem(served):
         ("limit=4&sort=betweenness", ["u1", "u4", "u0", "u2", "u6", "u9", "u5", "u7", "u3", "u8"]),
         ("limit=2&sort=coreness", ["u0", "u1", "u3", "u9", "u2", "u5", "u6", "u4", "u8", "u7"]),
         ("limit=1&sort=downline&tier=member", ["u3", "u4", "u5", "u6", "u7", "u8"]),
-        ("limit=2&community=c-0002&role=peripheral", ["u3", "u5", "u7", "u9"]),
+        ("limit=2&community=c-b&role=peripheral", ["u3", "u5", "u7", "u9"]),
         ("min_score=0.3&limit=1", ["u0", "u1", "u2"]),
         ("tier=peripheral", ["u9"]),
     ],
