@@ -162,7 +162,7 @@ def _round(port: int, key: str, load: ApiLoad, paths: Callable[[], NextPath]) ->
 
     def client() -> None:
         nonlocal errors
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn = http.client.HTTPConnection(HOST, port, timeout=180)  # cold caches at warm-up
         next_path, body = paths(), None
         while take():
             path = next_path(body)

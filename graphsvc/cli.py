@@ -76,7 +76,7 @@ def echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) ->
     click.echo(render(rows, columns, fmt))
 
 
-def progress(label: str, length: int):  # noqa: ANN201 - click's ProgressBar
+def progress(label: str, length: int):
     """A progress bar on stderr, so stdout stays machine-readable."""
     return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=False)
 
@@ -137,13 +137,17 @@ def generate(n_users: int, seed: int, out: Path, fmt: str) -> None:
     type=click.Choice(["fail", "skip"]),
     default="fail",
     show_default=True,
-    help="fail: refuse a load with any bad row; skip: load valid rows, write bad ones to --rejects.",
+    help="fail: refuse a load with a bad row; skip: load valid rows, bad ones to --rejects.",
 )
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def load(
-    app: AppContext, directory: Path | None, encoding: str | None, on_error: str,
-    rejects: Path | None, **files: Path | None,
+    app: AppContext,
+    directory: Path | None,
+    encoding: str | None,
+    on_error: str,
+    rejects: Path | None,
+    **files: Path | None,
 ) -> None:
     """Load users, groups, memberships, referrals and interactions (CSV or JSON Lines).
 
@@ -160,7 +164,11 @@ def load(
     total = sum(path.stat().st_size for path in chosen.values())
     with progress("Loading", total) as bar:
         report = ingest.load_files(
-            chosen, app.store, encoding=encoding, on_error=on_error, rejects=rejects,
+            chosen,
+            app.store,
+            encoding=encoding,
+            on_error=on_error,
+            rejects=rejects,
             on_bytes=bar.update,
         )
     click.echo(report.summary())
@@ -170,7 +178,9 @@ def load(
 
 
 @cli.command()
-@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), help="Leiden resolution.")
+@click.option(
+    "--resolution", type=click.FloatRange(min=0, min_open=True), help="Leiden resolution."
+)
 @click.option("--seed", type=int, help="Random seed (default from GRAPHSVC_SEED or 0).")
 @click.option("--damping", type=click.FloatRange(0, 1, max_open=True), help="PageRank damping.")
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
@@ -292,8 +302,13 @@ def serve_app(app: AppContext, host: str, port: int, workers: int) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Interface (default GRAPHSVC_HOST or 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Default 8000.")
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Worker threads of the WSGI server.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Worker threads of the WSGI server.",
+)
 @click.pass_obj
 def serve(app: AppContext, host: str | None, port: int | None, workers: int) -> None:
     """Serve the API with a production WSGI server (waitress)."""
@@ -303,8 +318,13 @@ def serve(app: AppContext, host: str | None, port: int | None, workers: int) -> 
 @cli.command()
 @click.option("--users", "n_users", type=click.IntRange(min=100), default=20_000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("graphsvc-demo"), show_default=True)
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("graphsvc-demo"),
+    show_default=True,
+)
 @click.option("--serve/--no-serve", default=True, help="Serve the API afterwards.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.pass_context

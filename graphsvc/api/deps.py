@@ -29,6 +29,7 @@ __all__ = [
     "encode_cursor",
     "finite",
     "jobs",
+    "json_safe",
     "page",
     "plain_row",
     "settings",
@@ -132,6 +133,17 @@ def cursor_arg(sort: str, tie: type) -> tuple[str, float, Any] | None:
         return run_id, value, tiebreak
 
     return arg("cursor", decode, None, f" (use next_cursor of a previous page with sort={sort})")
+
+
+def json_safe(value: Any) -> Any:
+    """Nested data with NaN and infinities as null (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def plain_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, request, url_for
 
 from graphsvc.api.auth import requires
-from graphsvc.api.deps import BadRequest, current_run, jobs, state, store
+from graphsvc.api.deps import BadRequest, current_run, jobs, json_safe, state, store
 from graphsvc.model import RunInfo
 from graphsvc.service_state import Job, KeyRole
 
@@ -27,7 +27,7 @@ JOB_PARAMS: dict[str, tuple[tuple[type, ...], Callable[[float], bool], str]] = {
 
 
 def run_view(run: RunInfo, current_id: str | None) -> dict[str, Any]:
-    return {**asdict(run), "current": run.run_id == current_id}
+    return json_safe({**asdict(run), "current": run.run_id == current_id})
 
 
 def job_view(job: Job) -> dict[str, Any]:

@@ -25,9 +25,7 @@ def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
     return sorted_names[order], lookup
 
 
-def _read(
-    store: GraphStore, kind: EdgeKind, on_edges: Callable[[int], None] | None
-) -> EdgeBatch:
+def _read(store: GraphStore, kind: EdgeKind, on_edges: Callable[[int], None] | None) -> EdgeBatch:
     batches = []
     for batch in store.edge_batches(kind):
         batches.append(batch)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
@@ -132,6 +132,28 @@ CREATE TABLE IF NOT EXISTS group_results (
     PRIMARY KEY (run_id, group_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
 {_COMMUNITY_INDEXES}"""
+
+_EDGE_QUERIES: Final[dict[EdgeKind, tuple[str, tuple[tuple[str, type], ...]]]] = {
+    EdgeKind.INTERACTED: (
+        """SELECT src, dst, kind, count, weight, coalesce(first_at, -1),
+                  coalesce(last_at, -1) FROM interactions""",
+        (
+            ("kind", np.int8),
+            ("count", np.int64),
+            ("weight", np.float64),
+            ("first_at", np.int64),
+            ("last_at", np.int64),
+        ),
+    ),
+    EdgeKind.REFERRED: (
+        "SELECT inviter_uid, invitee_uid, coalesce(referred_at, -1) FROM referrals",
+        (("referred_at", np.int64),),
+    ),
+    EdgeKind.MEMBER_OF: (
+        "SELECT uid, gid, role FROM memberships",
+        (("role", np.int8),),
+    ),
+}
 
 _COMMUNITY_FIELDS = tuple(CommunityResult.__dataclass_fields__)
 _GROUP_FIELDS = tuple(GroupResult.__dataclass_fields__)
@@ -357,33 +379,11 @@ class SqliteStore:
         cols = np.array([(r[0], r[2]) for r in rows], dtype=np.int64).reshape(-1, 2)
         return GroupTable(gid=cols[:, 0], group_id=[r[1] for r in rows], owner_uid=cols[:, 1])
 
-    _EDGE_QUERIES: dict[EdgeKind, tuple[str, tuple[tuple[str, type], ...]]] = {
-        EdgeKind.INTERACTED: (
-            """SELECT src, dst, kind, count, weight, coalesce(first_at, -1),
-                      coalesce(last_at, -1) FROM interactions""",
-            (
-                ("kind", np.int8),
-                ("count", np.int64),
-                ("weight", np.float64),
-                ("first_at", np.int64),
-                ("last_at", np.int64),
-            ),
-        ),
-        EdgeKind.REFERRED: (
-            "SELECT inviter_uid, invitee_uid, coalesce(referred_at, -1) FROM referrals",
-            (("referred_at", np.int64),),
-        ),
-        EdgeKind.MEMBER_OF: (
-            "SELECT uid, gid, role FROM memberships",
-            (("role", np.int8),),
-        ),
-    }
-
     def edge_batches(
         self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> Iterator[EdgeBatch]:
         kind = EdgeKind(kind)
-        sql, props = self._EDGE_QUERIES[kind]
+        sql, props = _EDGE_QUERIES[kind]
         if kind is EdgeKind.INTERACTED:
             self._refresh_interactions()
         cursor = self._db.execute(sql)
@@ -455,17 +455,14 @@ class SqliteStore:
                 f"INSERT INTO user_results (run_id, {', '.join(_USER_FIELDS)}) VALUES (?, {marks})",
                 [(info.run_id, *row) for row in user_rows],
             )
-            db.executemany(
-                f"INSERT INTO community_results VALUES (?, {', '.join('?' * len(_COMMUNITY_FIELDS))})",
-                [
-                    (info.run_id, *(getattr(c, f) for f in _COMMUNITY_FIELDS))
-                    for c in result.communities
-                ],
-            )
-            db.executemany(
-                f"INSERT INTO group_results VALUES (?, {', '.join('?' * len(_GROUP_FIELDS))})",
-                [(info.run_id, *(getattr(g, f) for f in _GROUP_FIELDS)) for g in result.groups],
-            )
+            for table, fields, rows in (
+                ("community_results", _COMMUNITY_FIELDS, result.communities),
+                ("group_results", _GROUP_FIELDS, result.groups),
+            ):
+                db.executemany(
+                    f"INSERT INTO {table} VALUES (?, {', '.join('?' * len(fields))})",
+                    [(info.run_id, *(getattr(r, f) for f in fields)) for r in rows],
+                )
             db.execute(
                 "INSERT INTO meta VALUES ('current_run', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -96,7 +96,8 @@ class Served:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return Response(r.status, r.headers, r.read().decode())
         except urllib.error.HTTPError as e:
-            return Response(e.code, e.headers, e.read().decode())
+            with e:
+                return Response(e.code, e.headers, e.read().decode())
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)

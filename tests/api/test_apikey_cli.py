@@ -17,13 +17,15 @@ def test_create_list_revoke(served):
     created = apikey(served, "create", "--role", "operator", "--name", "etl")
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip()
-    assert secret.startswith("gsk_") and len(secret) > 40
+    assert secret.startswith("gsk_")
+    assert len(secret) > 40
     assert served.post("/api/v1/jobs", key=secret).status == 202
 
     listed = apikey(served, "list", "--format", "json")
     assert secret not in listed.stdout
     key_id = next(line for line in created.stderr.splitlines() if "key " in line).split()[1]
-    assert key_id in listed.stdout and "etl" in listed.stdout
+    assert key_id in listed.stdout
+    assert "etl" in listed.stdout
 
     assert apikey(served, "revoke", key_id).exit_code == 0
     assert served.get("/api/v1/runs", key=secret).status == 401

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from graphsvc.api.deps import encode_cursor
+from graphsvc.model import Membership
 from tests.builders import ranked_run, sample_run
 
 
@@ -51,8 +53,6 @@ def test_kols_filter_sort_and_page_within_one_run(ranked, query, expected):
 
 
 def test_group_filter_uses_explicit_memberships(ranked):
-    from graphsvc.model import Membership
-
     ranked.store.ensure_groups(["g1"])
     ranked.store.upsert_memberships([Membership("u7", "g1"), Membership("u2", "g1")])
     assert pages(ranked, "group=g1") == (["u2", "u7"], {"r1"})
@@ -92,8 +92,6 @@ def test_a_cursor_of_another_sort_or_a_deleted_run_is_a_400(ranked):
     cursor = ranked.get("/api/v1/kols?limit=2&sort=coreness").json["next_cursor"]
     assert ranked.get(f"/api/v1/kols?cursor={cursor}").status == 400
     assert ranked.get(f"/api/v1/kols?sort=coreness&cursor={cursor}").status == 200
-    from graphsvc.api.deps import encode_cursor
-
     gone = encode_cursor("r-gone", "influence", 0.5, 2)
     response = ranked.get(f"/api/v1/kols?cursor={gone}")
     assert response.status == 400
