@@ -8,16 +8,15 @@ import hmac
 import json
 import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from graphsvc.errors import ConflictError, NotFoundError, StoreError
+from graphsvc.errors import ConflictError, NotFoundError
+from graphsvc.sqlite_connections import SqliteConnections
 
 __all__ = ["ApiKey", "Job", "JobStatus", "KeyRole", "ServiceState"]
 
@@ -90,37 +89,17 @@ class ServiceState:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = SqliteConnections(
+            self.path, purpose="service state", pragmas=("busy_timeout=10000",)
+        )
         self._db.executescript(_SCHEMA)
 
     @property
     def _db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA busy_timeout=10000")
-            except (sqlite3.Error, OSError) as e:
-                raise StoreError(f"cannot open the service state {self.path}: {e}") from e
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.db
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._connections.transaction()
 
     # -- API keys -------------------------------------------------------------------------
 
@@ -232,8 +211,4 @@ class ServiceState:
             ).rowcount
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()

@@ -1078,8 +1078,8 @@ def _user_page(query: UserQuery) -> str:
     else:
         anchor = "MATCH (r:UserResult {run_id: $run_id})"
     after = "r.influence_rank > $after_rank" if query.after else "r.influence_rank > 0"
-    if query.sort == "influence":
-        order, where = "r.influence_rank", [after]
+    if query.sort == "influence":  # run_id first: the (run_id, influence_rank) index gives order
+        order, where = "r.run_id, r.influence_rank", [after]
     else:
         key = f"coalesce(r.{query.sort}, -1)"
         order = f"{key} DESC, r.influence_rank"

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
 
-from graphsvc.errors import NotFoundError, StoreError
+from graphsvc.errors import NotFoundError
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
     CommunityResult,
@@ -37,6 +36,7 @@ from graphsvc.model import (
     User,
     UserTable,
 )
+from graphsvc.sqlite_connections import SqliteConnections
 from graphsvc.store.base import (
     COMMUNITY_SORTS,
     DEFAULT_BATCH_SIZE,
@@ -47,6 +47,12 @@ from graphsvc.store.base import (
 
 __all__ = ["SqliteStore"]
 
+_PRAGMAS = (
+    "synchronous=NORMAL",
+    "busy_timeout=30000",
+    "temp_store=MEMORY",
+    "cache_size=-262144",
+)
 _NEVER = 2**62  # an unknown referral time sorts after every known one
 _UNKNOWN_TIME = -(2**62)  # events without a time (key columns cannot be NULL)
 
@@ -167,49 +173,20 @@ class SqliteStore:
         self.path = Path(path)
         self.uri = f"sqlite:///{self.path}"
         self.keep_runs = keep_runs
-        self._local = threading.local()
         self._uid_cache: dict[str, int] = {}
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = SqliteConnections(self.path, purpose="SQLite store", pragmas=_PRAGMAS)
 
     # -- connections ----------------------------------------------------------------------
 
     @property
     def _db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA busy_timeout=30000")
-                conn.execute("PRAGMA temp_store=MEMORY")
-                conn.execute("PRAGMA cache_size=-262144")
-            except (sqlite3.Error, OSError) as e:
-                raise StoreError(f"cannot open SQLite store {self.path}: {e}") from e
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.db
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._connections.transaction()
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     def __enter__(self) -> SqliteStore:
         return self

@@ -1,0 +1,63 @@
+"""One SQLite connection per thread on one file, and write transactions on it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from graphsvc.errors import StoreError
+
+__all__ = ["SqliteConnections"]
+
+
+class SqliteConnections:
+    """Per-thread connections (autocommit, WAL) to ``path``, opened on first use.
+
+    ``purpose`` names the file in errors ("cannot open the SQLite store …").
+    """
+
+    def __init__(self, path: Path, *, purpose: str, pragmas: Sequence[str] = ()) -> None:
+        self.path = path
+        self.purpose = purpose
+        self.pragmas = ("journal_mode=WAL", *pragmas)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                for pragma in self.pragmas:
+                    conn.execute(f"PRAGMA {pragma}")
+            except (sqlite3.Error, OSError) as e:
+                raise StoreError(f"cannot open the {self.purpose} {self.path}: {e}") from e
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; rolled back on any exception."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
