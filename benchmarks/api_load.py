@@ -94,7 +94,7 @@ def serving(store_uri: str, threads: int = 8) -> Iterator[tuple[int, psutil.Proc
             yield port, psutil.Process(proc.pid), key
         finally:
             proc.terminate()
-            proc.wait(10)
+            proc.communicate(timeout=10)
 
 
 def _await_health(proc: subprocess.Popen, port: int, seconds: float = 120.0) -> None:
@@ -102,8 +102,8 @@ def _await_health(proc: subprocess.Popen, port: int, seconds: float = 120.0) -> 
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"graphsvc serve exited: {proc.stderr.read().decode()[-500:]}")
+        conn = http.client.HTTPConnection(HOST, port, timeout=2)
         try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return
@@ -111,6 +111,8 @@ def _await_health(proc: subprocess.Popen, port: int, seconds: float = 120.0) -> 
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+        finally:
+            conn.close()
 
 
 # A client's next path, given the body of its previous response (None at first).
@@ -162,23 +164,25 @@ def _round(port: int, key: str, load: ApiLoad, paths: Callable[[], NextPath]) ->
 
     def client() -> None:
         nonlocal errors
-        conn = http.client.HTTPConnection(HOST, port, timeout=180)  # cold caches at warm-up
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
         next_path, body = paths(), None
-        while take():
-            path = next_path(body)
-            t0 = time.perf_counter()
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-            elapsed = time.perf_counter() - t0
-            ok = response.status == 200
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    errors += 1
-            body = data if ok else None
-        conn.close()
+        try:
+            while take():
+                path = next_path(body)
+                t0 = time.perf_counter()
+                conn.request("GET", path, headers=headers)
+                with conn.getresponse() as response:
+                    data = response.read()
+                elapsed = time.perf_counter() - t0
+                ok = response.status == 200
+                with lock:
+                    if ok:
+                        latencies.append(elapsed)
+                    else:
+                        errors += 1
+                body = data if ok else None
+        finally:
+            conn.close()
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(load.clients) as pool:

@@ -297,10 +297,11 @@ def _load_rows(data: Data) -> list[str]:
                 f"{naive['speedup']['median']:.0f}×",
                 f"{_si(full)} events/s" if full else "–",
                 f"{_si(st.get('load.embedded', {}).get('per_second', 0))} events/s",
+                naive.get("note", ""),
             ]
         )
     header = ["users", "naive rels/s", "store batched rels/s", "speedup"]
-    return _table([*header, "full load.neo4j", "full load.embedded"], rows)
+    return _table([*header, "full load.neo4j", "full load.embedded", "note"], rows)
 
 
 def _api_rows(data: Data) -> list[str]:
@@ -427,12 +428,20 @@ def _headlines(data: Data) -> list[str]:
     return out
 
 
+EXPECTED = (*MAIN_STAGES, *ANALYSIS_STAGES, *KERNELS, "api", "networkx", "naive_cypher", "gds")
+
+
 def _skipped(data: Data) -> list[str]:
-    rows = [
-        [f"{users:,}", f"`{name}`", reason]
-        for users, s in _sizes(data)
-        for name, reason in sorted(s["skipped"].items())
-    ]
+    """Stages recorded as skipped or failed, and those a stopped run never reached."""
+    rows = []
+    for users, s in _sizes(data):
+        reasons = {
+            name: "not reached: the run was stopped before this stage"
+            for name in EXPECTED
+            if name not in s["stages"] and name not in s["baselines"]
+        }
+        reasons.update(s["skipped"])
+        rows += [[f"{users:,}", f"`{name}`", why] for name, why in sorted(reasons.items())]
     return _table(["users", "stage", "why not measured"], rows)
 
 

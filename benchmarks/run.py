@@ -73,6 +73,29 @@ def guarded(results: Results, users: int, name: str, step: Callable[[], object])
         results.skip(users, name, f"failed: {type(err).__name__}: {err}"[:500])
 
 
+def _plan(
+    args: argparse.Namespace, results: Results, users: int, neo: LocalInstance | None
+) -> tuple[bool, bool]:
+    """Whether networkx and the Neo4j steps run at this size; the reasons when not are recorded
+    first, so that a run stopped midway still says why."""
+    run_nx = users <= args.networkx_max
+    if not run_nx:
+        results.skip(
+            users,
+            "networkx",
+            f"not run above {args.networkx_max:,} users (over ~10 min and ~1 kB of RAM per "
+            "edge): the ratios of the largest measured size apply",
+        )
+    reason = None
+    if neo is None:
+        reason = "--no-neo4j" if not args.neo4j else "the Neo4j server did not start"
+    elif users > args.neo4j_max:
+        reason = f"above --neo4j-max ({args.neo4j_max:,} users)"
+    for name in NEO4J_STEPS if reason else ():
+        results.skip(users, name, reason)
+    return run_nx, reason is None
+
+
 def run_size(
     args: argparse.Namespace, results: Results, users: int, neo: LocalInstance | None
 ) -> None:
@@ -89,6 +112,7 @@ def run_size(
         work,
         AnalysisParams(seed=args.seed),
     )
+    run_nx, run_neo4j = _plan(args, results, users, neo)
     data = generate(bench)
     store = load_embedded(bench, data)
     snapshot = extract(bench, store, "embedded")
@@ -99,25 +123,11 @@ def run_size(
     uri = f"sqlite:///{(work / 'graphsvc.db').resolve()}"
     guarded(results, users, "api", partial(measure_api, bench, uri, load))
 
-    if users <= args.networkx_max:
+    if run_nx:
         sources, exact_max = args.networkx_sources, args.networkx_exact_max
         step = partial(networkx_baseline, bench, ours, sources, exact_max)
         guarded(results, users, "networkx", step)
-    else:
-        results.skip(
-            users,
-            "networkx",
-            f"not run above {args.networkx_max:,} users (over ~10 min and ~1 kB of RAM per "
-            "edge): the ratios of the largest measured size apply",
-        )
-
-    if neo is None or users > args.neo4j_max:
-        if neo is None:
-            reason = "--no-neo4j" if not args.neo4j else "the Neo4j server did not start"
-        else:
-            reason = f"above --neo4j-max ({args.neo4j_max:,} users)"
-        for name in NEO4J_STEPS:
-            results.skip(users, name, reason)
+    if not run_neo4j or neo is None:
         return
     with Neo4jStore(neo.uri, "neo4j", neo.password) as nstore:
         steps = {
