@@ -25,10 +25,15 @@ CREATE INDEX user_result_rank IF NOT EXISTS FOR (r:UserResult) ON (r.run_id, r.i
 CREATE INDEX user_result_community IF NOT EXISTS
   FOR (r:UserResult) ON (r.run_id, r.community_id);
 CREATE INDEX user_result_tier IF NOT EXISTS FOR (r:UserResult) ON (r.run_id, r.tier);
-// (:Community {run_id, community_id, size, owner_id, ...}),
+// (:Community {run_id, community_id, size, owner_id, ..., parent_id, derived_from}),
+// derived_from: lineage "c-0001=0.62;c-0007=0.3" (previous-run id = share of members),
 // (:User)-[:IN_COMMUNITY]->(:Community), (:Community)-[:LED_BY]->(:User)
 CREATE CONSTRAINT community_unique IF NOT EXISTS
   FOR (c:Community) REQUIRE (c.run_id, c.community_id) IS UNIQUE;
+// (:CommunityLabel {community_id, label, updated_at}): a marketer's name for a community id;
+// ids are stable across runs, so names are kept apart from any one run.
+CREATE CONSTRAINT community_label_unique IF NOT EXISTS
+  FOR (l:CommunityLabel) REQUIRE l.community_id IS UNIQUE;
 // (:GroupResult {run_id, group_id, size, declared_owner_id, effective_owner_id, ...})
 CREATE CONSTRAINT group_result_unique IF NOT EXISTS
   FOR (g:GroupResult) REQUIRE (g.run_id, g.group_id) IS UNIQUE;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -177,28 +178,72 @@ def load(
 # -- analysis -----------------------------------------------------------------------------
 
 
+class ResolutionType(click.ParamType):
+    """A positive number, or "auto" (chosen to agree best with the explicit groups)."""
+
+    name = "NUMBER|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, float) or value == "auto":
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not number > 0:
+            self.fail(f"{value!r} is not a positive number or 'auto'", param, ctx)
+        return number
+
+
 @cli.command()
 @click.option(
-    "--resolution", type=click.FloatRange(min=0, min_open=True), help="Leiden resolution."
+    "--resolution",
+    type=ResolutionType(),
+    help="Leiden resolution (higher: smaller communities), or 'auto': the one agreeing best "
+    "with the explicit groups.",
+)
+@click.option(
+    "--min-community-size",
+    type=click.IntRange(min=1),
+    help="Smaller communities are reported as unassigned (default 3).",
 )
 @click.option("--seed", type=int, help="Random seed (default from GRAPHSVC_SEED or 0).")
 @click.option("--damping", type=click.FloatRange(0, 1, max_open=True), help="PageRank damping.")
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Warm-start from the current run (for small deltas; betweenness is carried over).",
+)
 @click.pass_obj
 def analyze(
-    app: AppContext, resolution: float | None, seed: int | None, damping: float | None, force: bool
+    app: AppContext,
+    resolution: float | str | None,
+    min_community_size: int | None,
+    seed: int | None,
+    damping: float | None,
+    force: bool,
+    refresh: bool,
 ) -> None:
     """Compute influence, communities, group-owner KOLs, roles, tiers, referral levels and
     community health, and publish them as the current run."""
     from graphsvc.jobs.analyze import analyze as run_analysis
 
-    params = app.settings.with_analysis(resolution=resolution, seed=seed, damping=damping)
+    params = app.settings.with_analysis(
+        resolution=None if resolution == "auto" else resolution,
+        auto_resolution=True if resolution == "auto" else None,
+        min_community_size=min_community_size,
+        seed=seed,
+        damping=damping,
+    )
     started = time.perf_counter()
 
     def on_stage(name: str) -> None:
         click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
 
-    outcome = run_analysis(app.store, params.analysis, force=force, on_stage=on_stage)
+    outcome = run_analysis(
+        app.store, params.analysis, force=force, refresh=refresh, on_stage=on_stage
+    )
     run = outcome.run
     if outcome.up_to_date:
         click.echo(f"up to date (run {run.run_id}); use --force to run again")
@@ -211,6 +256,9 @@ def analyze(
         f"{time.perf_counter() - started:.1f}s, peak memory {stats.get('peak_rss_mb', 0):,.0f} MB"
     )
     click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items()))
+    if stats.get("resolution_agreement"):
+        tried = ", ".join(f"{r}: {v:.3f}" for r, v in stats["resolution_agreement"].items())
+        click.echo(f"  resolution {stats['resolution']} agrees best with the groups (NMI {tried})")
 
 
 def current_run_id(app: AppContext) -> str:
@@ -246,12 +294,15 @@ def kols(app: AppContext, limit: int, community: str | None, tier: str | None, f
     echo_rows(rows, KOL_COLUMNS, fmt)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @format_option
-@click.pass_obj
-def runs(app: AppContext, fmt: str) -> None:
-    """Analysis runs, newest first."""
-    current = app.store.current_run()
+@click.pass_context
+def runs(ctx: click.Context, fmt: str) -> None:
+    """Analysis runs, newest first; `runs diff` compares two of them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    store = ctx.obj.store
+    current = store.current_run()
     rows = [
         {
             "run_id": r.run_id,
@@ -261,9 +312,109 @@ def runs(app: AppContext, fmt: str) -> None:
             "communities": r.stats.get("n_communities"),
             "modularity": r.stats.get("modularity"),
         }
-        for r in app.store.runs()
+        for r in store.runs()
     ]
     echo_rows(rows, ("run_id", "current", "started_at", "users", "communities", "modularity"), fmt)
+
+
+@runs.command("diff")
+@click.argument("run_a", required=False)
+@click.argument("run_b", required=False)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The whole diff as JSON.")
+@click.pass_obj
+def runs_diff(
+    app: AppContext, run_a: str | None, run_b: str | None, limit: int, as_json: bool
+) -> None:
+    """What changed from RUN_A to RUN_B (default: the previous run to the current one)."""
+    from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
+
+    run_a, run_b = run_pair(app.store, run_a, run_b)
+    diff = diff_runs(load_run_view(app.store, run_a), load_run_view(app.store, run_b), limit=limit)
+    click.echo(json.dumps(diff, ensure_ascii=False, indent=2) if as_json else describe_diff(diff))
+
+
+def describe_diff(diff: dict[str, Any]) -> str:
+    """The diff as a short report for a terminal."""
+    kols, comms = diff["kols"], diff["communities"]
+    lines = [
+        f"{diff['from_run']} -> {diff['to_run']}",
+        f"users: {diff['users']['before']:,} -> {diff['users']['after']:,} "
+        f"({diff['users']['new']:,} new)",
+        f"KOLs: +{kols['new_count']} {' '.join(kols['new'])}",
+        f"      -{kols['lost_count']} {' '.join(kols['lost'])}",
+        "tier moves: "
+        + (", ".join(f"{k} {v}" for k, v in diff["tier_moves"]["counts"].items()) or "none"),
+        "owner changes: "
+        + (
+            ", ".join(f"{c['community_id']} {c['from']}->{c['to']}" for c in diff["owner_changes"])
+            or "none"
+        ),
+        f"communities born: {' '.join(comms['born']) or 'none'}; "
+        f"dissolved: {' '.join(comms['dissolved']) or 'none'}",
+        "split: "
+        + (
+            "; ".join(f"{s['community_id']} -> {' '.join(s['into'])}" for s in comms["split"])
+            or "none"
+        ),
+        "merged: "
+        + (
+            "; ".join(f"{' '.join(m['from'])} -> {m['community_id']}" for m in comms["merged"])
+            or "none"
+        ),
+    ]
+    for title, key in (("risers", "risers"), ("fallers", "fallers")):
+        moves = [f"{m['user_id']} #{m['rank_before']}->#{m['rank_after']}" for m in diff[key]]
+        lines.append(f"{title}: {', '.join(moves) or 'none'}")
+    return "\n".join(lines)
+
+
+@cli.group()
+def community() -> None:
+    """Name communities: names stay with the id across runs."""
+
+
+@community.command("label")
+@click.argument("community_id")
+@click.argument("label", required=False)
+@click.option("--remove", is_flag=True, help="Remove the name.")
+@click.pass_obj
+def community_label(app: AppContext, community_id: str, label: str | None, remove: bool) -> None:
+    """Name COMMUNITY_ID (e.g. c-0042 "母婴团购群A"), or --remove its name."""
+    from graphsvc.jobs.labels import label_community
+
+    if (label is None) != remove:
+        raise click.UsageError("give a LABEL, or --remove")
+    label_community(app.store, community_id, label)
+    click.echo(f"{community_id}: {label}" if label else f"{community_id}: name removed")
+
+
+@cli.command()
+@click.argument("user_id")
+@click.option("--run", "run_id", help="A run id (default: the current run).")
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@click.pass_obj
+def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) -> None:
+    """Why USER_ID ranks where they do: tier, rank and the strongest signals behind them."""
+    from graphsvc.analysis.explain import explain as explain_row
+
+    run_id = run_id or current_run_id(app)
+    row = app.store.user_result(run_id, user_id)
+    if row is None:
+        raise NotFoundError(f"user {user_id!r} is not in run {run_id}")
+    signals = explain_row(row)
+    if as_json:
+        keys = ("user_id", "name", "tier", "role", "influence_rank", "community_id")
+        body = {"run_id": run_id, **{k: row.get(k) for k in keys}, "why": signals}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    name = f" ({row['name']})" if row.get("name") else ""
+    click.echo(
+        f"{user_id}{name}: {row['tier']}, influence rank #{row['influence_rank']:,}, "
+        f"community {row['community_id'] or 'none'} (run {run_id})"
+    )
+    for signal in signals or [{"text": "no signal: nobody engages with this user"}]:
+        click.echo(f"  - {signal['text']}")
 
 
 @cli.command()
@@ -348,7 +499,15 @@ def demo(
     click.secho(f"2/4 Loading into {app.settings.store}", bold=True)
     ctx.invoke(load, directory=data, encoding=None, on_error="fail", rejects=None)
     click.secho("3/4 Analysing", bold=True)
-    ctx.invoke(analyze, resolution=None, seed=None, damping=None, force=False)
+    ctx.invoke(
+        analyze,
+        resolution=None,
+        min_community_size=None,
+        seed=None,
+        damping=None,
+        force=False,
+        refresh=False,
+    )
     click.secho("4/4 Results", bold=True)
     click.echo("Top KOLs:")
     ctx.invoke(kols, limit=10, community=None, tier=None, fmt="table")

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "DAY_SECONDS",
     "DEFAULT_KIND_WEIGHTS",
+    "UNDATED_DAY",
     "USER_RESULT_COLUMNS",
     "AnalysisParams",
     "CommunityResult",
@@ -30,6 +32,7 @@ __all__ = [
     "InteractionKind",
     "MemberRole",
     "Membership",
+    "PreviousRun",
     "Referral",
     "Role",
     "RunInfo",
@@ -38,6 +41,7 @@ __all__ = [
     "User",
     "UserResults",
     "UserTable",
+    "event_day",
     "event_key",
 ]
 
@@ -184,6 +188,15 @@ def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordi
     return int.from_bytes(digest, "big") >> 1
 
 
+DAY_SECONDS = 86_400
+UNDATED_DAY = -(2**40)  # the one "day" shared by every event without a time
+
+
+def event_day(occurred_at: int | None) -> int:
+    """The UTC day number of an event, for counting distinct days of repeated events."""
+    return UNDATED_DAY if occurred_at is None else int(occurred_at) // DAY_SECONDS
+
+
 # -- columnar tables read back from a store ------------------------------------------------
 
 
@@ -209,7 +222,8 @@ class EdgeBatch:
     """A batch of one relationship type as columns of store ids.
 
     INTERACTED: src, dst are user uids; props kind (int8 code), count (int64), weight (float64,
-    the sum of event weights), first_at, last_at (int64, -1 when unknown).
+    the sum of event weights), days (int64, distinct UTC days with an event, undated events
+    together one day), first_at, last_at (int64, -1 when unknown).
     REFERRED: src inviter uid, dst invitee uid; props referred_at (int64, -1 when unknown).
     MEMBER_OF: src user uid, dst group gid; props role (int8 code).
     """
@@ -236,6 +250,7 @@ class GraphSnapshot:
     interaction_kind: np.ndarray  # int8 InteractionKind code
     interaction_count: np.ndarray  # int64 events aggregated
     interaction_weight: np.ndarray  # float64 sum of event weights
+    interaction_days: np.ndarray  # int64 distinct UTC days with an event (undated: one day)
     referral_inviter: np.ndarray  # int64 vertex
     referral_invitee: np.ndarray
     group_ids: np.ndarray  # str, sorted
@@ -258,6 +273,9 @@ class AnalysisParams:
 
     damping: float = 0.85
     resolution: float = 1.0
+    # Choose the resolution among analysis.communities.AUTO_RESOLUTIONS whose communities agree
+    # best with the explicit groups (NMI); `resolution` is then unused. No groups: resolution.
+    auto_resolution: bool = False
     seed: int = 0
     kind_weights: MappingProxyType[str, float] = field(default_factory=lambda: DEFAULT_KIND_WEIGHTS)
     referral_weight: float = 1.0
@@ -269,9 +287,12 @@ class AnalysisParams:
     exact_betweenness_max_vertices: int = 5_000
     betweenness_epsilon: float = 0.01
     betweenness_delta: float = 0.1
-    # Attention weight of an interaction: "linear" = kind weight × summed event weight;
-    # "log" = kind weight × mean event weight × (1 + ln count), so repeated events saturate.
-    count_transform: str = "linear"
+    # Repeated events of one kind from one user to another: "log" (default) counts at most one
+    # per day, then weighs kind weight × mean event weight × (1 + ln days), so a shill's 500
+    # likes never outweigh 50 distinct fans; "linear" = kind weight × summed event weight.
+    repeat_transform: str = "log"
+    # Added to a tie (either direction) per explicit group both users belong to.
+    shared_group_weight: float = 0.5
     # PageRank power iteration stops when the L1 change of one step falls below this.
     pagerank_tol: float = 1e-10
     # PageRank iteration cap (0.85^1000 ≈ 1e-71: never reached in practice).
@@ -281,10 +302,17 @@ class AnalysisParams:
     betweenness_budget: int = 30_000_000
     # Leiden passes (igraph n_iterations); -1 = repeat until a pass no longer improves quality.
     leiden_iterations: int = 2
+    # Leiden passes of a refresh, which starts from the previous run's communities.
+    refresh_leiden_iterations: int = 1
     # Leiden passes when splitting communities over `dunbar` (blocks are small: one suffices).
     leiden_split_iterations: int = 1
     # Communities smaller than this (and users with no edges) stay unassigned (community "").
     min_community_size: int = 3
+    # Stable ids: a community keeps the id of a previous-run community when their shared
+    # members are at least this share of either (see analysis.lineage) ...
+    community_match_share: float = 0.5
+    # ... and lists as lineage (derived_from) every previous community sharing this much.
+    lineage_min_share: float = 0.1
     # Split communities larger than `dunbar` one level further into sub-communities.
     split_large: bool = True
     # Guimerà–Amaral: hub if the within-community degree z-score is at least this.
@@ -334,6 +362,17 @@ USER_RESULT_COLUMNS: MappingProxyType[str, str] = MappingProxyType(
         "direct_referrals": "int",
         "downline": "int",
         "deep_chain": "int",
+        # explanations (see analysis.explain): signals, their rarity (top x% of users)
+        "distinct_engagers": "int",
+        "communities_reached": "float",
+        "groups_reached": "float",
+        "main_attention_kind": "str",
+        "main_attention_share": "float",
+        "engagers_top_pct": "float",
+        "attention_top_pct": "float",
+        "downline_top_pct": "float",
+        "reach_top_pct": "float",
+        "groups_top_pct": "float",
     }
 )
 
@@ -370,6 +409,9 @@ class CommunityResult:
     centralization: float  # Freeman degree centralization
     shape: str  # "mesh" | "star"
     parent_id: str | None = None  # set on sub-communities of a community over Dunbar's number
+    # Lineage: previous-run communities this one took members from, with the share of this
+    # community's members each supplied, encoded "c-0001=0.62;c-0007=0.3" (see analysis.lineage)
+    derived_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -390,6 +432,18 @@ class RunInfo:
     params: dict[str, Any]
     stats: dict[str, Any]
     fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """What a run inherits from the current one, aligned with the new snapshot's vertices:
+    community ids to keep (and their counters), and the start vectors of a refresh."""
+
+    run_id: str
+    leaf: np.ndarray  # str per vertex: its finest community id in that run, "" none or new
+    influence: np.ndarray  # float per vertex, NaN for users new since that run
+    betweenness: np.ndarray  # float per vertex, NaN for users new since that run
+    counters: dict[str, int]  # next community number ("") and sub-community number per parent
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def test_loads_everything_and_reports(tmp_path, store):
     users = {u.user_id: u for u in store.records(Entity.USERS)}
     assert users["u1"].attributes == {"city": "Shanghai"}
     assert users["u1"].joined_at == 1_704_067_200
-    assert interaction_edges(store)[("u2", "u1")] == (1, 2, 2.0, 1_704_448_800, 1_704_448_800)
+    assert interaction_edges(store)[("u2", "u1")] == (1, 2, 2.0, 1, 1_704_448_800, 1_704_448_800)
     summary = report.summary()
     assert "created from references: 2 users, 1 groups" in summary
     assert json.loads(json.dumps(report.as_dict()))["inputs"][4]["written"] == 3

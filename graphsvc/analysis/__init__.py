@@ -2,11 +2,17 @@
 
 Imports only numpy, igraph and ``graphsvc.model``. Modules, one family each: ``graphs``
 (attention graph), ``centrality``, ``communities``, ``leaders``, ``roles``, ``tiers``,
-``referral``, ``health``, and ``pipeline`` which runs them all on a GraphSnapshot.
+``referral``, ``health``, ``lineage`` (stable community ids), ``explain`` (why a user
+ranks), and ``pipeline`` which runs them all on a GraphSnapshot.
 """
 
 from __future__ import annotations
 
-__all__ = ["STAGES", "AnalysisOutput", "run_pipeline"]
+__all__ = ["STAGES", "AnalysisOutput", "previous_from_output", "run_pipeline"]
 
-from graphsvc.analysis.pipeline import STAGES, AnalysisOutput, run_pipeline
+from graphsvc.analysis.pipeline import (
+    STAGES,
+    AnalysisOutput,
+    previous_from_output,
+    run_pipeline,
+)

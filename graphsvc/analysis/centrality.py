@@ -29,6 +29,7 @@ def pagerank_scores(
     damping: float = 0.85,
     tol: float = 1e-10,
     max_iter: int = 1000,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weighted PageRank by power iteration; the scores sum to 1.
 
@@ -38,6 +39,8 @@ def pagerank_scores(
     ``1 - damping``, and leaves a dangling vertex (no out-edges) uniformly — the convention of
     networkx ``pagerank`` and igraph PRPACK, which this matches to ``tol``. An undirected graph
     is walked in both directions. Stops when the L1 change of a step is below ``tol``.
+    ``start`` (non-negative, normalized here; default uniform) warm-starts the iteration, with
+    e.g. the previous run's scores: the fixed point is the same, reached in fewer steps.
 
     O((n + m) · iterations); iterations ≤ log(tol) / log(damping) (≈ 140 for the defaults),
     far fewer on well-mixing graphs. Independent of vertex order up to float rounding.
@@ -52,6 +55,8 @@ def pagerank_scores(
     coef = w / out[src] if len(src) else w
     dangling = np.flatnonzero(out == 0)
     x = np.full(n, 1.0 / n)
+    if start is not None and np.asarray(start).sum() > 0:
+        x = np.asarray(start, dtype=float) / np.asarray(start).sum()
     for _ in range(max_iter):
         y = np.bincount(dst, coef * x[src], n).astype(float, copy=False)
         y *= damping

@@ -3,21 +3,23 @@ result out. Pure and deterministic: the same snapshot and params give identical 
 
 from __future__ import annotations
 
-__all__ = ["STAGES", "AnalysisOutput", "run_pipeline"]
+__all__ = ["STAGES", "AnalysisOutput", "previous_from_output", "run_pipeline"]
 
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from graphsvc.analysis.centrality import betweenness, coreness, pagerank_scores
-from graphsvc.analysis.communities import Communities, detect_communities
+from graphsvc.analysis.centrality import Betweenness, betweenness, coreness, pagerank_scores
+from graphsvc.analysis.communities import Communities, choose_resolution, detect_communities
+from graphsvc.analysis.explain import main_attention_kind, rarity_columns
 from graphsvc.analysis.graphs import attention_graph, symmetrized
 from graphsvc.analysis.health import Health, community_health
 from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners
+from graphsvc.analysis.lineage import stable_ids
 from graphsvc.analysis.referral import referral_tree
 from graphsvc.analysis.roles import guimera_amaral_roles
 from graphsvc.analysis.tiers import (
@@ -33,6 +35,7 @@ from graphsvc.model import (
     CommunityResult,
     GraphSnapshot,
     GroupResult,
+    PreviousRun,
     UserResults,
 )
 
@@ -46,6 +49,7 @@ STAGES = (
     "referral",
     "health",
     "tiers",
+    "explanations",
     "results",
 )
 
@@ -89,6 +93,7 @@ def _community_results(
     user_ids: np.ndarray,
     ids: list[str],
     parents: list[str | None],
+    lineage: list[str],
     lead: Leaders,
     health: Health,
 ) -> list[CommunityResult]:
@@ -107,6 +112,7 @@ def _community_results(
                 centralization=float(health.centralization[i]),
                 shape=str(health.shape[i]),
                 parent_id=parents[i],
+                derived_from=lineage[i],
             )
         )
     return out
@@ -126,16 +132,58 @@ def _ordered_communities(
     return out
 
 
+def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
+    """A run's output as the next run on the same users inherits it (in-memory runs: tests,
+    benchmarks; stored runs are aligned by ``jobs.analyze.previous_run``)."""
+    cols = output.users.columns
+    return PreviousRun(
+        run_id,
+        cols["community_id"],
+        cols["influence"],
+        cols["betweenness"],
+        dict(output.stats["community_counters"]),
+    )
+
+
+def _warm_membership(leaf: np.ndarray) -> np.ndarray:
+    """Leiden's start: each user's previous community, a singleton for the others."""
+    top = np.char.partition(leaf.astype(str), ".")[:, 0]
+    names, label = np.unique(top, return_inverse=True)
+    fresh = top == ""
+    label[fresh] = len(names) + np.arange(int(fresh.sum()))
+    return label
+
+
+def _warm_influence(influence: np.ndarray) -> np.ndarray:
+    """PageRank's start: the previous scores, new users at the mean, normalized."""
+    known = ~np.isnan(influence)
+    fill = float(influence[known].mean()) if known.any() else 1.0
+    start = np.where(known, influence, fill)
+    return start / start.sum()
+
+
+def _carried_betweenness(previous: PreviousRun) -> Betweenness:
+    values = np.asarray(previous.betweenness, dtype=float)  # NaN for users new since then
+    return Betweenness(values, f"carried over from {previous.run_id}", 0, np.nan, np.nan)
+
+
 def run_pipeline(
     snapshot: GraphSnapshot,
     params: AnalysisParams,
     *,
+    previous: PreviousRun | None = None,
+    refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> AnalysisOutput:
     """Every analysis of DESIGN §4 on one snapshot; ``on_stage(name)`` as each of ``STAGES``
-    starts. Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and
-    sampled betweenness (O(m) per source); everything else is O(m log m) numpy."""
+    starts. With ``previous`` (the current run, aligned with this snapshot) communities keep
+    their ids by member overlap (see ``analysis.lineage``); with ``refresh`` as well, Leiden
+    (``params.refresh_leiden_iterations`` passes) and PageRank warm-start from that run and
+    betweenness is carried over (new users: NaN) — for small deltas between cold runs. Cost is
+    dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and sampled betweenness
+    (O(m) per source); everything else is O(m log m) numpy."""
     stages = _Stages(on_stage)
+    warm = previous if refresh else None
     n = snapshot.n_users
     user_ids = np.asarray(snapshot.user_ids)
     pr = {
@@ -151,33 +199,58 @@ def run_pipeline(
     engagement = engagement_scores(snapshot, params)
 
     stages.start("influence")
-    influence = pagerank_scores(attention, **pr)
+    start = None if warm is None else _warm_influence(warm.influence)
+    influence = pagerank_scores(attention, **pr, start=start)
     in_strength, out_strength = attention.in_strength(), attention.out_strength()
     cores = coreness(graph)
 
     stages.start("betweenness")
-    between = betweenness(
-        graph,
-        exact_max_vertices=params.exact_betweenness_max_vertices,
-        epsilon=params.betweenness_epsilon,
-        delta=params.betweenness_delta,
-        budget=params.betweenness_budget,
-        seed=params.seed,
-    )
+    if warm is None:
+        between = betweenness(
+            graph,
+            exact_max_vertices=params.exact_betweenness_max_vertices,
+            epsilon=params.betweenness_epsilon,
+            delta=params.betweenness_delta,
+            budget=params.betweenness_budget,
+            seed=params.seed,
+        )
+    else:
+        between = _carried_betweenness(warm)
 
     stages.start("communities")
+    resolution, agreement = params.resolution, None
+    if params.auto_resolution and len(snapshot.membership_user):
+        resolution, agreement = choose_resolution(
+            graph,
+            snapshot.membership_user,
+            snapshot.membership_group,
+            seed=params.seed,
+            iterations=params.leiden_iterations,
+        )
     comms = detect_communities(
         graph,
         undirected,
-        resolution=params.resolution,
+        resolution=resolution,
         seed=params.seed,
-        iterations=params.leiden_iterations,
+        iterations=params.leiden_iterations if warm is None else params.refresh_leiden_iterations,
+        initial=None if warm is None else _warm_membership(warm.leaf),
         min_size=params.min_community_size,
         max_size=params.dunbar,
         split_large=params.split_large,
         split_iterations=params.leiden_split_iterations,
     )
     del graph
+    ids = stable_ids(
+        comms.top,
+        comms.n_top,
+        comms.sub,
+        comms.sub_parent,
+        None if previous is None else previous.leaf,
+        None if previous is None else previous.counters,
+        min_share=params.community_match_share,
+        link_share=params.lineage_min_share,
+    )
+    comms = replace(comms, top_ids=ids.top_ids, sub_ids=ids.sub_ids)
 
     stages.start("leaders")
     eligible = engagement > params.peripheral_max_engagement
@@ -240,6 +313,16 @@ def run_pipeline(
         params=params,
     )
 
+    stages.start("explanations")
+    signals = {
+        "distinct_engagers": np.bincount(attention.dst, minlength=n),
+        "in_strength": in_strength,
+        "downline": referral.downline,
+        "communities_reached": communities_reached,
+        "groups_reached": groups_reached,
+    }
+    main_kind, main_share = main_attention_kind(snapshot, params)
+
     stages.start("results")
     rank = np.empty(n, dtype=np.int64)
     rank[influence_order(influence)] = np.arange(1, n + 1)
@@ -261,14 +344,22 @@ def run_pipeline(
         "direct_referrals": referral.direct_referrals,
         "downline": referral.downline,
         "deep_chain": referral.deep_chain,
+        **signals,
+        "main_attention_kind": main_kind,
+        "main_attention_share": main_share,
+        **rarity_columns(signals),
     }
     dtypes = {"str": object, "int": np.int64, "float": np.float64}
     columns = {k: np.asarray(columns[k], dtype=dtypes[t]) for k, t in USER_RESULT_COLUMNS.items()}
     users = UserResults(user_ids, columns)
 
-    tops = _community_results(user_ids, comms.top_ids, [None] * comms.n_top, top_lead, top_health)
+    tops = _community_results(
+        user_ids, comms.top_ids, [None] * comms.n_top, ids.top_derived_from, top_lead, top_health
+    )
     parents = [comms.top_ids[p] for p in comms.sub_parent.tolist()]
-    subs = _community_results(user_ids, comms.sub_ids, parents, sub_lead, sub_health)
+    subs = _community_results(
+        user_ids, comms.sub_ids, parents, ids.sub_derived_from, sub_lead, sub_health
+    )
     communities = _ordered_communities(comms, tops, subs)
 
     groups = []
@@ -293,6 +384,8 @@ def run_pipeline(
         "n_interaction_rows": len(snapshot.interaction_src),
         "n_referrals": len(snapshot.referral_invitee),
         "n_groups": n_groups,
+        "resolution": resolution,
+        "resolution_agreement": agreement and {str(r): round(v, 4) for r, v in agreement.items()},
         "modularity": round(comms.modularity, 6),
         "leiden_quality": comms.quality,
         "n_communities": comms.n_top,
@@ -309,6 +402,9 @@ def run_pipeline(
         "group_owner_mismatches": sum(g.owner_mismatch for g in groups),
         "tiers": dict(sorted(Counter(tier.tolist()).items())),
         "roles": dict(sorted(Counter(r for r in roles.role.tolist() if r).items())),
+        "previous_run": None if previous is None else previous.run_id,
+        "refreshed_from": None if warm is None else warm.run_id,
+        "community_counters": ids.counters,
         "stage_seconds": dict(stages.seconds),
         "stage_cpu_seconds": dict(stages.cpu_seconds),
     }

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
+from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.api.auth import requires
 from graphsvc.api.deps import (
     MAX_LIMIT,
@@ -22,6 +23,7 @@ from graphsvc.api.deps import (
     store,
 )
 from graphsvc.errors import NotFoundError
+from graphsvc.jobs.labels import label_community
 from graphsvc.model import CommunityResult, GroupResult
 from graphsvc.output import plain
 from graphsvc.service_state import KeyRole
@@ -35,11 +37,15 @@ SHAPES = ("mesh", "star")
 TOP_MEMBERS = 10
 
 
-def community_view(c: CommunityResult) -> dict[str, Any]:
+def community_view(c: CommunityResult, labels: dict[str, str]) -> dict[str, Any]:
     return {
         "community_id": c.community_id,
+        "label": labels.get(c.community_id),
         "size": c.size,
         "parent_id": c.parent_id,
+        "derived_from": [
+            {"community_id": cid, "share": share} for cid, share in parse_lineage(c.derived_from)
+        ],
         "owner": {
             "user_id": c.owner_id,
             "confidence": plain(c.owner_margin),
@@ -84,7 +90,10 @@ def list_communities() -> dict[str, Any]:
         raise BadRequest(
             "the cursor's run no longer exists: start again without a cursor"
         ) from None
-    return page(run_id, found, limit, sort, lambda c: _keyset(c, sort), community_view)
+    labels = store().community_labels()
+    return page(
+        run_id, found, limit, sort, lambda c: _keyset(c, sort), lambda c: community_view(c, labels)
+    )
 
 
 def _keyset(c: CommunityResult, sort: str) -> tuple[float, str]:
@@ -94,6 +103,8 @@ def _keyset(c: CommunityResult, sort: str) -> tuple[float, str]:
 @bp.get("/communities/<community_id>")
 @requires(KeyRole.READER)
 def get_community(community_id: str) -> dict[str, Any]:
+    """A community: owner and confidence, name, lineage, health, declared owners of the
+    groups its owner leads, top members."""
     run_id = current_run().run_id
     c = store().community_result(run_id, community_id)
     if c is None:
@@ -101,12 +112,26 @@ def get_community(community_id: str) -> dict[str, Any]:
     led = store().groups_led_by(run_id, c.owner_id) if c.owner_id else []
     return {
         "run_id": run_id,
-        **community_view(c),
+        **community_view(c, store().community_labels()),
         "declared_owners": [
             {"group_id": g.group_id, "declared_owner_id": g.declared_owner_id} for g in led
         ],
         "top_members": top_members(run_id, community_id=community_id),
     }
+
+
+@bp.put("/communities/<community_id>/label")
+@requires(KeyRole.OPERATOR)
+def put_community_label(community_id: str) -> dict[str, Any]:
+    """Name a community, body {"label": "母婴团购群A"}; {"label": null} removes the name."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != {"label"}:
+        raise BadRequest('the body must be a JSON object like {"label": "name"}')
+    label = body["label"]
+    if label is not None and not isinstance(label, str):
+        raise BadRequest("label must be a string or null")
+    label_community(store(), community_id, label)
+    return get_community(community_id)
 
 
 @bp.get("/groups/<group_id>")

@@ -135,6 +135,25 @@ _SCHEMAS: dict[str, Any] = {
             "direct_referrals": {"type": ["integer", "null"]},
             "downline": {"type": ["integer", "null"]},
             "inviter_id": _STRING_OR_NULL,
+            "why": {
+                "type": "array",
+                "description": "the strongest signals behind the ranking, rarest first",
+                "items": {
+                    "type": "object",
+                    "required": ["signal", "value", "top_pct", "text"],
+                    "properties": {
+                        "signal": {
+                            "enum": ["engagers", "attention", "downline", "reach", "groups"]
+                        },
+                        "value": {"type": "number"},
+                        "top_pct": {
+                            "type": "number",
+                            "description": "share of users at least as high",
+                        },
+                        "text": {"type": "string"},
+                    },
+                },
+            },
             "groups": {
                 "type": "array",
                 "items": {
@@ -176,8 +195,21 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["community_id", "size", "owner", "health"],
         "properties": {
             "community_id": {"type": "string"},
+            "label": _STRING_OR_NULL,
             "size": {"type": "integer"},
             "parent_id": _STRING_OR_NULL,
+            "derived_from": {
+                "type": "array",
+                "description": "previous-run communities it took members from",
+                "items": {
+                    "type": "object",
+                    "required": ["community_id", "share"],
+                    "properties": {
+                        "community_id": {"type": "string"},
+                        "share": {"type": "number", "description": "of this one's members"},
+                    },
+                },
+            },
             "owner": {
                 "type": "object",
                 "properties": {
@@ -199,6 +231,27 @@ _SCHEMAS: dict[str, Any] = {
             },
             "declared_owners": {"type": "array", "items": {"type": "object"}},
             "top_members": {"type": "array", "items": _ref("UserRow")},
+        },
+    },
+    "LabelRequest": {
+        "type": "object",
+        "required": ["label"],
+        "additionalProperties": False,
+        "properties": {"label": {"type": ["string", "null"], "maxLength": 200}},
+    },
+    "RunDiff": {
+        "type": "object",
+        "required": ["from_run", "to_run", "kols", "tier_moves", "owner_changes", "communities"],
+        "properties": {
+            "from_run": {"type": "string"},
+            "to_run": {"type": "string"},
+            "users": {"type": "object"},
+            "kols": {"type": "object"},
+            "tier_moves": {"type": "object"},
+            "owner_changes": {"type": "array", "items": {"type": "object"}},
+            "communities": {"type": "object"},
+            "risers": {"type": "array", "items": {"type": "object"}},
+            "fallers": {"type": "array", "items": {"type": "object"}},
         },
     },
     "CommunityPage": {
@@ -251,6 +304,7 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "kind": {"enum": ["analyze"]},
             "force": {"type": "boolean"},
+            "refresh": {"type": "boolean", "description": "warm-start from the current run"},
             "params": {
                 "type": "object",
                 "additionalProperties": False,
@@ -258,6 +312,8 @@ _SCHEMAS: dict[str, Any] = {
                     "resolution": {"type": "number", "exclusiveMinimum": 0},
                     "seed": {"type": "integer"},
                     "damping": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                    "min_community_size": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "auto_resolution": {"type": "boolean"},
                 },
             },
         },
@@ -379,6 +435,20 @@ _PATHS: dict[str, Any] = {
             (401, 403, 404),
         )
     },
+    "/api/v1/communities/{community_id}/label": {
+        "put": {
+            "summary": "Name a community (operator); the name stays with the id across runs",
+            "parameters": [_path("community_id", "community id, e.g. c-0042")],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("LabelRequest")}},
+            },
+            "responses": {
+                "200": _json(_ref("Community"), "The community, named"),
+                **_problems(400, 401, 403, 404, 422),
+            },
+        }
+    },
     "/api/v1/groups/{group_id}": {
         "get": _get(
             "One explicit group: declared and effective owner, top members",
@@ -388,6 +458,18 @@ _PATHS: dict[str, Any] = {
         )
     },
     "/api/v1/runs": {"get": _get("Analysis runs, newest first", _json(_ref("Runs"), "Runs"))},
+    "/api/v1/runs/diff": {
+        "get": _get(
+            "What changed between two runs",
+            _json(_ref("RunDiff"), "The diff"),
+            [
+                _query("from", {"type": "string"}, "earlier run id (default: the previous run)"),
+                _query("to", {"type": "string"}, "later run id (default: the current run)"),
+                _LIMIT,
+            ],
+            (400, 401, 403, 404),
+        )
+    },
     "/api/v1/runs/current": {
         "get": _get("The current run", _json(_ref("Run"), "The run"), codes=(401, 403, 404))
     },

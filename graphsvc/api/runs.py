@@ -10,7 +10,18 @@ from typing import Any
 from flask import Blueprint, request, url_for
 
 from graphsvc.api.auth import requires
-from graphsvc.api.deps import BadRequest, current_run, jobs, json_safe, state, store
+from graphsvc.api.deps import (
+    MAX_LIMIT,
+    BadRequest,
+    arg,
+    bounded_int,
+    current_run,
+    jobs,
+    json_safe,
+    state,
+    store,
+)
+from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.model import RunInfo
 from graphsvc.service_state import Job, KeyRole
 
@@ -23,7 +34,10 @@ JOB_PARAMS: dict[str, tuple[tuple[type, ...], Callable[[float], bool], str]] = {
     "resolution": ((int, float), lambda v: 0 < v < math.inf, "a number > 0"),
     "seed": ((int,), lambda v: 0 <= v < 2**63, "an integer 0..2^63-1"),
     "damping": ((int, float), lambda v: 0 < v < 1, "a number between 0 and 1"),
+    "min_community_size": ((int,), lambda v: 1 <= v < 2**31, "an integer >= 1"),
+    "auto_resolution": ((bool,), lambda v: True, "true or false"),
 }
+FLAGS = ("force", "refresh")
 
 
 def run_view(run: RunInfo, current_id: str | None) -> dict[str, Any]:
@@ -48,6 +62,16 @@ def list_runs() -> dict[str, Any]:
     }
 
 
+@bp.get("/runs/diff")
+@requires(KeyRole.READER)
+def get_runs_diff() -> dict[str, Any]:
+    """What changed from run ``from`` to run ``to`` (defaults: the previous and the current
+    run): KOLs won and lost, tier moves, owner changes, community events, risers, fallers."""
+    limit = arg("limit", bounded_int(1, MAX_LIMIT), 20, f" (an integer 1..{MAX_LIMIT})")
+    run_a, run_b = run_pair(store(), request.args.get("from"), request.args.get("to"))
+    return diff_runs(load_run_view(store(), run_a), load_run_view(store(), run_b), limit=limit)
+
+
 @bp.get("/runs/current")
 @requires(KeyRole.READER)
 def get_current_run() -> dict[str, Any]:
@@ -55,32 +79,33 @@ def get_current_run() -> dict[str, Any]:
     return run_view(run, run.run_id)
 
 
-def _job_request() -> tuple[dict[str, Any], bool]:
-    """Overrides and ``force`` from a JSON body like {"kind": "analyze", "params": {...}}."""
+def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
+    """Overrides and flags (force, refresh) from a JSON body like
+    {"kind": "analyze", "params": {...}, "refresh": true}."""
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
         raise BadRequest('the body must be a JSON object like {"kind": "analyze"}')
     if body.get("kind", "analyze") != "analyze":
         raise BadRequest(f"unknown job kind {body.get('kind')!r}; the only kind is 'analyze'")
-    params, force = body.get("params") or {}, body.get("force", False)
-    if not isinstance(params, dict) or not isinstance(force, bool):
-        raise BadRequest("params must be an object and force a boolean")
-    unknown = sorted((set(body) - {"kind", "params", "force"}) | (set(params) - set(JOB_PARAMS)))
+    params, flags = body.get("params") or {}, {f: body.get(f, False) for f in FLAGS}
+    if not isinstance(params, dict) or not all(isinstance(v, bool) for v in flags.values()):
+        raise BadRequest("params must be an object, force and refresh booleans")
+    unknown = sorted((set(body) - {"kind", "params", *FLAGS}) | (set(params) - set(JOB_PARAMS)))
     if unknown:
         raise BadRequest(f"unknown fields {', '.join(unknown)}; params are {', '.join(JOB_PARAMS)}")
     for name, value in params.items():
         types, valid, words = JOB_PARAMS[name]
         if type(value) not in types or not valid(value):
             raise BadRequest(f"params.{name} must be {words}, not {value!r}")
-    return params, force
+    return params, flags
 
 
 @bp.post("/jobs")
 @requires(KeyRole.OPERATOR)
 def start_job() -> tuple[dict[str, Any], int, dict[str, str]]:
     """Start an analysis in the background: 202 and its Location; 409 while one runs."""
-    overrides, force = _job_request()
-    job = jobs().start_analysis(overrides, force)
+    overrides, flags = _job_request()
+    job = jobs().start_analysis(overrides, **flags)
     return job_view(job), 202, {"Location": url_for(".get_job", job_id=job.job_id)}
 
 

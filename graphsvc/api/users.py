@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from flask import Blueprint, current_app
 
+from graphsvc.analysis.explain import explain
 from graphsvc.api.auth import requires
 from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, store
 from graphsvc.errors import NotFoundError
@@ -95,6 +96,7 @@ def user_profile(run: RunInfo, user_id: str) -> dict[str, Any]:
         **{name: plain(row[name]) for name in PROFILE_FIELDS},
         "inviter_id": inviter[0]["user_id"] if inviter else None,
         "groups": db.user_groups(user_id),
+        "why": [{k: plain(v) for k, v in signal.items()} for signal in explain(row)],
     }
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graphsvc.analysis.graphs import find_sorted
 from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.jobs.snapshot import build_snapshot
-from graphsvc.model import AnalysisParams, GraphSnapshot, RunInfo, RunResult
+from graphsvc.model import AnalysisParams, GraphSnapshot, PreviousRun, RunInfo, RunResult
 from graphsvc.store.base import GraphStore
 
-__all__ = ["AnalyzeOutcome", "analyze", "snapshot_fingerprint"]
+__all__ = ["AnalyzeOutcome", "analyze", "previous_run", "snapshot_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,40 @@ def snapshot_fingerprint(snapshot: GraphSnapshot, params: AnalysisParams) -> str
     return digest.hexdigest()
 
 
+def _counters_from_ids(ids: np.ndarray) -> dict[str, int]:
+    """Next numbers after the ids in use, for a run written before counters were recorded."""
+    counters: dict[str, int] = {}
+    for cid in set(ids.tolist()) - {""}:
+        parent, _, sub = cid.partition(".")
+        key, number = (parent, sub) if sub else ("", parent.removeprefix("c-"))
+        counters[key] = max(counters.get(key, 1), int(number) + 1)
+    return counters
+
+
+def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | None:
+    """The store's current run as a new run inherits from it, aligned with ``snapshot``."""
+    run = store.current_run()
+    if run is None:
+        return None
+    cols = store.result_columns(run.run_id, ["community_id", "influence", "betweenness"])
+    at = find_sorted(snapshot.user_ids, np.asarray(cols["user_id"], dtype=str))
+    found = at >= 0
+
+    def aligned(name: str, missing: object) -> np.ndarray:
+        out = np.full(snapshot.n_users, missing, dtype=cols[name].dtype)
+        out[at[found]] = cols[name][found]
+        return out
+
+    counters = run.stats.get("community_counters") or _counters_from_ids(cols["community_id"])
+    return PreviousRun(
+        run.run_id,
+        aligned("community_id", ""),
+        aligned("influence", np.nan),
+        aligned("betweenness", np.nan),
+        counters,
+    )
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -47,9 +82,11 @@ def analyze(
     params: AnalysisParams,
     *,
     force: bool = False,
+    refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> AnalyzeOutcome:
     """Run every analysis on ``store`` and publish the run; skip if the input is unchanged.
+    ``refresh`` warm-starts from the current run (see ``run_pipeline``).
 
     ``on_stage(name)`` is called as each stage starts (read, the pipeline's stages, write).
     """
@@ -72,7 +109,8 @@ def analyze(
     if current is not None and current.fingerprint == fingerprint and not force:
         return AnalyzeOutcome(current, True, timings)
 
-    output = run_pipeline(snapshot, params, on_stage=stage)
+    previous = previous_run(store, snapshot)
+    output = run_pipeline(snapshot, params, previous=previous, refresh=refresh, on_stage=stage)
     lap("analysis")
     stage("write")
     run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(started)) + secrets.token_hex(2)

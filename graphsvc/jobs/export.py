@@ -6,6 +6,7 @@ import csv
 import dataclasses
 from pathlib import Path
 
+from graphsvc.analysis.explain import explain
 from graphsvc.errors import NotFoundError
 from graphsvc.model import USER_RESULT_COLUMNS, CommunityResult
 from graphsvc.output import plain
@@ -14,8 +15,8 @@ from graphsvc.store.base import GraphStore
 __all__ = ["EXPORT_FILES", "export_run"]
 
 EXPORT_FILES = ("users.csv", "communities.csv", "groups.csv")
-USER_EXPORT_COLUMNS = ("user_id", "name", *USER_RESULT_COLUMNS)
-COMMUNITY_EXPORT_COLUMNS = tuple(f.name for f in dataclasses.fields(CommunityResult))
+USER_EXPORT_COLUMNS = ("user_id", "name", *USER_RESULT_COLUMNS, "why")
+COMMUNITY_EXPORT_COLUMNS = (*(f.name for f in dataclasses.fields(CommunityResult)), "label")
 GROUP_EXPORT_COLUMNS = (
     "group_id",
     "size",
@@ -45,7 +46,13 @@ def export_run(store: GraphStore, out_dir: Path, run_id: str | None = None) -> d
         raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
     out_dir.mkdir(parents=True, exist_ok=True)
     users = store.user_results(run)
-    communities = [dataclasses.asdict(c) for c in store.community_results(run)]
+    for row in users:
+        row["why"] = "; ".join(signal["text"] for signal in explain(row))
+    labels = store.community_labels()
+    communities = [
+        {**dataclasses.asdict(c), "label": labels.get(c.community_id)}
+        for c in store.community_results(run)
+    ]
     groups = [
         {**dataclasses.asdict(g), "owner_mismatch": int(g.owner_mismatch)}
         for g in store.group_results(run)

@@ -44,12 +44,12 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
         state.interrupt_jobs(INTERRUPTED)
 
-    def start_analysis(self, overrides: dict[str, Any], force: bool) -> Job:
+    def start_analysis(self, overrides: dict[str, Any], force: bool, refresh: bool = False) -> Job:
         """Record a queued analysis (ConflictError if one is active) and start its thread."""
         params = replace(self.params, **overrides)
-        job = self.state.create_job(ANALYZE, {**overrides, "force": force})
+        job = self.state.create_job(ANALYZE, {**overrides, "force": force, "refresh": refresh})
         thread = threading.Thread(
-            target=self._run, args=(job, params, force), name=job.job_id, daemon=True
+            target=self._run, args=(job, params, force, refresh), name=job.job_id, daemon=True
         )
         thread.start()
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -61,7 +61,7 @@ class JobRunner:
             thread.join(timeout)
         return not any(t.is_alive() for t in self._threads)
 
-    def _run(self, job: Job, params: AnalysisParams, force: bool) -> None:
+    def _run(self, job: Job, params: AnalysisParams, force: bool, refresh: bool) -> None:
         started = time.time()
         self.state.update_job(job.job_id, status=JobStatus.RUNNING, started_at=started)
         try:
@@ -69,6 +69,7 @@ class JobRunner:
                 self.store,
                 params,
                 force=force,
+                refresh=refresh,
                 on_stage=lambda stage: self.state.add_stage(job.job_id, stage),
             )
         except Exception as e:  # a job's failure is its record, never the server's

@@ -80,6 +80,7 @@ def build_snapshot(
         interaction_kind=kind[order].astype(np.int8),
         interaction_count=inter.props.get("count", _empty(np.int64))[order],
         interaction_weight=inter.props.get("weight", _empty(np.float64))[order],
+        interaction_days=inter.props.get("days", _empty(np.int64))[order],
         referral_inviter=inviter[rorder],
         referral_invitee=invitee[rorder],
         group_ids=group_ids,

@@ -37,6 +37,7 @@ __all__ = [
     "GraphStore",
     "UserQuery",
     "health_score",
+    "result_column",
 ]
 
 DEFAULT_BATCH_SIZE = 200_000
@@ -69,6 +70,16 @@ class CommunityQuery:
     sort: str = "size"
     after: tuple[float, str] | None = None
     limit: int = 50
+
+
+def result_column(values: Sequence[Any], kind: str) -> np.ndarray:
+    """A result column (``USER_RESULT_COLUMNS`` type ``kind``) as the array ``result_columns``
+    returns, with its stand-in for missing values."""
+    if kind == "str":
+        return np.array(["" if v is None else v for v in values], dtype=object)
+    if kind == "int":
+        return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def health_score(community: CommunityResult) -> float:
@@ -160,6 +171,10 @@ class GraphStore(Protocol):
 
     def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None: ...
 
+    def result_columns(self, run_id: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        """Whole result columns of a run, aligned, unordered, plus "user_id": str columns
+        as object arrays ("" for none), int as int64 (-1), float as float64 (NaN)."""
+
     def community_results(self, run_id: str) -> list[CommunityResult]:
         """Communities of a run, largest first (ties by id)."""
 
@@ -193,3 +208,11 @@ class GraphStore(Protocol):
 
     def groups_led_by(self, run_id: str, user_id: str) -> list[GroupResult]:
         """Explicit groups of a run whose effective owner is ``user_id``, by group id."""
+
+    # -- community names (outlive runs: community ids are stable) --------------------------
+
+    def set_community_label(self, community_id: str, label: str | None) -> None:
+        """Name a community id (None removes the name)."""
+
+    def community_labels(self) -> dict[str, str]:
+        """Every community name, by community id."""

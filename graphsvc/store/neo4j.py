@@ -36,6 +36,7 @@ import json
 import math
 import os
 import re
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,7 @@ from graphsvc.model import (
     RunResult,
     User,
     UserTable,
+    event_day,
 )
 from graphsvc.store.base import (
     COMMUNITY_SORTS,
@@ -80,6 +82,7 @@ from graphsvc.store.base import (
     USER_SORTS,
     CommunityQuery,
     UserQuery,
+    result_column,
 )
 
 __all__ = [
@@ -661,6 +664,17 @@ class Neo4jStore:
         )
         return [_user_row(row) for row in rows]
 
+    def result_columns(self, run_id: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        kinds = {"user_id": "str", **{name: USER_RESULT_COLUMNS[name] for name in columns}}
+        self._require_run(run_id)
+        rows = self._value(
+            "MATCH (r:UserResult {run_id: $run_id}) RETURN collect([c IN $columns | r[c]])",
+            run_id=str(run_id),
+            columns=list(kinds),
+        )
+        cols = list(zip(*rows, strict=True)) or [()] * len(kinds)
+        return {name: result_column(cols[i], kind) for i, (name, kind) in enumerate(kinds.items())}
+
     def score_column(self, run_id: str, column: str) -> np.ndarray:
         if USER_RESULT_COLUMNS.get(column) not in ("int", "float"):
             raise ValueError(f"{column!r} is not a numeric result column")
@@ -726,6 +740,20 @@ class Neo4jStore:
     def groups_led_by(self, run_id: str, user_id: str) -> list[GroupResult]:
         return self._group_rows(run_id, "g.effective_owner_id = $value", str(user_id))
 
+    def set_community_label(self, community_id: str, label: str | None) -> None:
+        self._write(
+            lambda tx: tx.run(
+                _SET_LABEL if label is not None else _REMOVE_LABEL,
+                community_id=str(community_id),
+                label=label,
+                now=time.time(),
+            ).consume()
+        )
+
+    def community_labels(self) -> dict[str, str]:
+        rows = self._rows("MATCH (l:CommunityLabel) RETURN l.community_id AS id, l.label AS label")
+        return {row["id"]: row["label"] for row in rows}
+
     def _group_rows(
         self, run_id: str, condition: str, value: str | None = None
     ) -> list[GroupResult]:
@@ -751,7 +779,8 @@ class Neo4jStore:
 
 def interaction_rows(rows: Sequence[Interaction]) -> list[dict[str, Any]]:
     """Events grouped per (src, dst, kind), repeated keys dropped: one parameter row per
-    relationship with parallel lists of keys, times and weights."""
+    relationship with parallel lists of keys, times, weights and UTC day numbers (the
+    relationship keeps its distinct days in ``days``)."""
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     seen: set[int] = set()
     for e in rows:
@@ -769,8 +798,10 @@ def interaction_rows(rows: Sequence[Interaction]) -> list[dict[str, Any]]:
                 "keys": [],
                 "ats": [],
                 "ws": [],
+                "days": [],
             }
         group["keys"].append(key)
+        group["days"].append(event_day(e.occurred_at))
         group["ats"].append(None if e.occurred_at is None else int(e.occurred_at))
         group["ws"].append(float(e.weight))
     # Sorted by source: consecutive rows touch the same nodes and pages.
@@ -821,7 +852,8 @@ def _run_info(props: dict[str, Any]) -> RunInfo:
 
 
 def _community(props: dict[str, Any]) -> CommunityResult:
-    return CommunityResult(**{f: props.get(f) for f in CommunityResult.__dataclass_fields__})
+    values = {f: props.get(f) for f in CommunityResult.__dataclass_fields__}
+    return CommunityResult(**{**values, "derived_from": values["derived_from"] or ""})
 
 
 def _group(props: dict[str, Any]) -> GroupResult:
@@ -905,7 +937,7 @@ UNWIND $rows AS row
 MATCH (a:User {user_id: row.s})
 MATCH (b:User {user_id: row.d})
 MERGE (a)-[r:INTERACTED {kind: row.k}]->(b)
-  ON CREATE SET r.count = 0, r.weight = 0.0, r.event_keys = []
+  ON CREATE SET r.count = 0, r.weight = 0.0, r.event_keys = [], r.days = []
 WITH r, row, row.fresh IS NULL AND r.count * size(row.keys) > $max_pairs AS deferred
 WITH r, row, deferred,
      CASE WHEN row.fresh IS NOT NULL THEN row.fresh
@@ -922,7 +954,9 @@ CALL (r, row, fresh) {
                           CASE WHEN m IS NULL OR t < m THEN t ELSE m END),
       r.last_at = reduce(m = r.last_at, t IN ats |
                          CASE WHEN m IS NULL OR t > m THEN t ELSE m END),
-      r.event_keys = r.event_keys + [i IN fresh | row.keys[i]]
+      r.event_keys = r.event_keys + [i IN fresh | row.keys[i]],
+      r.days = reduce(ds = r.days, i IN fresh |
+                      CASE WHEN row.days[i] IN ds THEN ds ELSE ds + row.days[i] END)
 }
 RETURN coalesce(sum(size(fresh)), 0) AS added,
        collect(CASE WHEN deferred THEN row.i END) AS deferred"""
@@ -962,12 +996,14 @@ _EXTRACT: dict[EdgeKind, tuple[str, dict[str, type]]] = {
         """MATCH (a:User)-[r:INTERACTED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
         RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect($codes[r.kind]) AS kind,
                collect(r.count) AS count, collect(r.weight) AS weight,
+               collect(size(r.days)) AS days,
                collect(coalesce(r.first_at, -1)) AS first_at,
                collect(coalesce(r.last_at, -1)) AS last_at""",
         {
             "kind": np.int8,
             "count": np.int64,
             "weight": np.float64,
+            "days": np.int64,
             "first_at": np.int64,
             "last_at": np.int64,
         },
@@ -1026,6 +1062,12 @@ _CREATE_GROUP_RESULTS = """
 UNWIND $rows AS row
 CREATE (g:GroupResult {run_id: $run})
 SET g += row"""
+
+_SET_LABEL = """
+MERGE (l:CommunityLabel {community_id: $community_id})
+SET l.label = $label, l.updated_at = $now"""
+
+_REMOVE_LABEL = "MATCH (l:CommunityLabel {community_id: $community_id}) DELETE l"
 
 _PUBLISH = """
 MATCH (new:AnalysisRun {run_id: $run_id})

@@ -33,6 +33,7 @@ from graphsvc.model import (
     Membership,
     Referral,
     User,
+    event_day,
 )
 
 __all__ = ["ImportFiles", "LocalInstance", "neo4j_script", "write_import_files"]
@@ -142,13 +143,14 @@ def write_import_files(
         kind = InteractionKind(e.kind).value
         agg = edges.get((e.src_id, e.dst_id, kind))
         if agg is None:
-            agg = edges[(e.src_id, e.dst_id, kind)] = [0, 0.0, None, None, []]
+            agg = edges[(e.src_id, e.dst_id, kind)] = [0, 0.0, None, None, [], set()]
         agg[0] += 1
         agg[1] += e.weight
         if e.occurred_at is not None:
             agg[2] = e.occurred_at if agg[2] is None else min(agg[2], e.occurred_at)
             agg[3] = e.occurred_at if agg[3] is None else max(agg[3], e.occurred_at)
         agg[4].append(e.key)
+        agg[5].add(event_day(e.occurred_at))
 
     attr_names = sorted({k for row in user_rows.values() for k in row["attrs"]})
     files.nodes["User"] = _write(
@@ -195,9 +197,17 @@ def write_import_files(
             "first_at:long",
             "last_at:long",
             "event_keys:long[]",
+            "days:long[]",
         ],
         (
-            [s, d, k, a[0], a[1], a[2], a[3], ARRAY_DELIMITER.join(map(str, a[4]))]
+            [
+                s,
+                d,
+                k,
+                *a[:4],
+                ARRAY_DELIMITER.join(map(str, a[4])),
+                ARRAY_DELIMITER.join(map(str, sorted(a[5]))),
+            ]
             for (s, d, k), a in edges.items()
         ),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from graphsvc.errors import NotFoundError
 from graphsvc.model import (
+    DAY_SECONDS,
     USER_RESULT_COLUMNS,
     CommunityResult,
     EdgeBatch,
@@ -43,6 +45,7 @@ from graphsvc.store.base import (
     USER_SORTS,
     CommunityQuery,
     UserQuery,
+    result_column,
 )
 
 __all__ = ["SqliteStore"]
@@ -54,7 +57,8 @@ _PRAGMAS = (
     "cache_size=-262144",
 )
 _NEVER = 2**62  # an unknown referral time sorts after every known one
-_UNKNOWN_TIME = -(2**62)  # events without a time (key columns cannot be NULL)
+_UNKNOWN_TIME = -(2**62)  # events without a time (key columns cannot be NULL): one "day"
+_MARK_STALE = "INSERT OR REPLACE INTO meta VALUES ('interactions_stale', '1')"
 
 
 def _sort_key(column: str) -> str:
@@ -107,7 +111,7 @@ CREATE TABLE IF NOT EXISTS interaction_events (
     kind INTEGER NOT NULL, weight REAL NOT NULL, PRIMARY KEY (at, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS interactions (
     src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL, count INTEGER NOT NULL,
-    weight REAL NOT NULL, first_at INTEGER, last_at INTEGER,
+    weight REAL NOT NULL, first_at INTEGER, last_at INTEGER, days INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (src, dst, kind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL, params TEXT NOT NULL,
@@ -129,8 +133,10 @@ CREATE INDEX IF NOT EXISTS user_results_tier ON user_results (run_id, tier, infl
 {_SORT_INDEXES}CREATE TABLE IF NOT EXISTS community_results (
     run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
     owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,
-    centralization REAL, shape TEXT, parent_id TEXT,
+    centralization REAL, shape TEXT, parent_id TEXT, derived_from TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, community_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS community_labels (
+    community_id TEXT PRIMARY KEY, label TEXT NOT NULL, updated_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS group_results (
     run_id TEXT NOT NULL, group_id TEXT NOT NULL, size INTEGER NOT NULL,
     declared_owner_id TEXT, effective_owner_id TEXT, owner_margin REAL,
@@ -141,12 +147,13 @@ CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effect
 
 _EDGE_QUERIES: Final[dict[EdgeKind, tuple[str, tuple[tuple[str, type], ...]]]] = {
     EdgeKind.INTERACTED: (
-        """SELECT src, dst, kind, count, weight, coalesce(first_at, -1),
+        """SELECT src, dst, kind, count, weight, days, coalesce(first_at, -1),
                   coalesce(last_at, -1) FROM interactions""",
         (
             ("kind", np.int8),
             ("count", np.int64),
             ("weight", np.float64),
+            ("days", np.int64),
             ("first_at", np.int64),
             ("last_at", np.int64),
         ),
@@ -196,6 +203,24 @@ class SqliteStore:
 
     def init_schema(self) -> None:
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a file written by an earlier version up to this schema: result columns added
+        since then start empty (runs written before simply lack those figures)."""
+        types = {"str": "TEXT", "int": "INTEGER", "float": "REAL"}
+        wanted = {
+            "user_results": {k: types[t] for k, t in USER_RESULT_COLUMNS.items()},
+            "community_results": {"derived_from": "TEXT NOT NULL DEFAULT ''"},
+            "interactions": {"days": "INTEGER NOT NULL DEFAULT 1"},
+        }
+        with self._tx() as db:
+            for table, columns in wanted.items():
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                        db.execute(_MARK_STALE)  # aggregates are rebuilt with the new column
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -307,7 +332,7 @@ class SqliteStore:
             )
             added = db.total_changes - before
             if added:
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('interactions_stale', '1')")
+                db.execute(_MARK_STALE)
         return added
 
     def _refresh_interactions(self) -> None:
@@ -322,7 +347,8 @@ class SqliteStore:
             db.execute("DELETE FROM interactions")
             db.execute(
                 f"""INSERT INTO interactions
-                SELECT src, dst, kind, count(*), sum(weight), min({known}), max({known})
+                SELECT src, dst, kind, count(*), sum(weight), min({known}), max({known}),
+                       count(DISTINCT at / {DAY_SECONDS})
                 FROM interaction_events GROUP BY src, dst, kind"""
             )
             db.execute("DELETE FROM meta WHERE key = 'interactions_stale'")
@@ -511,6 +537,17 @@ class SqliteStore:
         )
         return rows[0] if rows else None
 
+    def result_columns(self, run_id: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        kinds = {name: USER_RESULT_COLUMNS[name] for name in columns}  # KeyError: unknown
+        self._require_run(run_id)
+        rows = self._db.execute(
+            f"SELECT {', '.join(['user_id', *kinds])} FROM user_results WHERE run_id = ?",
+            (run_id,),
+        ).fetchall()
+        cols = list(zip(*rows, strict=True)) or [()] * (len(kinds) + 1)
+        kinds = {"user_id": "str", **kinds}
+        return {name: result_column(cols[i], kind) for i, (name, kind) in enumerate(kinds.items())}
+
     def _user_rows(
         self, clause: str, params: Sequence[Any], index: str | None = None
     ) -> list[dict[str, Any]]:
@@ -657,6 +694,20 @@ class SqliteStore:
 
     def groups_led_by(self, run_id: str, user_id: str) -> list[GroupResult]:
         return self._group_rows("effective_owner_id = ?", run_id, user_id)
+
+    def set_community_label(self, community_id: str, label: str | None) -> None:
+        with self._tx() as db:
+            if label is None:
+                db.execute("DELETE FROM community_labels WHERE community_id = ?", (community_id,))
+            else:
+                db.execute(
+                    "INSERT INTO community_labels VALUES (?, ?, ?) ON CONFLICT (community_id) "
+                    "DO UPDATE SET label = excluded.label, updated_at = excluded.updated_at",
+                    (community_id, label, time.time()),
+                )
+
+    def community_labels(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT community_id, label FROM community_labels"))
 
     def _group_rows(self, condition: str, run_id: str, value: str) -> list[GroupResult]:
         self._require_run(run_id)

@@ -42,6 +42,7 @@ def build(
         interaction_dst=rows[:, 1],
         interaction_kind=rows[:, 2].astype(np.int8),
         interaction_count=rows[:, 3],
+        interaction_days=rows[:, 3],
         interaction_weight=rows[:, 3].astype(float),
         referral_inviter=ref[:, 0],
         referral_invitee=ref[:, 1],

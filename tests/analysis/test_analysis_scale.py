@@ -78,6 +78,7 @@ def planted_snapshot(
         interaction_dst=pair % n,
         interaction_kind=kind,
         interaction_count=count.astype(np.int64),
+        interaction_days=count.astype(np.int64),
         interaction_weight=count.astype(float),
         referral_inviter=inviter,
         referral_invitee=invitee,

@@ -35,6 +35,7 @@ def snapshot(n, interactions=(), referrals=()) -> GraphSnapshot:
         interaction_dst=_i([r[1] for r in rows]),
         interaction_kind=np.asarray(kinds, dtype=np.int8),
         interaction_count=_i([r[3] for r in rows]),
+        interaction_days=_i([r[3] for r in rows]),
         interaction_weight=np.asarray([r[4] for r in rows], dtype=float),
         referral_inviter=_i([r[0] for r in referrals]),
         referral_invitee=_i([r[1] for r in referrals]),
@@ -77,7 +78,7 @@ def test_interactions_point_from_actor_and_referrals_from_invitee():
         interactions=[(0, 1, "reply", 2, 2.0), (0, 1, "like", 1, 1.0), (2, 2, "share", 1, 1.0)],
         referrals=[(1, 2)],  # 1 invited 2: attention 2 → 1
     )
-    params = AnalysisParams(referral_weight=0.5)
+    params = AnalysisParams(referral_weight=0.5, repeat_transform="linear")
     graph = attention_graph(snap, params)
     # reply 1.0 × 2 + like 0.5 × 1, summed into one edge; the self-share is dropped
     assert as_dict(graph) == {(0, 1): 2.5, (2, 1): 0.5}
@@ -86,16 +87,16 @@ def test_interactions_point_from_actor_and_referrals_from_invitee():
     assert graph.in_strength().tolist() == [0.0, 3.0, 0.0]
 
 
-def test_kind_weights_and_log_transform():
-    snap = snapshot(2, interactions=[(0, 1, "purchase", 4, 8.0)])
-    linear = interaction_attention(snap, AnalysisParams())
+def test_kind_weights_and_repeat_transforms():
+    snap = snapshot(2, interactions=[(0, 1, "purchase", 4, 8.0)])  # 4 events on 4 days
+    linear = interaction_attention(snap, AnalysisParams(repeat_transform="linear"))
     assert linear.tolist() == [3.0 * 8.0]
-    logged = interaction_attention(snap, AnalysisParams(count_transform="log"))
+    logged = interaction_attention(snap, AnalysisParams())
     assert logged[0] == pytest.approx(3.0 * 2.0 * (1 + np.log(4)))
     zero = interaction_attention(snap, AnalysisParams(kind_weights={"purchase": 0.0}))
     assert zero.tolist() == [0.0]
-    with pytest.raises(ValueError, match="count_transform"):
-        interaction_attention(snap, AnalysisParams(count_transform="sqrt"))
+    with pytest.raises(ValueError, match="repeat_transform"):
+        interaction_attention(snap, AnalysisParams(repeat_transform="sqrt"))
 
 
 def test_symmetrized_sums_both_directions_once_per_pair():

@@ -136,6 +136,7 @@ def _snapshot(n: int, edges: list[tuple[int, int, int]], ids: list[str]) -> Grap
         interaction_dst=e[:, 1],
         interaction_kind=np.ones(len(e), dtype=np.int8),
         interaction_count=np.ones(len(e), dtype=np.int64),
+        interaction_days=np.ones(len(e), dtype=np.int64),
         interaction_weight=e[:, 2].astype(float),
         referral_inviter=empty,
         referral_invitee=empty,

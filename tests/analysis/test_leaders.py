@@ -106,6 +106,7 @@ def test_declared_owner_falls_back_to_membership_role():
         interaction_dst=empty,
         interaction_kind=np.zeros(0, dtype=np.int8),
         interaction_count=empty,
+        interaction_days=empty,
         interaction_weight=np.zeros(0),
         referral_inviter=empty,
         referral_invitee=empty,

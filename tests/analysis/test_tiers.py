@@ -54,6 +54,7 @@ def test_engagement_counts_own_actions_only():
         interaction_dst=np.array([1, 0, 2]),  # c only messages itself
         interaction_kind=kinds,
         interaction_count=np.array([1, 2, 1]),
+        interaction_days=np.array([1, 2, 1]),
         interaction_weight=np.array([1.0, 2.0, 1.0]),
         referral_inviter=np.array([2, 2]),
         referral_invitee=np.array([0, 1]),
@@ -63,7 +64,7 @@ def test_engagement_counts_own_actions_only():
         membership_group=empty,
         membership_role=np.zeros(0, dtype=np.int8),
     )
-    got = engagement_scores(snap, AnalysisParams(referral_weight=0.5))
+    got = engagement_scores(snap, AnalysisParams(referral_weight=0.5, repeat_transform="linear"))
     assert got.tolist() == [1.0, 1.0, 1.0]  # reply 1×1; like 0.5×2; two referrals × 0.5
 
 

@@ -84,7 +84,7 @@ def test_job_lifecycle(request, with_graph):
         running = wait_for(served, location, lambda j: j["progress"]["stage"] is not None)
         assert running["status"] == "running"
         assert running["progress"]["stages"][0] == "read"
-        assert running["params"] == {"seed": 3, "force": False}
+        assert running["params"] == {"seed": 3, "force": False, "refresh": False}
         second = served.post("/api/v1/jobs", key="admin")
         assert (second.status, second.content_type) == (409, "application/problem+json")
         assert started.json["job_id"] in second.json["detail"]

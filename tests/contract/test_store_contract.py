@@ -137,23 +137,29 @@ def test_referral_upsert_counts_new_invitees(store):
     }
 
 
+DAY = 86_400
+
+
 def test_interactions_aggregate_per_src_dst_kind(store):
     store.ensure_users(["a", "b"])
     events = [
         event("a", "b", LIKE, 10),
         event("a", "b", LIKE, 30, weight=2.0),
         event("a", "b", LIKE, 30, weight=2.0, ordinal=1),  # a genuine repeat
-        event("a", "b", REPLY, None),
+        event("a", "b", LIKE, 2 * DAY + 5),  # a second UTC day
+        event("a", "b", REPLY, None),  # undated events count as one day
+        event("a", "b", REPLY, None, ordinal=1),
         event("b", "a", LIKE, 20),
     ]
-    assert store.add_interactions(events) == 5
+    assert store.add_interactions(events) == 7
+    day = {"first_at": 10, "last_at": 2 * DAY + 5}
     assert edges_by_id(store, EdgeKind.INTERACTED) == {
-        ("a", "b", LIKE): {"count": 3, "weight": 5.0, "first_at": 10, "last_at": 30},
-        ("a", "b", REPLY): {"count": 1, "weight": 1.0, "first_at": -1, "last_at": -1},
-        ("b", "a", LIKE): {"count": 1, "weight": 1.0, "first_at": 20, "last_at": 20},
+        ("a", "b", LIKE): {"count": 4, "weight": 6.0, "days": 2, **day},
+        ("a", "b", REPLY): {"count": 2, "weight": 2.0, "days": 1, "first_at": -1, "last_at": -1},
+        ("b", "a", LIKE): {"count": 1, "weight": 1.0, "days": 1, "first_at": 20, "last_at": 20},
     }
     assert store.counts()["interactions"] == 3
-    assert store.counts()["interaction_events"] == 5
+    assert store.counts()["interaction_events"] == 7
 
 
 def test_adding_known_events_again_changes_nothing(store):

@@ -1,0 +1,156 @@
+"""Refresh (warm start from the previous run), --resolution auto and --min-community-size on
+planted partitions."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import igraph as ig
+import numpy as np
+import pytest
+
+from graphsvc.analysis import previous_from_output, run_pipeline
+from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind, MemberRole
+
+REPLY = InteractionKind.REPLY.code
+
+
+def planted(
+    n_blocks: int, size: int, p_in: float, p_out: float, seed: int, extra: float = 0.0
+) -> tuple[GraphSnapshot, np.ndarray]:
+    """A stochastic block model as replies in both directions, one explicit group per block;
+    ``extra`` adds that share of random replies (the delta of a refresh)."""
+    rng = np.random.default_rng(seed)
+    n = n_blocks * size
+    block = np.repeat(np.arange(n_blocks), size)
+    a, b = np.triu_indices(n, 1)
+    keep = rng.random(len(a)) < np.where(block[a] == block[b], p_in, p_out)
+    src, dst = a[keep], b[keep]
+    if extra:
+        k = int(len(src) * extra)
+        src = np.concatenate([src, rng.integers(0, n, k)])
+        dst = np.concatenate([dst, rng.integers(0, n, k)])
+    src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+    pairs = np.unique(np.column_stack([src, dst])[src != dst], axis=0)
+    ones = np.ones(len(pairs), dtype=np.int64)
+    snapshot = GraphSnapshot(
+        user_ids=np.array([f"u{i:05d}" for i in range(n)]),
+        interaction_src=pairs[:, 0],
+        interaction_dst=pairs[:, 1],
+        interaction_kind=np.full(len(pairs), REPLY, dtype=np.int8),
+        interaction_count=ones,
+        interaction_days=ones,
+        interaction_weight=ones.astype(float),
+        referral_inviter=np.empty(0, np.int64),
+        referral_invitee=np.empty(0, np.int64),
+        group_ids=np.array([f"g{j:03d}" for j in range(n_blocks)]),
+        group_owner=np.full(n_blocks, -1, dtype=np.int64),
+        membership_user=np.arange(n),
+        membership_group=block,
+        membership_role=np.full(n, MemberRole.MEMBER.code, dtype=np.int8),
+    )
+    return snapshot, block
+
+
+def nmi(a: np.ndarray, b: np.ndarray) -> float:
+    def labels(x: np.ndarray) -> list[int]:
+        return np.unique(x.astype(str), return_inverse=True)[1].tolist()
+
+    return ig.compare_communities(labels(a), labels(b), method="nmi")
+
+
+@pytest.fixture(scope="module")
+def refreshed() -> dict:
+    params = AnalysisParams()
+    before, _ = planted(40, 50, 0.2, 0.002, seed=1)
+    after, truth = planted(40, 50, 0.2, 0.002, seed=1, extra=0.01)
+    first = run_pipeline(before, params)
+    previous = previous_from_output("run-1", first)
+    return {
+        "first": first,
+        "cold": run_pipeline(after, params, previous=previous),
+        "warm": run_pipeline(after, params, previous=previous, refresh=True),
+        "truth": truth,
+    }
+
+
+def test_refresh_agrees_with_a_cold_run(refreshed) -> None:
+    cold, warm = refreshed["cold"].users.columns, refreshed["warm"].users.columns
+    assert nmi(cold["community_id"], warm["community_id"]) >= 0.95
+    assert nmi(warm["community_id"], refreshed["truth"]) >= 0.95
+    # PageRank converges to the same fixed point from the previous vector.
+    np.testing.assert_allclose(warm["influence"], cold["influence"], atol=1e-9)
+    assert (warm["tier"] == cold["tier"]).mean() >= 0.95
+
+
+def test_refresh_carries_betweenness_over_and_says_so(refreshed) -> None:
+    first, warm = refreshed["first"], refreshed["warm"]
+    assert warm.stats["refreshed_from"] == "run-1"
+    assert warm.stats["betweenness_method"] == "carried over from run-1"
+    np.testing.assert_array_equal(
+        warm.users.columns["betweenness"], first.users.columns["betweenness"]
+    )
+    assert refreshed["cold"].stats["refreshed_from"] is None
+
+
+def test_refresh_keeps_community_ids(refreshed) -> None:
+    before = refreshed["first"].users.columns["community_id"]
+    after = refreshed["warm"].users.columns["community_id"]
+    assert (before == after).mean() >= 0.95
+
+
+def test_auto_resolution_picks_the_one_agreeing_with_groups() -> None:
+    # 8 blocks of 30 with strong ties, paired into 4 looser super-blocks: groups are the blocks.
+    snapshot, block = planted(8, 30, 0.5, 0.0, seed=2)
+    rng = np.random.default_rng(3)
+    extra = [(u, v) for u in range(240) for v in range(240) if u // 60 == v // 60 and u != v]
+    pick = rng.random(len(extra)) < 0.12
+    pairs = np.array(extra)[pick]
+    snapshot = dataclasses.replace(
+        snapshot,
+        interaction_src=np.concatenate([snapshot.interaction_src, pairs[:, 0]]),
+        interaction_dst=np.concatenate([snapshot.interaction_dst, pairs[:, 1]]),
+        interaction_kind=np.full(len(snapshot.interaction_src) + len(pairs), REPLY, np.int8),
+        interaction_count=np.ones(len(snapshot.interaction_src) + len(pairs), np.int64),
+        interaction_days=np.ones(len(snapshot.interaction_src) + len(pairs), np.int64),
+        interaction_weight=np.ones(len(snapshot.interaction_src) + len(pairs)),
+    )
+    low = run_pipeline(snapshot, AnalysisParams(resolution=0.25))
+    auto = run_pipeline(snapshot, AnalysisParams(auto_resolution=True))
+    agreement = auto.stats["resolution_agreement"]
+    assert set(agreement) == {"0.25", "0.5", "1.0", "2.0", "4.0"}
+    assert agreement[str(auto.stats["resolution"])] == max(agreement.values())
+    assert nmi(auto.users.columns["community_id"], block) > nmi(
+        low.users.columns["community_id"], block
+    )
+    assert nmi(auto.users.columns["community_id"], block) >= 0.95
+
+
+def test_small_communities_are_unassigned_not_singletons() -> None:
+    # 20 blocks of 3 users and 4 blocks of 20; nothing links the blocks.
+    snapshot, _ = planted(1, 60, 1.0, 0.0, seed=4)
+    sizes = [3] * 20 + [20] * 4
+    block = np.repeat(np.arange(len(sizes)), sizes)
+    a, b = np.nonzero(np.equal.outer(block, block) & ~np.eye(len(block), dtype=bool))
+    ones = np.ones(len(a), dtype=np.int64)
+    snapshot = dataclasses.replace(
+        snapshot,
+        user_ids=np.array([f"u{i:05d}" for i in range(len(block))]),
+        interaction_src=a,
+        interaction_dst=b,
+        interaction_kind=np.full(len(a), REPLY, np.int8),
+        interaction_count=ones,
+        interaction_days=ones,
+        interaction_weight=ones.astype(float),
+        group_ids=np.array([], dtype=str),
+        group_owner=np.empty(0, np.int64),
+        membership_user=np.empty(0, np.int64),
+        membership_group=np.empty(0, np.int64),
+        membership_role=np.empty(0, np.int8),
+    )
+    out = run_pipeline(snapshot, AnalysisParams(min_community_size=5))
+    ids = out.users.columns["community_id"]
+    assert out.stats["n_communities"] == 4
+    assert (ids[:60] == "").all()
+    assert out.stats["n_unassigned"] == 60
+    assert len({c.community_id for c in out.communities}) == 4

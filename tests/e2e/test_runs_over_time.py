@@ -1,0 +1,151 @@
+"""Runs people can trust over time, on generated data: stable community ids after a +1% delta,
+names that survive re-runs, run diffs, "up to date", explanations — through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from graphsvc.analysis.lineage import parse_lineage
+from graphsvc.cli import cli
+from graphsvc.jobs.diff import diff_runs, load_run_view
+from graphsvc.store.sqlite import SqliteStore
+
+LABEL = "母婴团购群A"
+
+
+def invoke(db: str, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--store", db, *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def write_delta(source: Path, out: Path, share: float, seed: int) -> int:
+    """New interaction events, ``share`` of the existing count: half repeat an existing pair a
+    day later, half join random users of the file. Returns the number of rows."""
+    with source.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rng = np.random.default_rng(seed)
+    k = int(len(rows) * share)
+    users = sorted({r["src_id"] for r in rows} | {r["dst_id"] for r in rows})
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "interactions.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for i, j in enumerate(rng.integers(0, len(rows), k).tolist()):
+            row = dict(rows[j], occurred_at="2024-03-01T10:00:00Z")
+            if i % 2:
+                a, b = rng.choice(len(users), 2, replace=False).tolist()
+                row.update(src_id=users[a], dst_id=users[b])
+            writer.writerow(row)
+    return k
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> tuple[SqliteStore, str, dict]:
+    """3,000 generated users analysed; the largest community named; +1% interactions loaded
+    and analysed again."""
+    root = tmp_path_factory.mktemp("runs")
+    db = f"sqlite:///{root / 'g.db'}"
+    invoke(db, "generate", "--users", "3000", "--seed", "5", "--out", str(root / "data"))
+    invoke(db, "load", str(root / "data"))
+    invoke(db, "analyze")
+    store = SqliteStore(root / "g.db")
+    first = store.current_run().run_id
+    largest = store.community_results(first)[0].community_id
+    invoke(db, "community", "label", largest, LABEL)
+    added = write_delta(root / "data" / "interactions.csv", root / "delta", 0.01, seed=1)
+    invoke(db, "load", str(root / "delta"))
+    invoke(db, "analyze")
+    yield store, db, {"first": first, "largest": largest, "added": added}
+    store.close()
+
+
+def test_one_percent_more_interactions_keeps_community_ids(two_runs) -> None:
+    store, _, info = two_runs
+    assert info["added"] > 100
+    old, new = (load_run_view(store, r.run_id) for r in store.runs()[1::-1])
+    assert old.run_id == info["first"]
+    assert old.user_id.tolist() == new.user_id.tolist()
+    before, after = old.columns["community_id"], new.columns["community_id"]
+    top = np.char.partition(before.astype(str), ".")[:, 0]
+    in_community = top != ""
+    same = top[in_community] == np.char.partition(after.astype(str), ".")[:, 0][in_community]
+    assert same.mean() >= 0.95, f"only {same.mean():.1%} kept their community id"
+
+
+def test_names_survive_the_rerun(two_runs) -> None:
+    store, db, info = two_runs
+    assert store.community_labels() == {info["largest"]: LABEL}
+    current = store.current_run().run_id
+    assert store.community_result(current, info["largest"]) is not None
+    invoke(db, "export", "--out", str(Path(store.path).parent / "export"))
+    with (Path(store.path).parent / "export" / "communities.csv").open(encoding="utf-8") as f:
+        labels = {r["community_id"]: r["label"] for r in csv.DictReader(f)}
+    assert labels[info["largest"]] == LABEL
+
+
+def test_kept_communities_list_their_lineage(two_runs) -> None:
+    store, _, _ = two_runs
+    previous = {c.community_id for c in store.community_results(store.runs()[1].run_id)}
+    kept = [
+        c
+        for c in store.community_results(store.current_run().run_id)
+        if c.community_id in previous and c.parent_id is None
+    ]
+    assert kept
+    for c in kept:
+        links = dict(parse_lineage(c.derived_from))
+        assert links.get(c.community_id, 0) >= 0.5, (c.community_id, c.derived_from)
+
+
+def test_fresh_ids_are_new_numbers(two_runs) -> None:
+    store, _, _ = two_runs
+    first, second = store.runs()[1], store.runs()[0]
+    used = {c.community_id for c in store.community_results(first.run_id)}
+    counter = first.stats["community_counters"][""]
+    for c in store.community_results(second.run_id):
+        if c.parent_id is None and c.community_id not in used:
+            assert int(c.community_id.removeprefix("c-")) >= counter
+
+
+def test_runs_diff_cli_matches_direct_comparison(two_runs) -> None:
+    store, db, _ = two_runs
+    body = json.loads(invoke(db, "runs", "diff", "--json", "--limit", "5"))
+    new, old = store.runs()[0].run_id, store.runs()[1].run_id
+    assert (body["from_run"], body["to_run"]) == (old, new)
+    expected = diff_runs(load_run_view(store, old), load_run_view(store, new), limit=5)
+    assert body == json.loads(json.dumps(expected))
+    tiers_before = {r["user_id"]: r["tier"] for r in store.user_results(old)}
+    tiers_after = {r["user_id"]: r["tier"] for r in store.user_results(new)}
+    moved = sum(tiers_before[u] != tiers_after[u] for u in tiers_after)
+    assert sum(body["tier_moves"]["counts"].values()) == moved
+    assert len(body["risers"]) <= 5
+    text = invoke(db, "runs", "diff")
+    assert f"{old} -> {new}" in text
+    assert "tier moves:" in text
+
+
+def test_unchanged_input_is_up_to_date_and_writes_nothing(two_runs) -> None:
+    store, db, _ = two_runs
+    runs = [r.run_id for r in store.runs()]
+    assert f"up to date (run {runs[0]})" in invoke(db, "analyze")
+    assert [r.run_id for r in store.runs()] == runs
+
+
+def test_explain_names_the_top_signals(two_runs) -> None:
+    store, db, _ = two_runs
+    top = store.user_results(store.current_run().run_id, limit=1)[0]
+    body = json.loads(invoke(db, "explain", top["user_id"], "--json"))
+    assert body["user_id"] == top["user_id"]
+    assert body["influence_rank"] == 1
+    assert 1 <= len(body["why"]) <= 3
+    assert [s["top_pct"] for s in body["why"]] == sorted(s["top_pct"] for s in body["why"])
+    assert body["why"][0]["top_pct"] < 5  # the top user is rare on its strongest signal
+    text = invoke(db, "explain", top["user_id"])
+    assert body["why"][0]["text"] in text
