@@ -90,3 +90,26 @@ def load_query_graph(store: GraphStore) -> RunResult:
     run = ranked_run("r1")
     store.write_run(run)
     return run
+
+
+def later_run(run_id: str = "r2", started_at: float = 2.0) -> RunResult:
+    """The run after ``ranked_run("r1")``, with known changes: u10 joined (a KOL in new
+    community c-f); u5 rose to rank 2 and became a KOL, u1 fell to rank 6 and is a member now;
+    c-b split into c-b (u1, u3, u5) and c-e (u7, u9); c-c dissolved; c-a's owner is u2."""
+    ranks = {"u0": 1, "u5": 2, "u2": 3, "u3": 4, "u4": 5, "u1": 6}
+    ranks |= {"u6": 7, "u7": 8, "u8": 9, "u9": 10, "u10": 11}
+    result = sample_run(run_id, started_at, ranks)
+    user_ids = result.users.user_id  # sorted: u0, u1, u10, u2, ..., u9
+    columns = dict(result.users.columns)
+    community = {u: "c-a" for u in ("u0", "u2", "u4", "u6", "u8")}
+    community |= {"u1": "c-b", "u3": "c-b", "u5": "c-b", "u7": "c-e", "u9": "c-e", "u10": "c-f"}
+    tier = {"u0": "core", "u2": "kol", "u5": "kol", "u10": "kol", "u9": "peripheral"}
+    columns["community_id"] = np.array([community[u] for u in user_ids], dtype=object)
+    columns["tier"] = np.array([tier.get(u, "member") for u in user_ids], dtype=object)
+    communities = [
+        CommunityResult("c-a", 5, "u2", 0.5, "u0", 0.5, 0.8, 0.2, 0.1, "mesh", None, "c-a=1"),
+        CommunityResult("c-b", 3, "u1", 0.3, None, 0.4, 0.1, 0.9, 0.95, "star", None, "c-b=1"),
+        CommunityResult("c-e", 2, "u7", 0.1, None, 1.0, 0.8, 0.5, 0.1, "mesh", None, "c-b=1"),
+        CommunityResult("c-f", 1, "u10", 1.0, None, 0.0, 0.0, 1.0, 0.0, "mesh"),
+    ]
+    return RunResult(result.info, UserResults(user_ids, columns), communities, result.groups)

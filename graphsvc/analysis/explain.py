@@ -77,8 +77,8 @@ def explain(row: dict[str, Any], top: int = 3) -> list[dict[str, Any]]:
     found = []
     for name, (column, words) in SIGNALS.items():
         rarity, value = row.get(f"{name}_top_pct"), row.get(column)
-        if rarity is None or rarity != rarity or not value:
-            continue
+        if rarity is None or rarity != rarity or value is None or not value > 0:
+            continue  # no signal: nothing received, or not computed
         shown = f"{value:,.3g}" if isinstance(value, float) else f"{value:,}"
         text = f"{shown} {words} (top {rarity:.3g}%)"
         if name == "attention" and row.get("main_attention_kind"):

@@ -3,6 +3,7 @@ groups, referral upline and downline, community pages, one community or group.""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -171,3 +172,55 @@ def test_one_community_and_one_group(loaded):
     assert loaded.groups_led_by("r1", "u5") == []
     with pytest.raises(NotFoundError):
         loaded.community_result("nope", "c-a")
+
+
+def test_result_columns_are_aligned_with_their_stand_ins(loaded):
+    cols = loaded.result_columns("r1", ["community_id", "betweenness", "coreness"])
+    assert set(cols) == {"user_id", "community_id", "betweenness", "coreness"}
+    by_user = {
+        u: (c, b, k)
+        for u, c, b, k in zip(
+            cols["user_id"].tolist(),
+            cols["community_id"].tolist(),
+            cols["betweenness"].tolist(),
+            cols["coreness"].tolist(),
+            strict=True,
+        )
+    }
+    assert len(by_user) == 10
+    for i, user in enumerate(RUN.users.user_id.tolist()):
+        community, between, core = by_user[user]
+        assert community == COLUMNS["community_id"][i]
+        assert core == COLUMNS["coreness"][i]
+        expected = COLUMNS["betweenness"][i]
+        assert (math.isnan(between) and math.isnan(expected)) or between == expected
+    assert cols["coreness"].dtype == np.int64
+    assert cols["betweenness"].dtype == np.float64
+    with pytest.raises(NotFoundError):
+        loaded.result_columns("nope", ["tier"])
+    with pytest.raises(KeyError):
+        loaded.result_columns("r1", ["no_such_column"])
+
+
+def test_community_labels_are_kept_apart_from_runs(loaded):
+    assert loaded.community_labels() == {}
+    loaded.set_community_label("c-a", "母婴团购群A")
+    loaded.set_community_label("c-b", "first")
+    loaded.set_community_label("c-b", "renamed")
+    assert loaded.community_labels() == {"c-a": "母婴团购群A", "c-b": "renamed"}
+    loaded.write_run(ranked_run("r2"))
+    assert loaded.community_labels() == {"c-a": "母婴团购群A", "c-b": "renamed"}
+    loaded.set_community_label("c-a", None)
+    loaded.set_community_label("c-zz", None)  # removing a missing name is a no-op
+    assert loaded.community_labels() == {"c-b": "renamed"}
+
+
+def test_community_lineage_round_trips(loaded):
+    run = ranked_run("r2")
+    lineage = [
+        dataclasses.replace(c, derived_from=f"{c.community_id}=0.75") for c in RUN.communities
+    ]
+    loaded.write_run(dataclasses.replace(run, communities=lineage))
+    stored = {c.community_id: c.derived_from for c in loaded.community_results("r2")}
+    assert stored == {c.community_id: f"{c.community_id}=0.75" for c in RUN.communities}
+    assert {c.derived_from for c in loaded.community_results("r1")} == {""}
