@@ -23,6 +23,7 @@ from benchmarks.api_load import ApiLoad, measure_api
 from benchmarks.embedded import analyse, extract, generate, load_embedded, write_back
 from benchmarks.neo4j_bench import gds_compare, load_neo4j, naive_load, neo4j_server
 from benchmarks.nx_baseline import networkx_baseline
+from benchmarks.refresh import measure_refresh
 from benchmarks.report import render
 from benchmarks.results import Results
 from benchmarks.suite import Bench
@@ -117,6 +118,7 @@ def run_size(
     store = load_embedded(bench, data)
     snapshot = extract(bench, store, "embedded")
     ours = analyse(bench, snapshot)
+    guarded(results, users, "refresh", partial(measure_refresh, bench, snapshot, ours.output))
     write_back(bench, store, "embedded", snapshot, ours.output)
     store.close()
     load = ApiLoad(args.api_clients, args.api_requests, args.api_seconds)

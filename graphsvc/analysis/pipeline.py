@@ -145,13 +145,18 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
     )
 
 
-def _warm_membership(leaf: np.ndarray) -> np.ndarray:
-    """Leiden's start: each user's previous community, a singleton for the others."""
-    top = np.char.partition(leaf.astype(str), ".")[:, 0]
-    names, label = np.unique(top, return_inverse=True)
-    fresh = top == ""
-    label[fresh] = len(names) + np.arange(int(fresh.sum()))
-    return label
+def _warm_membership(leaf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leiden's starts: each user's previous community and finest (sub-)community; users
+    without one start alone."""
+
+    def labels(ids: np.ndarray) -> np.ndarray:
+        names, label = np.unique(ids, return_inverse=True)
+        fresh = ids == ""
+        label[fresh] = len(names) + np.arange(int(fresh.sum()))
+        return label
+
+    leaf = leaf.astype(str)
+    return labels(np.char.partition(leaf, ".")[:, 0]), labels(leaf)
 
 
 def _warm_influence(influence: np.ndarray) -> np.ndarray:
@@ -218,6 +223,7 @@ def run_pipeline(
         between = _carried_betweenness(warm)
 
     stages.start("communities")
+    initial, initial_sub = (None, None) if warm is None else _warm_membership(warm.leaf)
     resolution, agreement = params.resolution, None
     if params.auto_resolution and len(snapshot.membership_user):
         resolution, agreement = choose_resolution(
@@ -233,7 +239,8 @@ def run_pipeline(
         resolution=resolution,
         seed=params.seed,
         iterations=params.leiden_iterations if warm is None else params.refresh_leiden_iterations,
-        initial=None if warm is None else _warm_membership(warm.leaf),
+        initial=initial,
+        initial_sub=initial_sub,
         min_size=params.min_community_size,
         max_size=params.dunbar,
         split_large=params.split_large,
