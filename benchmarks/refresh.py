@@ -51,15 +51,24 @@ def grown(snapshot: GraphSnapshot, share: float, seed: int) -> GraphSnapshot:
     return dataclasses.replace(snapshot, **{name: col[order] for name, col in joined.items()})
 
 
-def _top_labels(ids: np.ndarray) -> list[int]:
-    top = np.char.partition(ids.astype(str), ".")[:, 0]
-    return np.unique(top, return_inverse=True)[1].tolist()
+def _labels(ids: np.ndarray, top: bool) -> list[int]:
+    ids = ids.astype(str)
+    return np.unique(np.char.partition(ids, ".")[:, 0] if top else ids, return_inverse=True)[
+        1
+    ].tolist()
+
+
+def nmi(a: AnalysisOutput, b: AnalysisOutput, *, top: bool = False) -> float:
+    """NMI of two runs' communities: finest (the users' community_id) or top-level."""
+    x, y = a.users.columns["community_id"], b.users.columns["community_id"]
+    return ig.compare_communities(_labels(x, top), _labels(y, top), method="nmi")
 
 
 def measure_refresh(
     bench: Bench, snapshot: GraphSnapshot, first: AnalysisOutput, share: float = 0.01
 ) -> None:
-    """Stages ``refresh.cold`` and ``refresh.warm`` on the grown snapshot, and facts."""
+    """Stages ``refresh.cold`` and ``refresh.warm`` on the grown snapshot, and facts: NMI of
+    the refresh with the cold run, and, for scale, of two cold runs that differ only in seed."""
     previous = previous_from_output("before-delta", first)
     delta = grown(snapshot, share, bench.seed)
     cold = bench.timed("refresh.cold", lambda: run_pipeline(delta, bench.params, previous=previous))
@@ -67,14 +76,17 @@ def measure_refresh(
         "refresh.warm",
         lambda: run_pipeline(delta, bench.params, previous=previous, refresh=True),
     )
+    reseeded = dataclasses.replace(bench.params, seed=bench.params.seed + 1)
+    other = run_pipeline(delta, reseeded, previous=previous)
     cold_ids, warm_ids = cold.users.columns["community_id"], warm.users.columns["community_id"]
     before = first.users.columns["community_id"]
     assigned = before != ""
     facts = {
         "delta_rows": len(delta.interaction_src) - len(snapshot.interaction_src),
-        "nmi_refresh_vs_cold": ig.compare_communities(
-            _top_labels(cold_ids), _top_labels(warm_ids), method="nmi"
-        ),
+        "nmi_refresh_vs_cold": nmi(cold, warm),
+        "nmi_top_refresh_vs_cold": nmi(cold, warm, top=True),
+        "nmi_cold_vs_cold_other_seed": nmi(cold, other),
+        "nmi_top_cold_vs_cold_other_seed": nmi(cold, other, top=True),
         "kept_id_refresh": float((warm_ids[assigned] == before[assigned]).mean()),
         "kept_id_cold": float((cold_ids[assigned] == before[assigned]).mean()),
         "influence_max_abs_diff": float(

@@ -162,22 +162,31 @@ def interaction_attention(snapshot: GraphSnapshot, params: AnalysisParams) -> np
 def shared_groups(snapshot: GraphSnapshot, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """How many explicit groups each pair (src[k], dst[k]) has in common.
 
-    Each pair is expanded over the groups of ``src`` and looked up among ``dst``'s
-    memberships: O(e·g log M) for e pairs, g groups per user on average, M memberships.
+    Pairs of users in at most one group each (most users) compare their group directly; the
+    others expand over the groups of ``src`` and look each up among ``dst``'s memberships:
+    O(e + e'·g log M) for e pairs, e' of them with a multi-group user, g groups per such user,
+    M memberships.
     """
     n, n_groups = snapshot.n_users, max(len(snapshot.group_ids), 1)
     user = np.asarray(snapshot.membership_user, dtype=np.int64)
     group = np.asarray(snapshot.membership_group, dtype=np.int64)
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
     member_keys = np.sort(user * n_groups + group)  # sorted by user, then group
     starts = np.searchsorted(member_keys // n_groups, np.arange(n + 1))
     per_user = np.diff(starts)
-    pair = np.repeat(np.arange(len(src)), per_user[src])
-    offset = np.arange(len(pair)) - np.repeat(
-        np.cumsum(per_user[src]) - per_user[src], per_user[src]
+    only = np.where(
+        per_user == 1, member_keys[np.minimum(starts[:-1], len(member_keys) - 1)] % n_groups, -1
     )
-    groups_of_src = member_keys[starts[src][pair] + offset] % n_groups
-    found = find_sorted(member_keys, dst[pair] * n_groups + groups_of_src) >= 0
-    return np.bincount(pair[found], minlength=len(src))
+    out = ((only[src] == only[dst]) & (only[src] >= 0)).astype(np.int64)
+    multi = np.flatnonzero((per_user[src] > 1) | (per_user[dst] > 1))
+    if len(multi):
+        s, d = src[multi], dst[multi]
+        pair = np.repeat(np.arange(len(s)), per_user[s])
+        block_start = np.repeat(np.cumsum(per_user[s]) - per_user[s], per_user[s])
+        groups_of_src = member_keys[starts[s][pair] + np.arange(len(pair)) - block_start] % n_groups
+        found = find_sorted(member_keys, d[pair] * n_groups + groups_of_src) >= 0
+        out[multi] = np.bincount(pair[found], minlength=len(s))
+    return out
 
 
 def attention_graph(snapshot: GraphSnapshot, params: AnalysisParams) -> EdgeList:
