@@ -131,7 +131,7 @@ def write_import_files(
         if r.invitee_id not in best or order < best[r.invitee_id][0]:
             best[r.invitee_id] = (order, r)
 
-    edges: dict[tuple[str, str, str], list] = {}
+    edges: dict[tuple[str, str, int], list] = {}
     seen: set[int] = set()
     for e in interactions:
         if e.key in seen:
@@ -139,7 +139,7 @@ def write_import_files(
         seen.add(e.key)
         user_rows.setdefault(e.src_id, {"attrs": {}})
         user_rows.setdefault(e.dst_id, {"attrs": {}})
-        kind = InteractionKind(e.kind).value
+        kind = InteractionKind(e.kind).code
         agg = edges.get((e.src_id, e.dst_id, kind))
         if agg is None:
             agg = edges[(e.src_id, e.dst_id, kind)] = [0, 0.0, None, None, []]
@@ -189,7 +189,7 @@ def write_import_files(
         [
             ":START_ID(User)",
             ":END_ID(User)",
-            "kind",
+            "kind:long",
             "count:long",
             "weight:double",
             "first_at:long",
