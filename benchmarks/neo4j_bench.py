@@ -25,13 +25,15 @@ from benchmarks.embedded import Analysis
 from benchmarks.measure import summarize
 from benchmarks.suite import Bench
 from graphsvc.ingest import discover, load_files
+from graphsvc.model import DEFAULT_KIND_WEIGHTS, InteractionKind
 from graphsvc.store.neo4j import Neo4jStore
 from graphsvc.store.neo4j_import import LocalInstance
 
 GDS_GRAPH = "graphsvc_bench"
 
 # The attention graph of DESIGN §4 (linear count transform): an interaction weighs its kind's
-# weight × its summed event weight; a referral points from the invitee to the inviter.
+# weight ($kinds by kind code) × its summed event weight; a referral points from the invitee
+# to the inviter.
 _PROJECT = """
 MATCH (a:User)-[r:INTERACTED|REFERRED]->(b:User)
 WITH type(r) = 'REFERRED' AS ref, a, b, r
@@ -119,7 +121,8 @@ def _call(session: neo4j.Session, query: str, **params: Any) -> tuple[float, dic
 
 def _gds_round(session: neo4j.Session, bench: Bench) -> dict[str, tuple[float, dict]]:
     p = bench.params
-    weights = {"kinds": dict(p.kind_weights), "referral": float(p.referral_weight)}
+    kinds = [p.kind_weights.get(k.value, DEFAULT_KIND_WEIGHTS[k.value]) for k in InteractionKind]
+    weights = {"kinds": kinds, "referral": float(p.referral_weight)}
     out = {}
     for name, config in (("directed", {}), ("undirected", {"undirectedRelationshipTypes": ["*"]})):
         session.run("CALL gds.graph.drop($name, false) YIELD graphName", name=name).consume()

@@ -120,7 +120,7 @@ def measure(store: Neo4jStore, ids: list[str], events: list[Interaction], args) 
                 NAIVE,
                 s=e.src_id,
                 d=e.dst_id,
-                k=e.kind.value,
+                k=e.kind.code,
                 key=e.key,
                 w=e.weight,
                 at=e.occurred_at,
@@ -143,7 +143,7 @@ def measure(store: Neo4jStore, ids: list[str], events: list[Interaction], args) 
     reload_s = time.perf_counter() - t0
     # Context: the bare UNWIND…CREATE ceiling (no MERGE, no event keys) on a sample.
     ceiling = rest[: args.ceiling_sample]
-    rows = [{"s": e.src_id, "d": e.dst_id, "k": e.kind.value} for e in ceiling]
+    rows = [{"s": e.src_id, "d": e.dst_id, "k": e.kind.code} for e in ceiling]
     t0 = time.perf_counter()
     with store._driver.session(database=store.database) as session:
         for lo in range(0, len(rows), args.batch):

@@ -10,7 +10,15 @@ CREATE CONSTRAINT user_uid_unique IF NOT EXISTS FOR (u:User) REQUIRE u.uid IS UN
 // (:Group {group_id, gid, name, owner_id, created_at})
 CREATE CONSTRAINT group_id_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.group_id IS UNIQUE;
 CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS UNIQUE;
-// (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals.
+// (:User)-[:INTERACTED {kind, count, weight, days, first_at, last_at, event_keys, event_days}]
+// ->(:User): one per (src, dst, kind); kind is the InteractionKind code (0 message .. 6
+// purchase); days counts the distinct UTC days in event_days (undated events share one). A
+// graph written before kind codes converts with
+//   MATCH ()-[r:INTERACTED]->() WHERE r.kind IS :: STRING
+//   CALL (r) { SET r.kind = {message: 0, reply: 1, mention: 2, like: 3, share: 4,
+//     red_packet: 5, purchase: 6}[r.kind] } IN TRANSACTIONS OF 50000 ROWS
+// (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals; the
+// 'interaction_events' counter is also the lock that lets one interaction writer run at a time.
 CREATE CONSTRAINT sequence_name_unique IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE;
 CREATE CONSTRAINT counter_name_unique IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
 

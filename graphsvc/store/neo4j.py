@@ -9,8 +9,9 @@ Layout (see ``cypher/schema.cypher``):
 - ``(:User)-[:REFERRED {referred_at, campaign}]->(:User)``: at most one per invitee, the
   earliest ``(referred_at, inviter user_id)`` wins whatever the load order.
 - ``(:User)-[:INTERACTED {kind, count, weight, first_at, last_at, event_keys}]->(:User)``: one
-  per (src, dst, kind). ``event_keys`` holds the 63-bit keys of the events aggregated into it
-  (8 bytes each in the array store), so adding a known event again changes nothing.
+  per (src, dst, kind); ``kind`` is the InteractionKind code (0..6). ``event_keys`` holds the
+  63-bit keys of the events aggregated into it (8 bytes each in the array store), so adding a
+  known event again changes nothing.
 
 Every write call is one transaction of parameterized ``UNWIND`` statements (labels and types are
 constants, never built from input), run through ``execute_write`` so transient errors
@@ -25,9 +26,10 @@ that fails midway is invisible; its leftovers are removed by the next successful
 Result values are not copied onto ``:User``: that would make the switch O(users) and let
 readers of ``u.influence`` see a half-copied run; queries join ``(:UserResult {run_id})``.
 
-Event keys: ``k IN list`` is a scan in Cypher, so a relationship whose stored keys times the
-batch's new keys exceed MAX_KEY_PAIRS is deduplicated in Python (one extra round trip), which
-keeps a bot sending one user 100k messages linear instead of quadratic.
+Interactions: writers take the event counter's lock first, so they run one at a time; each
+batch reads the relationships it touches (skipped while there are none) with their event keys,
+compares key sets in Python (a bot sending one user 100k messages stays linear), then CREATEs
+the missing relationships and SETs the others, every statement on whole parameter columns.
 """
 
 from __future__ import annotations
@@ -100,11 +102,9 @@ _NO_LIMIT = 2**62
 RESULT_BATCH = 20_000  # rows per transaction when writing a run
 EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
 EXTRACT_WORKERS = 2  # extraction queries in flight
-MAX_KEY_PAIRS = 20_000  # beyond this many key comparisons a row is deduplicated in Python
 
 T = TypeVar("T")
 
-_KIND_CODES = {k.value: k.code for k in InteractionKind}
 _ROLE_CODES = {r.value: r.code for r in MemberRole}
 _ROLES = list(MemberRole)
 
@@ -396,28 +396,44 @@ class Neo4jStore:
         return self._write(work)
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
-        params = interaction_rows(rows)
-        if not params:
-            return 0
+        """New events join their (src, dst, kind) relationship; see ``_add_interactions_tx``."""
+        pending = _pending_interactions(rows)
+        return self._write(self._add_interactions_tx, pending) if pending else 0
 
-        def work(tx: neo4j.ManagedTransaction) -> int:
-            done = tx.run(_ADD_INTERACTIONS, rows=params, max_pairs=MAX_KEY_PAIRS).single()
-            added, deferred = done["added"], done["deferred"]
-            if deferred:  # heavy pairs: set difference in Python (MERGE holds the locks)
-                heavy = [params[i] for i in deferred]
-                stored = {r["i"]: set(r["keys"]) for r in tx.run(_STORED_KEYS, rows=heavy)}
-                rows = [  # copies: a retried transaction starts again from params
-                    {**row, "fresh": [j for j, k in enumerate(row["keys"]) if k not in known]}
-                    for row in heavy
-                    for known in (stored[row["i"]],)
-                ]
-                again = tx.run(_ADD_INTERACTIONS, rows=rows, max_pairs=MAX_KEY_PAIRS).single()
-                added += again["added"]
-            if added:
-                tx.run(_COUNT_EVENTS, added=added).consume()
-            return added
-
-        return self._write(work)
+    @staticmethod
+    def _add_interactions_tx(
+        tx: neo4j.ManagedTransaction, pending: dict[tuple[str, str, int], list[_Event]]
+    ) -> int:
+        """Lock the event counter (interaction writers go one at a time, so what is read here
+        stays true until commit), read the relationships the batch touches (none while the
+        type is empty), CREATE the missing ones and SET the others from their fresh events.
+        Key sets are compared in Python; every statement takes whole columns."""
+        if tx.run(_LOCK_EVENTS).single() is None:
+            raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
+        triples = list(pending)
+        stored: dict[int, dict[str, Any]] = {}
+        if tx.run(_ANY_INTERACTION).single()["any"]:
+            found = tx.run(_FIND_INTERACTIONS, **_endpoint_columns(triples)).single()
+            stored = dict(zip(found["rows"], found["rels"], strict=True))
+        new = [i for i in range(len(triples)) if i not in stored]
+        if new:
+            columns = _endpoint_columns([triples[i] for i in new])
+            totals = _totals([pending[triples[i]] for i in new])
+            tx.run(_CREATE_INTERACTIONS, **columns, **totals).consume()
+        added = sum(len(pending[triples[i]]) for i in new)
+        updates = [
+            (rel, fresh)
+            for i, rel in stored.items()
+            for known in (set(rel["keys"]),)
+            if (fresh := [e for e in pending[triples[i]] if e[0] not in known])
+        ]
+        if updates:
+            rels = [rel for rel, _ in updates]
+            totals = _totals([fresh for _, fresh in updates], rels)
+            tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals).consume()
+            added += sum(len(fresh) for _, fresh in updates)
+        tx.run(_COUNT_EVENTS, added=added).consume()
+        return added
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -777,37 +793,53 @@ class Neo4jStore:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def interaction_rows(rows: Sequence[Interaction]) -> list[dict[str, Any]]:
-    """Events grouped per (src, dst, kind), repeated keys dropped: one parameter row per
-    relationship with parallel lists of keys, times, weights and UTC day numbers (the
-    relationship keeps its distinct days in ``days``)."""
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+_Event = tuple[int, int | None, float]  # key, occurred_at, weight
+
+
+def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, int], list[_Event]]:
+    """Events grouped per (src, dst, kind code), repeated keys dropped, sorted by source so
+    consecutive rows touch the same nodes and pages."""
+    groups: dict[tuple[str, str, int], list[_Event]] = {}
     seen: set[int] = set()
     for e in rows:
         key = int(e.key)
         if key in seen:
             continue
         seen.add(key)
-        kind = InteractionKind(e.kind).value
-        group = groups.get((e.src_id, e.dst_id, kind))
-        if group is None:
-            group = groups[(e.src_id, e.dst_id, kind)] = {
-                "s": str(e.src_id),
-                "d": str(e.dst_id),
-                "k": kind,
-                "keys": [],
-                "ats": [],
-                "ws": [],
-                "days": [],
-            }
-        group["keys"].append(key)
-        group["days"].append(event_day(e.occurred_at))
-        group["ats"].append(None if e.occurred_at is None else int(e.occurred_at))
-        group["ws"].append(float(e.weight))
-    # Sorted by source: consecutive rows touch the same nodes and pages.
-    out = [groups[k] for k in sorted(groups)]
-    for i, row in enumerate(out):
-        row["i"] = i
+        at = None if e.occurred_at is None else int(e.occurred_at)
+        triple = (str(e.src_id), str(e.dst_id), InteractionKind(e.kind).code)
+        groups.setdefault(triple, []).append((key, at, float(e.weight)))
+    return {t: groups[t] for t in sorted(groups)}
+
+
+def _endpoint_columns(triples: list[tuple[str, str, int]]) -> dict[str, list]:
+    """Parameters ``s``, ``d``, ``k``: source id, target id and kind code columns."""
+    src, dst, kind = zip(*triples, strict=True)
+    return {"s": list(src), "d": list(dst), "k": list(kind)}
+
+
+def _totals(
+    events: list[list[_Event]], stored: list[dict[str, Any]] | None = None
+) -> dict[str, list]:
+    """Columns ``n``, ``w``, ``f``, ``l``, ``keys``, ``days``, ``day_list``: count, weight
+    sum, first and last time (None when unknown), keys, number and list of distinct UTC days
+    of each relationship after adding ``events`` to its ``stored`` totals (none: new
+    relationships); ``keys`` holds only the added keys."""
+    out: dict[str, list] = {k: [] for k in ("n", "w", "f", "l", "keys", "days", "day_list")}
+    for i, group in enumerate(events):
+        old = stored[i] if stored else {"n": 0, "w": 0.0, "f": None, "l": None, "dl": None}
+        ats = [at for _, at, _ in group if at is not None]
+        if old["f"] is not None:
+            ats.append(old["f"])
+            ats.append(old["l"])
+        out["n"].append(old["n"] + len(group))
+        out["w"].append(old["w"] + sum(w for _, _, w in group))
+        out["f"].append(min(ats, default=None))
+        out["l"].append(max(ats, default=None))
+        out["keys"].append([key for key, _, _ in group])
+        days = sorted(set(old["dl"] or ()) | {event_day(at) for _, at, _ in group})
+        out["days"].append(len(days))
+        out["day_list"].append(days)
     return out
 
 
@@ -927,47 +959,37 @@ CALL (row, inviter, invitee, old, wins) {
 }
 RETURN count(CASE WHEN old IS NULL THEN 1 END) AS first"""
 
-# One row per (src, dst, kind) of the batch; keys already aggregated into r are skipped.
-# One row per (src, dst, kind) of the batch; keys already aggregated into r are skipped.
-# Cypher has no sets: `k IN list` is a scan, so a row whose check would cost more than
-# $max_pairs comparisons is deferred (returned by index) and deduplicated in Python, then sent
-# again with its fresh positions in row.fresh.
-_ADD_INTERACTIONS = """
-UNWIND $rows AS row
-MATCH (a:User {user_id: row.s})
-MATCH (b:User {user_id: row.d})
-MERGE (a)-[r:INTERACTED {kind: row.k}]->(b)
-  ON CREATE SET r.count = 0, r.weight = 0.0, r.event_keys = [], r.days = []
-WITH r, row, row.fresh IS NULL AND r.count * size(row.keys) > $max_pairs AS deferred
-WITH r, row, deferred,
-     CASE WHEN row.fresh IS NOT NULL THEN row.fresh
-          WHEN deferred THEN []
-          WHEN r.count = 0 THEN range(0, size(row.keys) - 1)
-          ELSE [i IN range(0, size(row.keys) - 1) WHERE NOT row.keys[i] IN r.event_keys]
-     END AS fresh
-CALL (r, row, fresh) {
-  WITH r, row, fresh, [i IN fresh WHERE row.ats[i] IS NOT NULL | row.ats[i]] AS ats
-  WHERE size(fresh) > 0
-  SET r.count = r.count + size(fresh),
-      r.weight = r.weight + reduce(w = 0.0, i IN fresh | w + row.ws[i]),
-      r.first_at = reduce(m = r.first_at, t IN ats |
-                          CASE WHEN m IS NULL OR t < m THEN t ELSE m END),
-      r.last_at = reduce(m = r.last_at, t IN ats |
-                         CASE WHEN m IS NULL OR t > m THEN t ELSE m END),
-      r.event_keys = r.event_keys + [i IN fresh | row.keys[i]],
-      r.days = reduce(ds = r.days, i IN fresh |
-                      CASE WHEN row.days[i] IN ds THEN ds ELSE ds + row.days[i] END)
-}
-RETURN coalesce(sum(size(fresh)), 0) AS added,
-       collect(CASE WHEN deferred THEN row.i END) AS deferred"""
+# Interaction writers lock the event counter first and keep it until commit.
+_LOCK_EVENTS = """
+MATCH (c:Counter {name: 'interaction_events'}) SET c._lock = true RETURN c.value AS value"""
 
-_STORED_KEYS = """
-UNWIND $rows AS row
-MATCH (:User {user_id: row.s})-[r:INTERACTED {kind: row.k}]->(:User {user_id: row.d})
-RETURN row.i AS i, r.event_keys AS keys"""
+_ANY_INTERACTION = "MATCH ()-[r:INTERACTED]->() RETURN count(r) > 0 AS any"  # the count store
+
+# Relationships (src, dst, kind) already stored for parameter columns s, d, k, by position.
+_FIND_INTERACTIONS = """
+UNWIND range(0, size($s) - 1) AS i
+MATCH (:User {user_id: $s[i]})-[r:INTERACTED {kind: $k[i]}]->(:User {user_id: $d[i]})
+RETURN collect(i) AS rows,
+       collect({id: elementId(r), n: r.count, w: r.weight, f: r.first_at, l: r.last_at,
+                keys: r.event_keys, dl: r.event_days}) AS rels"""
+
+# kind, count, weight and days first: the properties analysis reads share property records.
+_CREATE_INTERACTIONS = """
+UNWIND range(0, size($s) - 1) AS i
+MATCH (a:User {user_id: $s[i]})
+MATCH (b:User {user_id: $d[i]})
+CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i], days: $days[i],
+                         first_at: $f[i], last_at: $l[i], event_keys: $keys[i],
+                         event_days: $day_list[i]}]->(b)"""
+
+_UPDATE_INTERACTIONS = """
+UNWIND range(0, size($ids) - 1) AS i
+MATCH ()-[r:INTERACTED]->() WHERE elementId(r) = $ids[i]
+SET r.count = $n[i], r.weight = $w[i], r.days = $days[i], r.first_at = $f[i],
+    r.last_at = $l[i], r.event_keys = r.event_keys + $keys[i], r.event_days = $day_list[i]"""
 
 _COUNT_EVENTS = """
-MATCH (c:Counter {name: 'interaction_events'}) SET c.value = c.value + $added"""
+MATCH (c:Counter {name: 'interaction_events'}) SET c.value = c.value + $added REMOVE c._lock"""
 
 _COUNTS = """
 CALL () { MATCH (u:User) RETURN count(u) AS users }
@@ -987,16 +1009,16 @@ _EXTRACT_SIZES = {
     for kind in EdgeKind
 }
 _CODES = {
-    EdgeKind.INTERACTED: _KIND_CODES,
+    EdgeKind.INTERACTED: {},
     EdgeKind.REFERRED: {},
     EdgeKind.MEMBER_OF: _ROLE_CODES,
 }
 _EXTRACT: dict[EdgeKind, tuple[str, dict[str, type]]] = {
     EdgeKind.INTERACTED: (
-        """MATCH (a:User)-[r:INTERACTED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect($codes[r.kind]) AS kind,
+        """MATCH (a:User)-[r:INTERACTED]->(b) WHERE a.uid >= $lo AND a.uid < $hi
+        RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect(r.kind) AS kind,
                collect(r.count) AS count, collect(r.weight) AS weight,
-               collect(size(r.days)) AS days,
+               collect(r.days) AS days,
                collect(coalesce(r.first_at, -1)) AS first_at,
                collect(coalesce(r.last_at, -1)) AS last_at""",
         {

@@ -132,7 +132,7 @@ def write_import_files(
         if r.invitee_id not in best or order < best[r.invitee_id][0]:
             best[r.invitee_id] = (order, r)
 
-    edges: dict[tuple[str, str, str], list] = {}
+    edges: dict[tuple[str, str, int], list] = {}
     seen: set[int] = set()
     for e in interactions:
         if e.key in seen:
@@ -140,7 +140,7 @@ def write_import_files(
         seen.add(e.key)
         user_rows.setdefault(e.src_id, {"attrs": {}})
         user_rows.setdefault(e.dst_id, {"attrs": {}})
-        kind = InteractionKind(e.kind).value
+        kind = InteractionKind(e.kind).code
         agg = edges.get((e.src_id, e.dst_id, kind))
         if agg is None:
             agg = edges[(e.src_id, e.dst_id, kind)] = [0, 0.0, None, None, [], set()]
@@ -191,20 +191,23 @@ def write_import_files(
         [
             ":START_ID(User)",
             ":END_ID(User)",
-            "kind",
+            "kind:long",
             "count:long",
             "weight:double",
+            "days:long",
             "first_at:long",
             "last_at:long",
             "event_keys:long[]",
-            "days:long[]",
+            "event_days:long[]",
         ],
         (
             [
                 s,
                 d,
                 k,
-                *a[:4],
+                *a[:2],
+                len(a[5]),
+                *a[2:4],
                 ARRAY_DELIMITER.join(map(str, a[4])),
                 ARRAY_DELIMITER.join(map(str, sorted(a[5]))),
             ]
