@@ -10,7 +10,8 @@ CREATE CONSTRAINT user_uid_unique IF NOT EXISTS FOR (u:User) REQUIRE u.uid IS UN
 // (:Group {group_id, gid, name, owner_id, created_at})
 CREATE CONSTRAINT group_id_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.group_id IS UNIQUE;
 CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS UNIQUE;
-// (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals.
+// (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals;
+// (:Counter {name: 'revision'}) gets a new random value in every write transaction.
 CREATE CONSTRAINT sequence_name_unique IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE;
 CREATE CONSTRAINT counter_name_unique IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint
 
 from graphsvc.api.auth import requires
+from graphsvc.api.cache import cached
 from graphsvc.api.deps import (
     MAX_LIMIT,
     BadRequest,
@@ -66,6 +67,7 @@ def top_members(run_id: str, **where: str) -> list[dict[str, Any]]:
 
 @bp.get("/communities")
 @requires(KeyRole.READER)
+@cached
 def list_communities() -> dict[str, Any]:
     """Communities by ``sort`` (size or health, descending), ``shape`` filter, cursor pages."""
     sort = arg("sort", choice(COMMUNITY_SORTS), "size", f" (one of {', '.join(COMMUNITY_SORTS)})")
@@ -93,6 +95,7 @@ def _keyset(c: CommunityResult, sort: str) -> tuple[float, str]:
 
 @bp.get("/communities/<community_id>")
 @requires(KeyRole.READER)
+@cached
 def get_community(community_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     c = store().community_result(run_id, community_id)
@@ -111,6 +114,7 @@ def get_community(community_id: str) -> dict[str, Any]:
 
 @bp.get("/groups/<group_id>")
 @requires(KeyRole.READER)
+@cached
 def get_group(group_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     g = store().group_result(run_id, group_id)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, request
 
+from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, NotFoundError
 from graphsvc.jobs.runner import JobRunner
@@ -94,7 +95,7 @@ def choice(values: Sequence[str]) -> Callable[[str], str]:
 
 
 def current_run() -> RunInfo:
-    run = store().current_run()
+    run = current_run_of(store().current_run)
     if run is None:
         raise NotFoundError("no analysis run yet: start one with POST /api/v1/jobs")
     return run

@@ -10,6 +10,7 @@ import numpy as np
 from flask import Blueprint, current_app
 
 from graphsvc.api.auth import requires
+from graphsvc.api.cache import cached
 from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, store
 from graphsvc.errors import NotFoundError
 from graphsvc.model import RunInfo
@@ -100,12 +101,14 @@ def user_profile(run: RunInfo, user_id: str) -> dict[str, Any]:
 
 @bp.get("/users/<user_id>")
 @requires(KeyRole.READER)
+@cached
 def get_user(user_id: str) -> dict[str, Any]:
     return user_profile(current_run(), user_id)
 
 
 @bp.get("/users/<user_id>/referrals")
 @requires(KeyRole.READER)
+@cached
 def get_referrals(user_id: str) -> dict[str, Any]:
     """Inviters (``direction=up``) or invitees (``down``, default) within ``depth`` levels."""
     direction = arg("direction", choice(("up", "down")), "down", " (up or down)")

@@ -146,6 +146,11 @@ class GraphStore(Protocol):
 
     def current_run(self) -> RunInfo | None: ...
 
+    def revision(self) -> str:
+        """An opaque token that changes with every committed write of any writer (loads,
+        runs, wipes), so equal tokens mean every read returns what it returned before; for
+        caching API responses. Cheap: one small query."""
+
     def user_results(
         self,
         run_id: str,

@@ -226,8 +226,15 @@ class Neo4jStore:
         return self._driver.session(database=self.database, **kwargs)
 
     def _write(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(tx, *args)`` in a write transaction that also renews the revision."""
+
+        def work_and_renew(tx: neo4j.ManagedTransaction) -> T:
+            result = work(tx, *args)
+            tx.run(_RENEW_REVISION).consume()
+            return result
+
         with self._errors(), self._session() as session:
-            return session.execute_write(work, *args)
+            return session.execute_write(work_and_renew)
 
     def _read(self, work: Callable[..., T], *args: Any) -> T:
         with self._errors(), self._session() as session:
@@ -255,6 +262,7 @@ class Neo4jStore:
         """A statement that manages its own transactions (schema, CALL … IN TRANSACTIONS)."""
         with self._errors(), self._session() as session:
             session.run(query, params).consume()
+        self._write(lambda tx: None)  # renews the revision
 
     def verify(self) -> None:
         """Raise StoreError unless the server answers with these credentials."""
@@ -594,6 +602,9 @@ class Neo4jStore:
             "MATCH (r:AnalysisRun {current: true}) WHERE r.complete RETURN r {.*} AS run"
         )
         return _run_info(rows[0]["run"]) if rows else None
+
+    def revision(self) -> str:
+        return self._value(_REVISION)
 
     def _require_run(self, run_id: str) -> None:
         found = self._value(
@@ -1046,6 +1057,14 @@ _DELETE_RUN_NODES = {
     CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"""
     for label in ("UserResult", "Community", "GroupResult")
 }
+
+# Every write transaction renews the token last, so a reader sees the new token only with
+# the data it commits; the store id tells a bulk-imported (new) database apart.
+_RENEW_REVISION = "MERGE (c:Counter {name: 'revision'}) SET c.value = randomUUID()"
+_REVISION = """
+CALL db.info() YIELD id
+OPTIONAL MATCH (c:Counter {name: 'revision'})
+RETURN id + ':' + coalesce(c.value, '')"""
 
 _USER_RESULTS = """
 MATCH (r:UserResult {run_id: $run_id})

@@ -478,6 +478,9 @@ class SqliteStore:
         ).fetchone()
         return self._run_info(row) if row else None
 
+    def revision(self) -> str:
+        return self._connections.data_version()
+
     def _require_run(self, run_id: str) -> None:
         if not self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
             raise NotFoundError(f"no analysis run {run_id!r}")
