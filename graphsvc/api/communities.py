@@ -19,7 +19,6 @@ from graphsvc.api.deps import (
     current_run,
     cursor_arg,
     page,
-    plain_row,
     store,
 )
 from graphsvc.errors import NotFoundError
@@ -62,7 +61,7 @@ def group_view(g: GroupResult) -> dict[str, Any]:
 
 
 def top_members(run_id: str, **where: str) -> list[dict[str, Any]]:
-    return [plain_row(r) for r in store().user_page(run_id, UserQuery(limit=TOP_MEMBERS, **where))]
+    return store().user_page(run_id, UserQuery(limit=TOP_MEMBERS, **where))
 
 
 @bp.get("/communities")

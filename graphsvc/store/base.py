@@ -161,9 +161,14 @@ class GraphStore(Protocol):
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Users of a run by influence rank (rank > after_rank): user_id, name and every
-        column of USER_RESULT_COLUMNS."""
+        column of USER_RESULT_COLUMNS; a missing value (NaN in the run) is None, never NaN."""
 
     def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None: ...
+
+    def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        """``user_result`` plus ``inviter_id`` (None if not referred) and ``groups`` (as
+        ``user_groups``), in one query where the store has round trips; None if the user is
+        not in the run."""
 
     def community_results(self, run_id: str) -> list[CommunityResult]:
         """Communities of a run, largest first (ties by id)."""
@@ -174,7 +179,8 @@ class GraphStore(Protocol):
     # -- API reads (pages, one entity, neighbourhoods) --------------------------------------
 
     def user_page(self, run_id: str, query: UserQuery) -> list[dict[str, Any]]:
-        """Users of a run matching ``query`` (see UserQuery), rows as ``user_results``."""
+        """Users of a run matching ``query`` (see UserQuery), rows as ``user_results`` (no
+        NaN: the API sends them as they are)."""
 
     def score_column(self, run_id: str, column: str) -> np.ndarray:
         """A numeric result column (e.g. betweenness) of every user of a run, unordered;

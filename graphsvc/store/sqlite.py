@@ -514,6 +514,17 @@ class SqliteStore:
         )
         return rows[0] if rows else None
 
+    def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        row = self.user_result(run_id, user_id)
+        if row is None:
+            return None
+        inviter = self.referral_tree(user_id, "up", 1, 1)
+        return {
+            **row,
+            "inviter_id": inviter[0]["user_id"] if inviter else None,
+            "groups": self.user_groups(user_id),
+        }
+
     def _user_rows(
         self, clause: str, params: Sequence[Any], index: str | None = None
     ) -> list[dict[str, Any]]:
