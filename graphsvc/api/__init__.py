@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             "graphsvc.state": state,
             "graphsvc.metrics": metrics,
             "graphsvc.score_ranks": ScoreRanks(),
-            "graphsvc.responses": ResponseCache(settings.response_cache_bytes),
+            "graphsvc.responses": ResponseCache(settings.response_cache_bytes, store.revision),
             "graphsvc.jobs": JobRunner(state, store, settings.analysis, metrics.observe_job),
         }
     )
