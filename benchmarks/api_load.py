@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
@@ -321,10 +322,12 @@ def prepare(store_uri: str, n: int) -> list[str]:
 
 def measure_store(
     store_uri: str, user_ids: list[str], load: ApiLoad, threads: int
-) -> dict[str, dict]:
-    """Warm-up, then one bounded round per endpoint, against one server."""
-    out = {}
+) -> dict[str, Any]:
+    """The first user profile of the run (cold: it loads the run's score columns), then per
+    endpoint a warm-up and one bounded round, against one server."""
+    out: dict[str, Any] = {}
     with serving(store_uri, threads) as (port, server, key):
+        out["first_user_s"] = _first_request(port, key, f"/api/v1/users/{user_ids[0]}")
         warm = ApiLoad(load.clients, 200, 30.0)
         endpoints = {
             "kols": lambda: kol_pages(load),
@@ -336,6 +339,19 @@ def measure_store(
             out[name] = _round(port, key, load, paths)
         out["server_rss_mb"] = server.memory_info().rss / 2**20
     return out
+
+
+def _first_request(port: int, key: str, path: str) -> float:
+    """Seconds to answer ``path``, without the round's client timeout."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=600)
+    try:
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+        with conn.getresponse() as response:
+            response.read()
+        return time.perf_counter() - t0
+    finally:
+        conn.close()
 
 
 def main() -> None:
