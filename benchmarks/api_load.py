@@ -1,6 +1,8 @@
 """API latency and throughput: ``graphsvc serve`` in a subprocess on a free loopback port,
 driven by a bounded thread pool of keep-alive HTTP clients (with a reader API key) walking
-/api/v1/kols pages or fetching /api/v1/users/{id}.
+/api/v1/kols pages or fetching /api/v1/users/{id}. Responses carry ``X-Cache: hit|miss`` (the
+server's response cache), so latencies are reported for hits and misses apart as well; the
+``kols_miss`` and ``users`` mixes ask for (nearly) distinct requests, so they measure misses.
 
 ``python -m benchmarks.api_load --users 1000000`` measures both stores on a synthetic run of
 that many users, written with ``store.write_run`` (columns drawn from skewed distributions:
@@ -27,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
@@ -134,6 +137,22 @@ def kol_pages(load: ApiLoad) -> NextPath:
     return next_path
 
 
+def kol_filters(n: int, seed: int) -> Callable[[], NextPath]:
+    """/api/v1/kols first pages by influence with a random ``min_score`` (about the influence
+    of the median user) and often a role: every request is new to the server's cache. (Other
+    sorts read the whole run on Neo4j, which has no index for them: see README.)"""
+    seeds = iter(range(seed, seed + 1_000_000))
+    roles = ["", *(f"&role={r.value}" for r in Role)]
+
+    def client() -> NextPath:
+        rng = random.Random(next(seeds))
+        return lambda body: (
+            f"/api/v1/kols?limit=50&min_score={rng.uniform(0.5, 2) / n:.6e}{rng.choice(roles)}"
+        )
+
+    return client
+
+
 def user_lookups(user_ids: list[str], seed: int) -> Callable[[], NextPath]:
     """/api/v1/users/{id} for ids drawn at random (each client its own generator)."""
     seeds = iter(range(seed, seed + 1_000_000))
@@ -148,7 +167,7 @@ def user_lookups(user_ids: list[str], seed: int) -> Callable[[], NextPath]:
 def _round(port: int, key: str, load: ApiLoad, paths: Callable[[], NextPath]) -> dict[str, float]:
     """One bounded round; latencies of successful requests, errors counted."""
     lock = threading.Lock()
-    latencies: list[float] = []
+    latencies: dict[str, list[float]] = {"hit": [], "miss": [], "uncached": []}
     errors = 0
     sent = 0
     deadline = time.monotonic() + load.seconds
@@ -175,9 +194,10 @@ def _round(port: int, key: str, load: ApiLoad, paths: Callable[[], NextPath]) ->
                     data = response.read()
                 elapsed = time.perf_counter() - t0
                 ok = response.status == 200
+                outcome = response.getheader("X-Cache", "uncached")
                 with lock:
                     if ok:
-                        latencies.append(elapsed)
+                        latencies[outcome].append(elapsed)
                     else:
                         errors += 1
                 body = data if ok else None
@@ -189,13 +209,21 @@ def _round(port: int, key: str, load: ApiLoad, paths: Callable[[], NextPath]) ->
         for future in [pool.submit(client) for _ in range(load.clients)]:
             future.result()
     wall = time.perf_counter() - t0
-    ms = np.asarray(latencies) * 1000
+    every = [t for times in latencies.values() for t in times]
+    return {
+        **_latency(every),
+        "requests_per_s": len(every) / wall,
+        "errors": errors,
+        **{outcome: _latency(times) for outcome, times in latencies.items() if times},
+    }
+
+
+def _latency(seconds: list[float]) -> dict[str, float]:
+    ms = np.asarray(seconds) * 1000
     return {
         "p50_ms": float(np.percentile(ms, 50)),
         "p99_ms": float(np.percentile(ms, 99)),
-        "requests_per_s": len(ms) / wall,
         "requests": len(ms),
-        "errors": errors,
     }
 
 
@@ -294,20 +322,36 @@ def prepare(store_uri: str, n: int) -> list[str]:
 
 def measure_store(
     store_uri: str, user_ids: list[str], load: ApiLoad, threads: int
-) -> dict[str, dict]:
-    """Warm-up, then one bounded round per endpoint, against one server."""
-    out = {}
+) -> dict[str, Any]:
+    """The first user profile of the run (cold: it loads the run's score columns), then per
+    endpoint a warm-up and one bounded round, against one server."""
+    out: dict[str, Any] = {}
     with serving(store_uri, threads) as (port, server, key):
+        out["first_user_s"] = _first_request(port, key, f"/api/v1/users/{user_ids[0]}")
         warm = ApiLoad(load.clients, 200, 30.0)
         endpoints = {
             "kols": lambda: kol_pages(load),
+            "kols_miss": kol_filters(len(user_ids), seed=1),
             "users": user_lookups(user_ids, seed=1),
         }
         for name, paths in endpoints.items():
-            _round(port, key, warm, paths)  # caches, connections, score columns
+            _round(port, key, warm, paths)  # caches, connections, score columns (new requests)
             out[name] = _round(port, key, load, paths)
         out["server_rss_mb"] = server.memory_info().rss / 2**20
     return out
+
+
+def _first_request(port: int, key: str, path: str) -> float:
+    """Seconds to answer ``path``, without the round's client timeout."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=600)
+    try:
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+        with conn.getresponse() as response:
+            response.read()
+        return time.perf_counter() - t0
+    finally:
+        conn.close()
 
 
 def main() -> None:

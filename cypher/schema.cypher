@@ -18,7 +18,8 @@ CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS 
 //   CALL (r) { SET r.kind = {message: 0, reply: 1, mention: 2, like: 3, share: 4,
 //     red_packet: 5, purchase: 6}[r.kind] } IN TRANSACTIONS OF 50000 ROWS
 // (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals; the
-// 'interaction_events' counter is also the lock that lets one interaction writer run at a time.
+// 'interaction_events' counter is also the lock that lets one interaction writer run at a time;
+// (:Counter {name: 'revision'}) gets a new random value in every write transaction.
 CREATE CONSTRAINT sequence_name_unique IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE;
 CREATE CONSTRAINT counter_name_unique IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
 

@@ -29,6 +29,7 @@ class Settings:
     state: str = "graphsvc-state.db"  # API keys and job records (SQLite), whatever the store
     anonymous_reads: bool = False  # GET endpoints without an API key
     max_body_bytes: int = 64 * 2**20  # largest ingest request body
+    response_cache_bytes: int = 64 * 2**20  # encoded read responses kept (0: no cache)
     analysis: AnalysisParams = field(default_factory=AnalysisParams)
 
     @classmethod

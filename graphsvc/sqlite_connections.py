@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,22 +27,39 @@ class SqliteConnections:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._watcher: tuple[str, sqlite3.Connection] | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in self.pragmas:
+                conn.execute(f"PRAGMA {pragma}")
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"cannot open the {self.purpose} {self.path}: {e}") from e
+        with self._lock:
+            self._connections.append(conn)
+        return conn
 
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                for pragma in self.pragmas:
-                    conn.execute(f"PRAGMA {pragma}")
-            except (sqlite3.Error, OSError) as e:
-                raise StoreError(f"cannot open the {self.purpose} {self.path}: {e}") from e
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
+            conn = self._local.conn = self._connect()
         return conn
+
+    def data_version(self) -> str:
+        """A token that changes whenever any connection, in any process, commits: PRAGMA
+        data_version of a connection of its own that never writes (its own commits would
+        not count), tagged with a nonce of that connection (a new one counts afresh)."""
+        if self._watcher is None:
+            conn = self._connect()
+            with self._lock:
+                self._watcher = self._watcher or (secrets.token_hex(4), conn)
+        nonce, conn = self._watcher
+        with self._lock:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+        return f"{nonce}:{version}"
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -60,4 +78,5 @@ class SqliteConnections:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+            self._watcher = None
         self._local = threading.local()

@@ -8,6 +8,7 @@ import time
 from flask import Flask, Response, g, request
 
 from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
+from graphsvc.api.cache import ResponseCache
 from graphsvc.api.metrics import Metrics
 from graphsvc.api.users import ScoreRanks
 from graphsvc.config import Settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             "graphsvc.state": state,
             "graphsvc.metrics": metrics,
             "graphsvc.score_ranks": ScoreRanks(),
+            "graphsvc.responses": ResponseCache(settings.response_cache_bytes, store.revision),
             "graphsvc.jobs": JobRunner(state, store, settings.analysis, metrics.observe_job),
         }
     )

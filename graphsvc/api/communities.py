@@ -10,6 +10,7 @@ from flask import Blueprint, request
 
 from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.api.auth import requires
+from graphsvc.api.cache import cached
 from graphsvc.api.deps import (
     MAX_LIMIT,
     BadRequest,
@@ -19,7 +20,6 @@ from graphsvc.api.deps import (
     current_run,
     cursor_arg,
     page,
-    plain_row,
     store,
 )
 from graphsvc.errors import NotFoundError
@@ -67,11 +67,12 @@ def group_view(g: GroupResult) -> dict[str, Any]:
 
 
 def top_members(run_id: str, **where: str) -> list[dict[str, Any]]:
-    return [plain_row(r) for r in store().user_page(run_id, UserQuery(limit=TOP_MEMBERS, **where))]
+    return store().user_page(run_id, UserQuery(limit=TOP_MEMBERS, **where))
 
 
 @bp.get("/communities")
 @requires(KeyRole.READER)
+@cached
 def list_communities() -> dict[str, Any]:
     """Communities by ``sort`` (size or health, descending), ``shape`` filter, cursor pages."""
     sort = arg("sort", choice(COMMUNITY_SORTS), "size", f" (one of {', '.join(COMMUNITY_SORTS)})")
@@ -102,6 +103,7 @@ def _keyset(c: CommunityResult, sort: str) -> tuple[float, str]:
 
 @bp.get("/communities/<community_id>")
 @requires(KeyRole.READER)
+@cached
 def get_community(community_id: str) -> dict[str, Any]:
     """A community: owner and confidence, name, lineage, health, declared owners of the
     groups its owner leads, top members."""
@@ -136,6 +138,7 @@ def put_community_label(community_id: str) -> dict[str, Any]:
 
 @bp.get("/groups/<group_id>")
 @requires(KeyRole.READER)
+@cached
 def get_group(group_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     g = store().group_result(run_id, group_id)

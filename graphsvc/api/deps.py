@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, request
 
+from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, NotFoundError
 from graphsvc.jobs.runner import JobRunner
@@ -31,7 +32,6 @@ __all__ = [
     "jobs",
     "json_safe",
     "page",
-    "plain_row",
     "settings",
     "state",
     "store",
@@ -94,7 +94,7 @@ def choice(values: Sequence[str]) -> Callable[[str], str]:
 
 
 def current_run() -> RunInfo:
-    run = store().current_run()
+    run = current_run_of(store().current_run)
     if run is None:
         raise NotFoundError("no analysis run yet: start one with POST /api/v1/jobs")
     return run
@@ -146,24 +146,19 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def plain_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A store row as JSON: stores return Python values; a NaN (v != v) becomes null."""
-    return {k: None if v != v else v for k, v in row.items()}
-
-
 def page(
     run_id: str,
     rows: Sequence[Any],
     limit: int,
     sort: str,
     keyset: Callable[[Any], tuple],
-    view: Callable[[Any], dict[str, Any]] = plain_row,
+    view: Callable[[Any], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A page of ``rows`` (fetched ``limit + 1``) shown by ``view``, with the cursor after its
-    last row."""
+    """A page of ``rows`` (fetched ``limit + 1``) shown by ``view`` (default: as they are,
+    e.g. user rows, which stores give JSON-ready), with the cursor after its last row."""
     shown, more = rows[:limit], len(rows) > limit
     return {
         "run_id": run_id,
-        "data": [view(row) for row in shown],
+        "data": list(shown) if view is None else [view(row) for row in shown],
         "next_cursor": encode_cursor(run_id, sort, *keyset(shown[-1])) if more else None,
     }

@@ -62,12 +62,21 @@ def _problems(*codes: int) -> dict[str, Any]:
     }
 
 
-def _get(summary: str, ok: dict[str, Any], params: list | None = None, codes=(401, 403)) -> dict:
-    return {
-        "summary": summary,
-        "parameters": params or [],
-        "responses": {"200": ok, **_problems(*codes)},
-    }
+_CACHED_HEADERS = {  # a read served from the response cache (see graphsvc.api.cache)
+    "ETag": {"schema": {"type": "string"}, "description": "of the body; send If-None-Match"},
+    "X-Cache": {"schema": {"enum": ["hit", "miss"]}, "description": "from the cache or not"},
+}
+
+
+def _get(
+    summary: str, ok: dict[str, Any], params: list | None = None, codes=(401, 403), cached=False
+) -> dict:
+    """A GET operation; ``cached``: with the response cache's headers and its 304."""
+    responses = {"200": ok, **_problems(*codes)}
+    if cached:
+        responses["200"] = {**ok, "headers": _CACHED_HEADERS}
+        responses["304"] = {"description": "Not modified: If-None-Match named the ETag"}
+    return {"summary": summary, "parameters": params or [], "responses": responses}
 
 
 _LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size")
@@ -391,6 +400,7 @@ _PATHS: dict[str, Any] = {
                 _CURSOR,
             ],
             (400, 401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/users/{user_id}": {
@@ -399,6 +409,7 @@ _PATHS: dict[str, Any] = {
             _json(_ref("User"), "The user in the current run"),
             [_path("user_id", "user id")],
             (401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/users/{user_id}/referrals": {
@@ -412,6 +423,7 @@ _PATHS: dict[str, Any] = {
                 _LIMIT,
             ],
             (400, 401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/communities": {
@@ -425,6 +437,7 @@ _PATHS: dict[str, Any] = {
                 _CURSOR,
             ],
             (400, 401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/communities/{community_id}": {
@@ -433,6 +446,7 @@ _PATHS: dict[str, Any] = {
             _json(_ref("Community"), "The community"),
             [_path("community_id", "community id")],
             (401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/communities/{community_id}/label": {
@@ -455,6 +469,7 @@ _PATHS: dict[str, Any] = {
             _json(_ref("Group"), "The group"),
             [_path("group_id", "group id")],
             (401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/runs": {"get": _get("Analysis runs, newest first", _json(_ref("Runs"), "Runs"))},

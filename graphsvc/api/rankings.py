@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from graphsvc.api.auth import requires
+from graphsvc.api.cache import cached
 from graphsvc.api.deps import (
     MAX_LIMIT,
     BadRequest,
@@ -40,6 +41,7 @@ def sort_value(row: dict[str, Any], sort: str) -> float:
 
 @bp.get("/kols")
 @requires(KeyRole.READER)
+@cached
 def list_kols() -> dict[str, Any]:
     """Users of a run by ``sort`` (descending), filtered; ``limit`` ≤ 1000; ``cursor``."""
     sort = arg("sort", choice(USER_SORTS), "influence", f" (one of {', '.join(USER_SORTS)})")

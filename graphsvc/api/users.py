@@ -11,6 +11,7 @@ from flask import Blueprint, current_app
 
 from graphsvc.analysis.explain import explain
 from graphsvc.api.auth import requires
+from graphsvc.api.cache import cached
 from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, store
 from graphsvc.errors import NotFoundError
 from graphsvc.model import RunInfo
@@ -74,47 +75,48 @@ def _ranks() -> ScoreRanks:
     return current_app.extensions["graphsvc.score_ranks"]
 
 
-def _user_row(run: RunInfo, user_id: str) -> dict[str, Any]:
-    row = store().user_result(run.run_id, user_id)
-    if row is None:
-        raise NotFoundError(f"user {user_id!r} is not in run {run.run_id}")
-    return row
+def _not_in_run(run: RunInfo, user_id: str) -> NotFoundError:
+    return NotFoundError(f"user {user_id!r} is not in run {run.run_id}")
 
 
 def user_profile(run: RunInfo, user_id: str) -> dict[str, Any]:
     """Everything the API tells about one user of ``run``."""
     db, ranks = store(), _ranks()
-    row = _user_row(run, user_id)
+    row = db.user_profile(run.run_id, user_id)
+    if row is None:
+        raise _not_in_run(run, user_id)
     scores = {s: ranks.rank(db, run.run_id, s, row[s]) for s in SCORES}
     scores["influence"]["rank"] = row["influence_rank"]
-    inviter = db.referral_tree(user_id, "up", 1, 1)
     return {
         "run_id": run.run_id,
         "user_id": user_id,
         "name": row["name"],
         "scores": scores,
         **{name: plain(row[name]) for name in PROFILE_FIELDS},
-        "inviter_id": inviter[0]["user_id"] if inviter else None,
-        "groups": db.user_groups(user_id),
+        "inviter_id": row["inviter_id"],
+        "groups": row["groups"],
         "why": [{k: plain(v) for k, v in signal.items()} for signal in explain(row)],
     }
 
 
 @bp.get("/users/<user_id>")
 @requires(KeyRole.READER)
+@cached
 def get_user(user_id: str) -> dict[str, Any]:
     return user_profile(current_run(), user_id)
 
 
 @bp.get("/users/<user_id>/referrals")
 @requires(KeyRole.READER)
+@cached
 def get_referrals(user_id: str) -> dict[str, Any]:
     """Inviters (``direction=up``) or invitees (``down``, default) within ``depth`` levels."""
     direction = arg("direction", choice(("up", "down")), "down", " (up or down)")
     depth = arg("depth", bounded_int(1, MAX_DEPTH), 1, f" (an integer 1..{MAX_DEPTH})")
     limit = arg("limit", bounded_int(1, MAX_LIMIT), 100, f" (an integer 1..{MAX_LIMIT})")
     run = current_run()
-    _user_row(run, user_id)
+    if store().user_result(run.run_id, user_id) is None:
+        raise _not_in_run(run, user_id)
     rows = store().referral_tree(user_id, direction, depth, limit + 1)
     return {
         "run_id": run.run_id,

@@ -157,6 +157,11 @@ class GraphStore(Protocol):
 
     def current_run(self) -> RunInfo | None: ...
 
+    def revision(self) -> str:
+        """An opaque token that changes with every committed write of any writer (loads,
+        runs, wipes), so equal tokens mean every read returns what it returned before; for
+        caching API responses. Cheap: one small query."""
+
     def user_results(
         self,
         run_id: str,
@@ -167,13 +172,18 @@ class GraphStore(Protocol):
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Users of a run by influence rank (rank > after_rank): user_id, name and every
-        column of USER_RESULT_COLUMNS."""
+        column of USER_RESULT_COLUMNS; a missing value (NaN in the run) is None, never NaN."""
 
     def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None: ...
 
     def result_columns(self, run_id: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
         """Whole result columns of a run, aligned, unordered, plus "user_id": str columns
         as object arrays ("" for none), int as int64 (-1), float as float64 (NaN)."""
+
+    def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        """``user_result`` plus ``inviter_id`` (None if not referred) and ``groups`` (as
+        ``user_groups``), in one query where the store has round trips; None if the user is
+        not in the run."""
 
     def community_results(self, run_id: str) -> list[CommunityResult]:
         """Communities of a run, largest first (ties by id)."""
@@ -184,7 +194,8 @@ class GraphStore(Protocol):
     # -- API reads (pages, one entity, neighbourhoods) --------------------------------------
 
     def user_page(self, run_id: str, query: UserQuery) -> list[dict[str, Any]]:
-        """Users of a run matching ``query`` (see UserQuery), rows as ``user_results``."""
+        """Users of a run matching ``query`` (see UserQuery), rows as ``user_results`` (no
+        NaN: the API sends them as they are)."""
 
     def score_column(self, run_id: str, column: str) -> np.ndarray:
         """A numeric result column (e.g. betweenness) of every user of a run, unordered;

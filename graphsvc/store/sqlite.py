@@ -504,6 +504,9 @@ class SqliteStore:
         ).fetchone()
         return self._run_info(row) if row else None
 
+    def revision(self) -> str:
+        return self._connections.data_version()
+
     def _require_run(self, run_id: str) -> None:
         if not self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
             raise NotFoundError(f"no analysis run {run_id!r}")
@@ -547,6 +550,17 @@ class SqliteStore:
         cols = list(zip(*rows, strict=True)) or [()] * (len(kinds) + 1)
         kinds = {"user_id": "str", **kinds}
         return {name: result_column(cols[i], kind) for i, (name, kind) in enumerate(kinds.items())}
+
+    def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        row = self.user_result(run_id, user_id)
+        if row is None:
+            return None
+        inviter = self.referral_tree(user_id, "up", 1, 1)
+        return {
+            **row,
+            "inviter_id": inviter[0]["user_id"] if inviter else None,
+            "groups": self.user_groups(user_id),
+        }
 
     def _user_rows(
         self, clause: str, params: Sequence[Any], index: str | None = None

@@ -248,3 +248,25 @@ def test_a_run_failing_midway_changes_nothing_readers_see(store):
     store.write_run(sample_run("r3", 300.0, {"a": 2, "b": 1}))
     assert store.current_run().run_id == "r3"
     assert [r.run_id for r in store.runs()] == ["r3", "r1"]
+
+
+def test_revision_changes_with_every_write_and_only_then(store):
+    writes = [
+        lambda: store.ensure_users(["a", "b"]),
+        lambda: store.upsert_users([User("a", "Ann")]),
+        lambda: store.upsert_groups([Group("g1", "Group", "a")]),
+        lambda: store.upsert_memberships([Membership("b", "g1")]),
+        lambda: store.upsert_referrals([Referral("a", "b", 5)]),
+        lambda: store.add_interactions([event("a", "b", LIKE, 7)]),
+        lambda: store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2})),
+    ]
+    seen = [store.revision()]
+    for write in writes:
+        write()
+        revision = store.revision()
+        assert revision not in seen
+        seen.append(revision)
+        store.counts()  # may settle derived tables (a write of its own) on first read
+        settled = store.revision()
+        store.counts(), store.runs(), store.user_groups("b"), store.referral_tree("b", "up", 1, 9)
+        assert store.revision() == settled

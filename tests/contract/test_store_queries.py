@@ -79,6 +79,27 @@ def test_user_page_of_an_unknown_run_is_not_found(loaded):
         loaded.user_page("nope", UserQuery())
 
 
+def test_missing_values_read_back_as_none_never_nan(loaded):
+    rows = [*loaded.user_page("r1", UserQuery(limit=10)), loaded.user_result("r1", "u3")]
+    assert [r["betweenness"] for r in rows[:10]].count(None) == 2
+    assert rows[-1]["betweenness"] is None
+    assert not [v for r in rows for v in r.values() if isinstance(v, float) and math.isnan(v)]
+
+
+def test_user_profile_is_the_result_with_inviter_and_groups(loaded):
+    for user in ("u0", "u3", "u9"):
+        inviter = loaded.referral_tree(user, "up", 1, 1)
+        assert loaded.user_profile("r1", user) == {
+            **loaded.user_result("r1", user),
+            "inviter_id": inviter[0]["user_id"] if inviter else None,
+            "groups": loaded.user_groups(user),
+        }
+    assert loaded.user_profile("r1", "u3")["inviter_id"] == "u1"
+    assert loaded.user_profile("r1", "nobody") is None
+    with pytest.raises(NotFoundError):
+        loaded.user_profile("nope", "u3")
+
+
 def test_score_column_holds_every_users_value(loaded):
     got = loaded.score_column("r1", "betweenness")
     want = np.asarray(COLUMNS["betweenness"], dtype=float)
