@@ -22,10 +22,12 @@ from __future__ import annotations
 
 __all__ = [
     "Matching",
+    "PreviousLabels",
     "StableIds",
     "community_id",
     "match_partitions",
     "parse_lineage",
+    "previous_labels",
     "stable_ids",
 ]
 
@@ -138,35 +140,72 @@ def _name(
     return ids, lineage
 
 
+@dataclass(frozen=True)
+class PreviousLabels:
+    """A previous run's communities as integer labels per vertex (-1: none): the finest
+    community (``leaf``), its top-level community and, for sub-communities, the sub one."""
+
+    leaf_ids: list[str]
+    leaf: np.ndarray
+    top_ids: list[str]
+    top: np.ndarray
+    sub_ids: list[str]
+    sub: np.ndarray
+
+
+def _index(names: list[str], values: list[str]) -> np.ndarray:
+    """Position of each of ``values`` in ``names`` ("" → -1)."""
+    where = {name: i for i, name in enumerate(names)}
+    return np.array([where.get(v, -1) for v in values], dtype=np.int64)
+
+
+def previous_labels(leaf: np.ndarray) -> PreviousLabels:
+    """Integer labels from each vertex's finest community id ("" none). One sort of the ids;
+    the rest works on the few distinct ids. O(n log n)."""
+    names, inverse = np.unique(np.asarray(leaf, dtype=object).astype(str), return_inverse=True)
+    names = names.tolist()
+    tops = [name.split(".")[0] for name in names]
+    top_ids = sorted(set(tops) - {""})
+    sub_ids = [name for name in names if "." in name]
+    leaf_ids = [name for name in names if name]
+    by_name = {
+        "leaf": _index(leaf_ids, names),
+        "top": _index(top_ids, tops),
+        "sub": _index(sub_ids, [name if "." in name else "" for name in names]),
+    }
+    labels = {key: mapping[inverse].astype(np.int64) for key, mapping in by_name.items()}
+    return PreviousLabels(leaf_ids, labels["leaf"], top_ids, labels["top"], sub_ids, labels["sub"])
+
+
 def stable_ids(
     top: np.ndarray,
     n_top: int,
     sub: np.ndarray,
     sub_parent: np.ndarray,
-    previous_leaf: np.ndarray | None,
+    previous: PreviousLabels | None,
     counters: dict[str, int] | None,
     *,
     min_share: float = 0.5,
     link_share: float = 0.1,
 ) -> StableIds:
-    """Ids for a two-level partition (see ``Communities``) given each vertex's finest community
-    id in the previous run (``previous_leaf``: str per vertex, "" none; None: no previous run).
+    """Ids for a two-level partition (see ``Communities``) given the previous run's labels of
+    the same vertices (None: no previous run).
 
     Communities are matched first; sub-communities only to previous sub-communities of the
     same (matched) parent. Without a previous run this numbers blocks 1, 2, … in block order.
     """
     n = len(top)
     counters = dict(counters or {})
-    leaf = np.full(n, "", dtype=object) if previous_leaf is None else np.asarray(previous_leaf)
-    leaf = leaf.astype(str)
-    prev_top_of = np.char.partition(leaf, ".")[:, 0] if n else leaf
+    if previous is None:
+        none = np.full(n, -1, dtype=np.int64)
+        previous = PreviousLabels([], none, [], none, [], none)
     share = {"min_share": min_share, "link_share": link_share}
 
-    prev_top_ids, prev_top = _labels(prev_top_of)
-    matching = match_partitions(top, n_top, prev_top, len(prev_top_ids), **share)
+    prev_top_ids = previous.top_ids
+    matching = match_partitions(top, n_top, previous.top, len(prev_top_ids), **share)
     top_ids, top_lineage = _name(matching, prev_top_ids, counters, [None] * n_top)
 
-    prev_sub_ids, prev_sub = _labels(np.where(leaf != prev_top_of, leaf, ""))
+    prev_sub_ids = previous.sub_ids
     prev_sub_parent = np.array([i.split(".")[0] for i in prev_sub_ids], dtype=object)
     new_sub_parent = np.array([top_ids[p] for p in sub_parent.tolist()], dtype=object)
 
@@ -175,15 +214,7 @@ def stable_ids(
 
     n_sub = len(sub_parent)
     matching = match_partitions(
-        sub, n_sub, prev_sub, len(prev_sub_ids), compatible=same_parent, **share
+        sub, n_sub, previous.sub, len(prev_sub_ids), compatible=same_parent, **share
     )
     sub_ids, sub_lineage = _name(matching, prev_sub_ids, counters, list(new_sub_parent))
     return StableIds(top_ids, sub_ids, top_lineage, sub_lineage, counters)
-
-
-def _labels(values: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Distinct non-empty strings and each vertex's index among them (-1 for "")."""
-    distinct, inverse = np.unique(values, return_inverse=True)
-    index = np.arange(len(distinct)) - (1 if len(distinct) and distinct[0] == "" else 0)
-    names = [str(v) for v in distinct if v != ""]
-    return names, np.where(values != "", index[inverse], -1).astype(np.int64)

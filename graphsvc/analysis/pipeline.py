@@ -19,7 +19,7 @@ from graphsvc.analysis.explain import main_attention_kind, rarity_columns
 from graphsvc.analysis.graphs import attention_graph, symmetrized
 from graphsvc.analysis.health import Health, community_health
 from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners
-from graphsvc.analysis.lineage import stable_ids
+from graphsvc.analysis.lineage import PreviousLabels, previous_labels, stable_ids
 from graphsvc.analysis.referral import referral_tree
 from graphsvc.analysis.roles import guimera_amaral_roles
 from graphsvc.analysis.tiers import (
@@ -145,18 +145,20 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
     )
 
 
-def _warm_membership(leaf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _warm_membership(labels: PreviousLabels) -> tuple[np.ndarray, np.ndarray]:
     """Leiden's starts: each user's previous community and finest (sub-)community; users
     without one start alone."""
 
-    def labels(ids: np.ndarray) -> np.ndarray:
-        names, label = np.unique(ids, return_inverse=True)
-        fresh = ids == ""
-        label[fresh] = len(names) + np.arange(int(fresh.sum()))
-        return label
+    def alone_if_none(label: np.ndarray, count: int) -> np.ndarray:
+        fresh = label < 0
+        out = label.copy()
+        out[fresh] = count + np.arange(int(fresh.sum()))
+        return out
 
-    leaf = leaf.astype(str)
-    return labels(np.char.partition(leaf, ".")[:, 0]), labels(leaf)
+    return (
+        alone_if_none(labels.top, len(labels.top_ids)),
+        alone_if_none(labels.leaf, len(labels.leaf_ids)),
+    )
 
 
 def _warm_influence(influence: np.ndarray) -> np.ndarray:
@@ -223,7 +225,8 @@ def run_pipeline(
         between = _carried_betweenness(warm)
 
     stages.start("communities")
-    initial, initial_sub = (None, None) if warm is None else _warm_membership(warm.leaf)
+    labels_before = None if previous is None else previous_labels(previous.leaf)
+    initial, initial_sub = (None, None) if warm is None else _warm_membership(labels_before)
     resolution, agreement = params.resolution, None
     if params.auto_resolution and len(snapshot.membership_user):
         resolution, agreement = choose_resolution(
@@ -252,7 +255,7 @@ def run_pipeline(
         comms.n_top,
         comms.sub,
         comms.sub_parent,
-        None if previous is None else previous.leaf,
+        labels_before,
         None if previous is None else previous.counters,
         min_share=params.community_match_share,
         link_share=params.lineage_min_share,

@@ -9,6 +9,7 @@ from graphsvc.analysis.lineage import (
     community_id,
     match_partitions,
     parse_lineage,
+    previous_labels,
     stable_ids,
 )
 
@@ -21,7 +22,7 @@ def blocks(*sizes: int) -> np.ndarray:
 def test_identical_partition_keeps_every_id() -> None:
     prev = np.array(["c-0003"] * 5 + ["c-0007"] * 4 + [""] * 2, dtype=object)
     new = blocks(5, 4, -2)
-    ids = stable_ids(new, 2, np.full(11, -1), np.empty(0, np.int64), prev, {"": 9})
+    ids = stable_ids(new, 2, np.full(11, -1), np.empty(0, np.int64), previous_labels(prev), {"": 9})
     assert ids.top_ids == ["c-0003", "c-0007"]
     assert ids.top_derived_from == ["c-0003=1", "c-0007=1"]
     assert ids.counters[""] == 9  # nothing new issued
@@ -30,7 +31,9 @@ def test_identical_partition_keeps_every_id() -> None:
 def test_split_keeps_id_on_largest_part_and_the_rest_gets_a_fresh_one() -> None:
     # c-0001 (100 members) splits 60 / 40.
     prev = np.array(["c-0001"] * 100, dtype=object)
-    ids = stable_ids(blocks(60, 40), 2, np.full(100, -1), np.empty(0, np.int64), prev, {"": 2})
+    ids = stable_ids(
+        blocks(60, 40), 2, np.full(100, -1), np.empty(0, np.int64), previous_labels(prev), {"": 2}
+    )
     assert ids.top_ids == ["c-0001", "c-0002"]
     assert parse_lineage(ids.top_derived_from[1]) == [("c-0001", 1.0)]
 
@@ -38,7 +41,9 @@ def test_split_keeps_id_on_largest_part_and_the_rest_gets_a_fresh_one() -> None:
 def test_merge_keeps_id_of_largest_contributor() -> None:
     # c-0004 (30) and c-0009 (70) merge into one community of 100.
     prev = np.array(["c-0004"] * 30 + ["c-0009"] * 70, dtype=object)
-    ids = stable_ids(blocks(100), 1, np.full(100, -1), np.empty(0, np.int64), prev, {"": 10})
+    ids = stable_ids(
+        blocks(100), 1, np.full(100, -1), np.empty(0, np.int64), previous_labels(prev), {"": 10}
+    )
     assert ids.top_ids == ["c-0009"]
     assert parse_lineage(ids.top_derived_from[0]) == [("c-0009", 0.7), ("c-0004", 0.3)]
 
@@ -46,7 +51,9 @@ def test_merge_keeps_id_of_largest_contributor() -> None:
 def test_fresh_ids_are_never_reused() -> None:
     # c-0002 dissolved in an earlier run; the counter says 5 is next, so 2 is not handed out.
     prev = np.array(["c-0001"] * 10 + [""] * 10, dtype=object)
-    ids = stable_ids(blocks(10, 10), 2, np.full(20, -1), np.empty(0, np.int64), prev, {"": 5})
+    ids = stable_ids(
+        blocks(10, 10), 2, np.full(20, -1), np.empty(0, np.int64), previous_labels(prev), {"": 5}
+    )
     assert ids.top_ids == ["c-0001", "c-0005"]
     assert ids.counters[""] == 6
 
@@ -56,7 +63,9 @@ def test_a_few_members_of_an_old_community_do_not_inherit_its_id() -> None:
     prev = np.array(["c-0001"] * 100 + [""] * 50, dtype=object)
     new = np.full(150, -1)
     new[97:150] = 0
-    ids = stable_ids(new, 1, np.full(150, -1), np.empty(0, np.int64), prev, {"": 2})
+    ids = stable_ids(
+        new, 1, np.full(150, -1), np.empty(0, np.int64), previous_labels(prev), {"": 2}
+    )
     assert ids.top_ids == ["c-0002"]
     assert ids.top_derived_from == [""]  # 3 of 53 members (6%) and 3% of c-0001: no link
 
@@ -65,7 +74,7 @@ def test_sub_communities_match_only_within_their_parent() -> None:
     prev = np.array(["c-0001.01"] * 6 + ["c-0001.02"] * 4 + ["c-0002"] * 5, dtype=object)
     top = blocks(10, 5)
     sub = np.concatenate([np.full(4, 1), np.full(6, 0), np.full(5, -1)])  # swapped order
-    ids = stable_ids(top, 2, sub, np.array([0, 0]), prev, {"": 3, "c-0001": 3})
+    ids = stable_ids(top, 2, sub, np.array([0, 0]), previous_labels(prev), {"": 3, "c-0001": 3})
     assert ids.top_ids == ["c-0001", "c-0002"]
     assert ids.sub_ids == ["c-0001.02", "c-0001.01"]
 
