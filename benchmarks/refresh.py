@@ -71,10 +71,13 @@ def measure_refresh(
     the refresh with the cold run, and, for scale, of two cold runs that differ only in seed."""
     previous = previous_from_output("before-delta", first)
     delta = grown(snapshot, share, bench.seed)
-    cold = bench.timed("refresh.cold", lambda: run_pipeline(delta, bench.params, previous=previous))
+    cold = bench.timed(
+        "refresh.cold", lambda: run_pipeline(delta, bench.params, previous=previous), heavy=True
+    )
     warm = bench.timed(
         "refresh.warm",
         lambda: run_pipeline(delta, bench.params, previous=previous, refresh=True),
+        heavy=True,
     )
     reseeded = dataclasses.replace(bench.params, seed=bench.params.seed + 1)
     other = run_pipeline(delta, reseeded, previous=previous)
