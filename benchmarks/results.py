@@ -52,7 +52,6 @@ class Results:
         self.data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"sizes": {}}
         self.data["machine"] = {**self.data.get("machine", {}), **machine()}
         self.data["config"] = config
-        self.data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     def _size(self, users: int) -> dict[str, Any]:
         entry = self.data["sizes"].setdefault(str(users), {})
@@ -94,6 +93,7 @@ class Results:
         self.save()
 
     def save(self) -> None:
+        self.data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True, default=float))
