@@ -749,7 +749,7 @@ class Neo4jStore:
         if depth < 1 or limit < 1:
             return []
         return self._rows(
-            _REFERRAL_UP if direction == "up" else _REFERRAL_DOWN,
+            _REFERRALS[direction],
             user_id=str(user_id),
             depth=int(depth),
             limit=int(limit),
@@ -1218,21 +1218,21 @@ RETURN r {{.*}} AS r, u.name AS name
 ORDER BY {order}"""
 
 
-_REFERRAL_DOWN = """
-MATCH path = (:User {user_id: $user_id})-[:REFERRED*1..]->(x:User)
+def _referral_query(path: str) -> str:
+    """Users ``x`` within ``$depth`` referral levels along ``path``, with their inviter."""
+    return f"""
+MATCH path = {path}
 WHERE length(path) <= $depth
 WITH x, min(length(path)) AS depth
 OPTIONAL MATCH (inviter:User)-[:REFERRED]->(x)
 RETURN x.user_id AS user_id, inviter.user_id AS inviter_id, depth
 ORDER BY depth, user_id LIMIT $limit"""
 
-_REFERRAL_UP = """
-MATCH path = (x:User)-[:REFERRED*1..]->(:User {user_id: $user_id})
-WHERE length(path) <= $depth
-WITH x, min(length(path)) AS depth
-OPTIONAL MATCH (inviter:User)-[:REFERRED]->(x)
-RETURN x.user_id AS user_id, inviter.user_id AS inviter_id, depth
-ORDER BY depth, user_id LIMIT $limit"""
+
+_REFERRALS = {
+    "down": _referral_query("(:User {user_id: $user_id})-[:REFERRED*1..]->(x:User)"),
+    "up": _referral_query("(x:User)-[:REFERRED*1..]->(:User {user_id: $user_id})"),
+}
 
 # base.health_score: reciprocity × (1 − centralization), missing values as 0.
 _COMMUNITY_PAGE = """
