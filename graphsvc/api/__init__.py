@@ -9,6 +9,7 @@ from flask import Flask, Response, g, request
 
 from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
 from graphsvc.api.cache import ResponseCache
+from graphsvc.api.encoding import OrjsonProvider
 from graphsvc.api.metrics import Metrics
 from graphsvc.api.users import ScoreRanks
 from graphsvc.config import Settings
@@ -27,8 +28,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     running by a previous process as failed."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # rows keep their column order
+    app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     store = store or open_store(settings.store)
     state = ServiceState(settings.state)

@@ -131,7 +131,7 @@ def cached(handler: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
         key = (g.revision, request.path, request.query_string)
         entry, outcome = cache.get(key), "hit"
         if entry is None:
-            body = current_app.json.response(handler(*args, **kwargs)).get_data()
+            body = current_app.json.encode(handler(*args, **kwargs))
             entry, outcome = _Entry(body, hashlib.blake2b(body, digest_size=16).hexdigest()), "miss"
             cache.put(key, entry)
         response = Response(entry.body, mimetype="application/json")

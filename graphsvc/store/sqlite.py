@@ -68,14 +68,16 @@ def _sort_key(column: str) -> str:
 
 def _user_page_index(query: UserQuery) -> str | None:
     """The index a user page should read where the planner, without statistics, would scan
-    the whole run in rank order instead: a group's or a community's members, a tier."""
+    the whole run in rank order instead: a group's or a community's members, a tier, a role."""
     if query.group_id is not None:
         return "user_results_user"
     if query.community_id is not None:
         return "user_results_community"
-    if query.tier is not None and query.sort == "influence":
+    if query.sort != "influence":
+        return None
+    if query.tier is not None:
         return "user_results_tier"
-    return None
+    return "user_results_role" if query.role is not None else None
 
 
 _HEALTH = "coalesce(reciprocity, 0) * (1 - coalesce(centralization, 0))"  # base.health_score
@@ -130,6 +132,7 @@ CREATE INDEX IF NOT EXISTS user_results_user ON user_results (run_id, user_id);
 CREATE INDEX IF NOT EXISTS user_results_community
     ON user_results (run_id, community_id, influence_rank);
 CREATE INDEX IF NOT EXISTS user_results_tier ON user_results (run_id, tier, influence_rank);
+CREATE INDEX IF NOT EXISTS user_results_role ON user_results (run_id, role, influence_rank);
 {_SORT_INDEXES}CREATE TABLE IF NOT EXISTS community_results (
     run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
     owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,

@@ -21,6 +21,8 @@ def test_user_profile_has_scores_ranks_groups_and_referral_position(loaded):
     assert (user["tier"], user["role"], user["inviter_id"]) == ("member", "peripheral", "u1")
     assert user["downline"] == 2
     assert user["groups"] == [{"group_id": "g1", "name": "团购群", "role": "member"}]
+    assert "团购群" in response.text  # UTF-8 as is, not \u escapes
+    assert list(user)[:3] == ["run_id", "user_id", "name"]  # fields in their documented order
     scores = user["scores"]
     assert scores["influence"] == {"value": 0.25, "rank": 4, "percentile": 60.0}
     assert scores["coreness"] == {"value": 3, "rank": 1, "percentile": 60.0}  # 4 users tie at 3
