@@ -6,7 +6,8 @@ server's response cache), so latencies are reported for hits and misses apart as
 
 ``python -m benchmarks.api_load --users 1000000`` measures both stores on a synthetic run of
 that many users, written with ``store.write_run`` (columns drawn from skewed distributions:
-scores, tiers, roles, ~20 users per community); ``--stores sqlite`` for the embedded one only.
+scores, tiers, roles, ~20 users per community); ``--stores sqlite`` for the embedded one only;
+``--results benchmarks/results.json`` adds the figures to the report's results file.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 import psutil
 
 from benchmarks.measure import summarize
+from benchmarks.results import Results
 from benchmarks.suite import Bench
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
@@ -364,6 +366,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--work", type=Path, default=Path("benchmarks/out/api_load"))
     parser.add_argument("--neo4j", default=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"))
+    parser.add_argument(
+        "--results", type=Path, help="also record the figures in this results file (the report's)"
+    )
     args = parser.parse_args()
     load = ApiLoad(args.clients, args.requests, args.seconds)
     uris = {
@@ -382,6 +387,9 @@ def main() -> None:
         print(json.dumps({name: report[name]}, indent=1), flush=True)
     args.work.mkdir(parents=True, exist_ok=True)
     (args.work / f"api-load-{args.users}.json").write_text(json.dumps(report, indent=1))
+    if args.results:
+        report["load"] = load.__dict__
+        Results(args.results).put(args.users, "stages", "api_endpoints", report)
 
 
 if __name__ == "__main__":

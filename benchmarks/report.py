@@ -323,6 +323,44 @@ def _api_rows(data: Data) -> list[str]:
     return _table(header, rows)
 
 
+API_TARGETS = {"sqlite": (500, 50), "neo4j": (200, 100)}  # issue #5: req/s, p99 ms
+API_ENDPOINTS = {
+    "kols": "`/kols` pages (walks, cache hits)",
+    "kols_miss": "`/kols` random filters (misses)",
+    "users": "`/users/{id}` random users (misses)",
+}
+
+
+def _api_endpoint_rows(data: Data) -> list[str]:
+    """``python -m benchmarks.api_load --results``: each endpoint on each store, against the
+    targets (throughput and p99) of the endpoints the issue names."""
+    rows = []
+    for users, s in _sizes(data):
+        for store, figures in s["stages"].get("api_endpoints", {}).items():
+            if store not in API_TARGETS:
+                continue
+            least, slowest = API_TARGETS[store]
+            for name, label in API_ENDPOINTS.items():
+                r = figures[name]
+                met = r["requests_per_s"] >= least and r["p99_ms"] <= slowest
+                rows.append(
+                    [
+                        f"{users:,}",
+                        store,
+                        label,
+                        f"{_num(r['requests_per_s'])}/s",
+                        f"{_num(r['p50_ms'])} ms",
+                        f"{_num(r['p99_ms'])} ms",
+                        f"{r['requests']:,} / {r['errors']}",
+                        f"≥ {least}/s, p99 ≤ {slowest} ms: {'met' if met else 'not met'}"
+                        if name != "kols_miss"
+                        else "(no target)",
+                    ]
+                )
+    header = ["users", "store", "requests", "throughput", "p50", "p99", "requests / errors"]
+    return _table([*header, "target"], rows) if rows else []
+
+
 def _refresh_rows(data: Data) -> list[str]:
     rows = []
     for users, s in _sizes(data):
@@ -623,6 +661,11 @@ def render(data: Data, report: Path) -> None:
         "## API under concurrent load",
         "",
         *_api_rows(data),
+        "",
+        "Each endpoint on both stores (`python -m benchmarks.api_load --results …`: a synthetic "
+        "run of that many users, 8 keep-alive clients, one round per endpoint after a warm-up):",
+        "",
+        *_api_endpoint_rows(data),
         "",
         "## Refresh after a 1% delta",
         "",

@@ -47,11 +47,14 @@ class Results:
     a size measured again replaces its entries stage by stage).
     """
 
-    def __init__(self, path: Path, config: dict[str, Any]) -> None:
+    def __init__(self, path: Path, config: dict[str, Any] | None = None) -> None:
+        """``config``: the run's settings (None: a stand-alone benchmark adding to the file
+        keeps the settings recorded there)."""
         self.path = path
         self.data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"sizes": {}}
         self.data["machine"] = {**self.data.get("machine", {}), **machine()}
-        self.data["config"] = config
+        if config is not None or "config" not in self.data:
+            self.data["config"] = config or {}
 
     def _size(self, users: int) -> dict[str, Any]:
         entry = self.data["sizes"].setdefault(str(users), {})
