@@ -444,6 +444,10 @@ class PreviousRun:
     influence: np.ndarray  # float per vertex, NaN for users new since that run
     betweenness: np.ndarray  # float per vertex, NaN for users new since that run
     counters: dict[str, int]  # next community number ("") and sub-community number per parent
+    # per vertex, NaN for new users: a refresh moves users whose attention is unchanged
+    # together with their previous community (None: every user moves alone)
+    in_strength: np.ndarray | None = None
+    out_strength: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,8 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
         cols["influence"],
         cols["betweenness"],
         dict(output.stats["community_counters"]),
+        cols["in_strength"],
+        cols["out_strength"],
     )
 
 
@@ -159,6 +161,20 @@ def _warm_membership(labels: PreviousLabels) -> tuple[np.ndarray, np.ndarray]:
         alone_if_none(labels.top, len(labels.top_ids)),
         alone_if_none(labels.leaf, len(labels.leaf_ids)),
     )
+
+
+def _screened(
+    labels: PreviousLabels, previous: PreviousRun, in_strength: np.ndarray, out_strength: np.ndarray
+) -> np.ndarray | None:
+    """Leiden's fixed groups on a refresh: each user whose received and given attention are
+    unchanged keeps to its previous finest community (moves with it); users whose attention
+    changed, new users and users without a community move alone (-1). None without the
+    previous strengths."""
+    if previous.in_strength is None or previous.out_strength is None:
+        return None
+    same = np.isclose(in_strength, previous.in_strength, rtol=1e-12, atol=0.0)
+    same &= np.isclose(out_strength, previous.out_strength, rtol=1e-12, atol=0.0)
+    return np.where(same & (labels.leaf >= 0), labels.leaf, -1)
 
 
 def _warm_influence(influence: np.ndarray) -> np.ndarray:
@@ -227,6 +243,9 @@ def run_pipeline(
     stages.start("communities")
     labels_before = None if previous is None else previous_labels(previous.leaf)
     initial, initial_sub = (None, None) if warm is None else _warm_membership(labels_before)
+    fixed = None
+    if warm is not None:
+        fixed = _screened(labels_before, warm, in_strength, out_strength)
     resolution, agreement = params.resolution, None
     if params.auto_resolution and len(snapshot.membership_user):
         resolution, agreement = choose_resolution(
@@ -248,6 +267,7 @@ def run_pipeline(
         max_size=params.dunbar,
         split_large=params.split_large,
         split_iterations=params.leiden_split_iterations,
+        fixed=fixed,
     )
     del graph
     ids = stable_ids(
@@ -414,6 +434,7 @@ def run_pipeline(
         "roles": dict(sorted(Counter(r for r in roles.role.tolist() if r).items())),
         "previous_run": None if previous is None else previous.run_id,
         "refreshed_from": None if warm is None else warm.run_id,
+        "refresh_free_users": None if fixed is None else int((fixed < 0).sum()),
         "community_counters": ids.counters,
         "stage_seconds": dict(stages.seconds),
         "stage_cpu_seconds": dict(stages.cpu_seconds),
