@@ -55,7 +55,7 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
     if run is None:
         return None
     names = ["community_id", "influence", "betweenness", "in_strength", "out_strength"]
-    cols = store.result_columns(run.run_id, names)
+    cols = store.result_columns(run.run_id, [*names, "community_score", "subcommunity_score"])
     at = find_sorted(snapshot.user_ids, np.asarray(cols["user_id"], dtype=str))
     found = at >= 0
 
@@ -73,6 +73,8 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
         counters,
         aligned("in_strength", np.nan),
         aligned("out_strength", np.nan),
+        aligned("community_score", np.nan),
+        aligned("subcommunity_score", np.nan),
     )
 
 
