@@ -95,6 +95,9 @@ def measure_refresh(
         "influence_max_abs_diff": float(
             np.abs(cold.users.columns["influence"] - warm.users.columns["influence"]).max()
         ),
+        "refresh_free_users": warm.stats["refresh_free_users"],
+        "modularity_refresh": warm.stats["modularity"],
+        "modularity_cold": cold.stats["modularity"],
         "cold_stage_seconds": cold.stats["stage_seconds"],
         "warm_stage_seconds": warm.stats["stage_seconds"],
     }

@@ -671,7 +671,8 @@ def render(data: Data, report: Path) -> None:
         "",
         "The analysis alone (no store I/O) on the graph grown by 1% more interaction rows: a cold "
         "run (stable ids from the previous run, nothing else reused) against `analyze --refresh` "
-        "(Leiden from the previous communities, one pass; PageRank from the previous scores; "
+        "(Leiden from the previous communities, one pass, users whose attention is unchanged "
+        "moving with their previous community; PageRank from the previous scores; "
         "betweenness carried over). NMI compares the refresh's communities with the cold run's, "
         "at the finest level (each user's community_id) and the top level; for scale, the NMI "
         "of two cold runs that differ only in their seed.",

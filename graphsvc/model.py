@@ -358,6 +358,9 @@ USER_RESULT_COLUMNS: MappingProxyType[str, str] = MappingProxyType(
         "betweenness": "float",
         "participation": "float",
         "within_z": "float",
+        # PageRank inside the user's community / sub-community (sums to 1 over its members)
+        "community_score": "float",
+        "subcommunity_score": "float",
         "referral_level": "int",
         "direct_referrals": "int",
         "downline": "int",
@@ -444,6 +447,13 @@ class PreviousRun:
     influence: np.ndarray  # float per vertex, NaN for users new since that run
     betweenness: np.ndarray  # float per vertex, NaN for users new since that run
     counters: dict[str, int]  # next community number ("") and sub-community number per parent
+    # per vertex, NaN for new users: a refresh moves users whose attention is unchanged
+    # together with their previous community (None: every user moves alone)
+    in_strength: np.ndarray | None = None
+    out_strength: np.ndarray | None = None
+    # per vertex, NaN none: start vectors of the leaders' PageRank inside communities
+    community_score: np.ndarray | None = None
+    subcommunity_score: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -54,35 +54,31 @@ def leiden_membership(
     iterations: int = 2,
     node_weights: np.ndarray | None = None,
     initial: np.ndarray | None = None,
+    objective: str | None = None,
 ) -> tuple[np.ndarray, float]:
     """Leiden partition of an undirected weighted graph (edge attribute ``weight``).
 
-    Traag, Waltman & van Eck, Sci. Rep. 9:5233 (2019). Without ``node_weights`` the objective
-    is modularity (Newman & Girvan 2004) with resolution γ (Reichardt & Bornholdt 2006); with
-    them it is CPM with those node weights. ``iterations`` passes (-1: until a pass leaves the
-    partition unchanged). ``initial`` (a label per vertex) warm-starts from a known partition.
-    Each pass is about O(m) in practice. Returns the membership and the optimised quality.
-    Deterministic for a given ``seed``, vertex order and start.
+    Traag, Waltman & van Eck, Sci. Rep. 9:5233 (2019). ``objective`` is ``"modularity"``
+    (Newman & Girvan 2004) with resolution γ (Reichardt & Bornholdt 2006) or ``"CPM"``;
+    default: modularity without ``node_weights``, CPM with them. Modularity with
+    ``node_weights`` uses them in place of the vertex strengths (a collapsed graph whose
+    vertices stand for groups of vertices of a larger one). ``iterations`` passes (-1: until a
+    pass leaves the partition unchanged). ``initial`` (a label per vertex) warm-starts from a
+    known partition. Each pass is about O(m) in practice. Returns the membership and the
+    optimised quality. Deterministic for a given ``seed``, vertex order and start.
     """
     weights = "weight" if "weight" in graph.es.attributes() else None
     start = None if initial is None else np.asarray(initial, dtype=np.int64).tolist()
+    objective = objective or ("modularity" if node_weights is None else "CPM")
     with igraph_seed(seed):
-        if node_weights is None:
-            clustering = graph.community_leiden(
-                objective_function="modularity",
-                weights=weights,
-                resolution=resolution,
-                n_iterations=iterations,
-                initial_membership=start,
-            )
-        else:
-            clustering = graph.community_leiden(
-                objective_function="CPM",
-                weights=weights,
-                resolution=resolution,
-                node_weights=node_weights.tolist(),
-                n_iterations=iterations,
-            )
+        clustering = graph.community_leiden(
+            objective_function=objective,
+            weights=weights,
+            resolution=resolution,
+            node_weights=None if node_weights is None else np.asarray(node_weights).tolist(),
+            n_iterations=iterations,
+            initial_membership=start,
+        )
     return np.asarray(clustering.membership, dtype=np.int64), float(clustering.quality)
 
 
@@ -178,6 +174,42 @@ class Communities:
         return np.where(self.sub >= 0, self.n_top + self.sub, self.top)
 
 
+@dataclass(frozen=True)
+class _Collapsed:
+    """A graph with groups of vertices merged into one node each (edges inside a group
+    dropped, parallel edges summed): ``node`` maps every vertex to its node."""
+
+    node: np.ndarray  # int64 per vertex
+    edges: EdgeList  # undirected, between distinct nodes
+    graph: ig.Graph  # ``edges.to_igraph()``
+
+    def per_node(self, label: np.ndarray) -> np.ndarray:
+        """A per-vertex label that is constant on every node, per node."""
+        out = np.empty(self.edges.n, dtype=np.asarray(label).dtype)
+        out[self.node] = label
+        return out
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        """Per node, the sum of a per-vertex quantity."""
+        return np.bincount(self.node, values, self.edges.n)
+
+
+def _collapse(edges: EdgeList, fixed: np.ndarray) -> _Collapsed:
+    """Vertices sharing a label ``fixed >= 0`` become one node; the others (-1) stay alone.
+    O(n + m log m)."""
+    fixed = np.asarray(fixed, dtype=np.int64)
+    free = fixed < 0
+    used = np.bincount(fixed[~free], minlength=1) > 0
+    renumber = np.cumsum(used) - 1
+    node = np.empty(len(fixed), dtype=np.int64)
+    node[~free] = renumber[fixed[~free]]
+    n_fixed = int(used.sum())
+    node[free] = n_fixed + np.arange(int(free.sum()))
+    n_nodes = n_fixed + int(free.sum())
+    small = EdgeList.build(n_nodes, node[edges.src], node[edges.dst], edges.weight, directed=False)
+    return _Collapsed(node, small, small.to_igraph())
+
+
 def _split(
     graph: ig.Graph,
     edges: EdgeList,
@@ -188,9 +220,11 @@ def _split(
     seed: int,
     iterations: int,
     initial: np.ndarray | None = None,
+    collapsed: _Collapsed | None = None,
 ) -> np.ndarray:
     """Leiden inside every large community at once; returns a sub-label per vertex (-1: none).
-    ``initial`` (a label per vertex) warm-starts it.
+    ``initial`` (a label per vertex) warm-starts it; with ``collapsed`` (each node inside one
+    community) it runs on the collapsed graph, every node moving as one.
 
     Modularity of each community on its own equals CPM on their union with node weight
     k_i / sqrt(2 m_c) (k_i: strength inside the community c, m_c: its internal weight), since
@@ -208,15 +242,28 @@ def _split(
     node_comm = np.maximum(top, 0)
     scale = np.where(total[node_comm] > 0, np.sqrt(np.maximum(total[node_comm], 1e-300)), 1.0)
     node_weights = np.where(top >= 0, strength / scale, 0.0)
-    sub_graph = graph.subgraph_edges(eids.tolist(), delete_vertices=False)
+    if collapsed is None:
+        sub_graph = graph.subgraph_edges(eids.tolist(), delete_vertices=False)
+        start = initial
+    else:
+        # Edges inside a node are a constant of CPM's quality: dropping them changes nothing.
+        small, ntop = collapsed.edges, collapsed.per_node(top)
+        cs = ntop[small.src]
+        keep = (cs >= 0) & (cs == ntop[small.dst]) & large[np.maximum(cs, 0)]
+        sub_graph = EdgeList(small.n, small.src[keep], small.dst[keep], small.weight[keep], False)
+        sub_graph = sub_graph.to_igraph()
+        node_weights = collapsed.total(node_weights)
+        start = None if initial is None else collapsed.per_node(initial)
     membership, _ = leiden_membership(
         sub_graph,
         resolution=resolution,
         seed=seed,
         iterations=iterations,
         node_weights=node_weights,
-        initial=initial,
+        initial=start,
     )
+    if collapsed is not None:
+        membership = membership[collapsed.node]
     in_large = (top >= 0) & large[node_comm]
     # A key per (community, Leiden label): a split never crosses communities.
     key = np.where(in_large, top * np.int64(n) + membership, -1)
@@ -236,6 +283,7 @@ def detect_communities(
     split_iterations: int = 1,
     initial: np.ndarray | None = None,
     initial_sub: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> Communities:
     """Communities of the symmetrized attention graph, numbered canonically.
 
@@ -248,14 +296,45 @@ def detect_communities(
     1M-user planted graph a second pass changed the sub-community NMI by < 0.001).
     Ids: "c-0001"… by size descending, ties by smallest member vertex; sub-communities
     "c-0001.01"…, numbered the same way inside their parent. ``initial`` (a label per vertex)
-    warm-starts the top-level Leiden, ``initial_sub`` the split. O(m) per Leiden pass.
+    warm-starts the top-level Leiden, ``initial_sub`` the split (both constant on every
+    ``fixed`` group).
+
+    ``fixed`` (a label per vertex, -1 free) screens a refresh after a small delta: vertices
+    sharing a label (unchanged users of one previous community) move as one node, so Leiden
+    runs on the collapsed graph and only the free (changed or new) users move alone — the
+    screening of Zarayeneh & Kalyanaraman, IEEE Trans. Netw. Sci. Eng. 8:1614 (2021), on
+    a collapsed graph as in Louvain's aggregation (Blondel et al., J. Stat. Mech. P10008,
+    2008). Exact: modularity and CPM of a partition that keeps each group whole equal those
+    of the collapsed partition up to a constant (node weight = summed strength). The
+    reported quality is then the full graph's modularity at ``resolution``. O(n + m log m)
+    to collapse, then O(m') per pass on the m' edges between nodes.
     """
     n = edges.n
-    module, quality = leiden_membership(
-        graph, resolution=resolution, seed=seed, iterations=iterations, initial=initial
-    )
+    collapsed = None if fixed is None else _collapse(edges, fixed)
+    if collapsed is None:
+        module, quality = leiden_membership(
+            graph, resolution=resolution, seed=seed, iterations=iterations, initial=initial
+        )
+    else:
+        strength = edges.out_strength()  # undirected: both ends
+        module, _ = leiden_membership(
+            collapsed.graph,
+            resolution=resolution,
+            seed=seed,
+            iterations=iterations,
+            node_weights=collapsed.total(strength),
+            initial=None if initial is None else collapsed.per_node(initial),
+            objective="modularity",
+        )
+        module = module[collapsed.node]
     degree = np.bincount(edges.src, minlength=n) + np.bincount(edges.dst, minlength=n)
     modularity = float(graph.modularity(module.tolist(), weights="weight")) if edges.m else 0.0
+    if collapsed is not None:
+        quality = modularity
+        if resolution != 1.0 and edges.m:
+            quality = float(
+                graph.modularity(module.tolist(), weights="weight", resolution=resolution)
+            )
     top, _, _ = rank_blocks(np.where(degree > 0, module, -1), min_size)
     n_top = int(top.max()) + 1 if n else 0
     top_ids = [community_id(i + 1) for i in range(n_top)]
@@ -275,6 +354,7 @@ def detect_communities(
             seed=seed,
             iterations=split_iterations,
             initial=initial_sub,
+            collapsed=collapsed,
         )
         sub_all, sub_parent, sub_number = rank_blocks(key, min_size, parent=np.maximum(top, 0))
         # keep only parents split into at least two sub-communities

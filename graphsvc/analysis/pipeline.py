@@ -142,12 +142,16 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
         cols["influence"],
         cols["betweenness"],
         dict(output.stats["community_counters"]),
+        cols["in_strength"],
+        cols["out_strength"],
+        cols["community_score"],
+        cols["subcommunity_score"],
     )
 
 
 def _warm_membership(labels: PreviousLabels) -> tuple[np.ndarray, np.ndarray]:
     """Leiden's starts: each user's previous community and finest (sub-)community; users
-    without one start alone."""
+    without one start alone, and so do the leftovers of a split community in the split."""
 
     def alone_if_none(label: np.ndarray, count: int) -> np.ndarray:
         fresh = label < 0
@@ -157,8 +161,36 @@ def _warm_membership(labels: PreviousLabels) -> tuple[np.ndarray, np.ndarray]:
 
     return (
         alone_if_none(labels.top, len(labels.top_ids)),
-        alone_if_none(labels.leaf, len(labels.leaf_ids)),
+        alone_if_none(np.where(_leftover(labels), -1, labels.leaf), len(labels.leaf_ids)),
     )
+
+
+def _screened(
+    labels: PreviousLabels, previous: PreviousRun, in_strength: np.ndarray, out_strength: np.ndarray
+) -> np.ndarray | None:
+    """Leiden's fixed groups on a refresh: each user whose received and given attention are
+    unchanged keeps to its previous finest community (moves with it); users whose attention
+    changed, new users, users without a community and the leftover members of a split
+    community (in no sub-community: they need not belong together) move alone (-1). None
+    without the previous strengths."""
+    if previous.in_strength is None or previous.out_strength is None:
+        return None
+    same = np.isclose(in_strength, previous.in_strength, rtol=1e-12, atol=0.0)
+    same &= np.isclose(out_strength, previous.out_strength, rtol=1e-12, atol=0.0)
+    return np.where(same & (labels.leaf >= 0) & ~_leftover(labels), labels.leaf, -1)
+
+
+def _leftover(labels: PreviousLabels) -> np.ndarray:
+    """Users of a split community who were in none of its sub-communities."""
+    split = np.bincount(labels.top[labels.sub >= 0], minlength=len(labels.top_ids)) > 0
+    return (labels.sub < 0) & (labels.top >= 0) & split[np.maximum(labels.top, 0)]
+
+
+def _per_user(lead: Leaders, n: int) -> np.ndarray:
+    """The in-block PageRank of each user of a partition's blocks, NaN outside them."""
+    out = np.full(n, np.nan)
+    out[lead.member_user] = lead.member_score
+    return out
 
 
 def _warm_influence(influence: np.ndarray) -> np.ndarray:
@@ -227,6 +259,9 @@ def run_pipeline(
     stages.start("communities")
     labels_before = None if previous is None else previous_labels(previous.leaf)
     initial, initial_sub = (None, None) if warm is None else _warm_membership(labels_before)
+    fixed = None
+    if warm is not None:
+        fixed = _screened(labels_before, warm, in_strength, out_strength)
     resolution, agreement = params.resolution, None
     if params.auto_resolution and len(snapshot.membership_user):
         resolution, agreement = choose_resolution(
@@ -248,6 +283,7 @@ def run_pipeline(
         max_size=params.dunbar,
         split_large=params.split_large,
         split_iterations=params.leiden_split_iterations,
+        fixed=fixed,
     )
     del graph
     ids = stable_ids(
@@ -267,10 +303,22 @@ def run_pipeline(
     eligible = eligible if params.leaders_exclude_lurkers else None
     in_top, in_sub = np.flatnonzero(comms.top >= 0), np.flatnonzero(comms.sub >= 0)
     top_lead = block_leaders(
-        attention, in_top, comms.top[in_top], comms.n_top, eligible=eligible, **pr
+        attention,
+        in_top,
+        comms.top[in_top],
+        comms.n_top,
+        eligible=eligible,
+        start=None if warm is None else warm.community_score,
+        **pr,
     )
     sub_lead = block_leaders(
-        attention, in_sub, comms.sub[in_sub], comms.n_sub, eligible=eligible, **pr
+        attention,
+        in_sub,
+        comms.sub[in_sub],
+        comms.n_sub,
+        eligible=eligible,
+        start=None if warm is None else warm.subcommunity_score,
+        **pr,
     )
     n_groups = len(snapshot.group_ids)
     group_lead = block_leaders(
@@ -350,6 +398,8 @@ def run_pipeline(
         "betweenness": between.values,
         "participation": roles.participation,
         "within_z": roles.within_z,
+        "community_score": _per_user(top_lead, n),
+        "subcommunity_score": _per_user(sub_lead, n),
         "referral_level": referral.level,
         "direct_referrals": referral.direct_referrals,
         "downline": referral.downline,
@@ -414,6 +464,7 @@ def run_pipeline(
         "roles": dict(sorted(Counter(r for r in roles.role.tolist() if r).items())),
         "previous_run": None if previous is None else previous.run_id,
         "refreshed_from": None if warm is None else warm.run_id,
+        "refresh_free_users": None if fixed is None else int((fixed < 0).sum()),
         "community_counters": ids.counters,
         "stage_seconds": dict(stages.seconds),
         "stage_cpu_seconds": dict(stages.cpu_seconds),

@@ -54,7 +54,8 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
     run = store.current_run()
     if run is None:
         return None
-    cols = store.result_columns(run.run_id, ["community_id", "influence", "betweenness"])
+    names = ["community_id", "influence", "betweenness", "in_strength", "out_strength"]
+    cols = store.result_columns(run.run_id, [*names, "community_score", "subcommunity_score"])
     at = find_sorted(snapshot.user_ids, np.asarray(cols["user_id"], dtype=str))
     found = at >= 0
 
@@ -70,6 +71,10 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
         aligned("influence", np.nan),
         aligned("betweenness", np.nan),
         counters,
+        aligned("in_strength", np.nan),
+        aligned("out_strength", np.nan),
+        aligned("community_score", np.nan),
+        aligned("subcommunity_score", np.nan),
     )
 
 

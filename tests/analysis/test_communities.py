@@ -159,3 +159,46 @@ def test_leiden_is_deterministic_and_restores_the_rng():
     with igraph_seed(99):
         ig.Graph.Erdos_Renyi(40, 0.2)
     assert ig.Graph.Erdos_Renyi(40, 0.2).get_edgelist() == before
+
+
+def test_screening_with_every_vertex_free_is_plain_leiden():
+    graph, _, _ = hierarchical_graph()
+    plain = detect(graph, max_size=150)
+    free = detect(graph, max_size=150, fixed=np.full(graph.n, -1))
+    np.testing.assert_array_equal(free.top, plain.top)
+    np.testing.assert_array_equal(free.sub, plain.sub)
+    assert free.quality == pytest.approx(plain.quality, abs=1e-9)
+    assert free.modularity == plain.modularity
+
+
+def test_screened_groups_move_whole_and_lose_no_quality():
+    graph, _, sub = hierarchical_graph()
+    cold = detect(graph, max_size=150)
+    n = graph.n
+    alone = n + np.arange(n)
+    # a refresh: every tenth user changed and moves alone; the others keep to their community
+    fixed = np.where(np.arange(n) % 10 == 0, -1, cold.leaf)
+    warm = detect(
+        graph,
+        max_size=150,
+        iterations=1,
+        initial=cold.module,
+        initial_sub=np.where(cold.leaf >= 0, cold.leaf, alone),
+        fixed=fixed,
+    )
+    for label in np.unique(fixed[fixed >= 0]):
+        assert len(np.unique(warm.leaf[fixed == label])) == 1
+    assert nmi(cold.leaf, warm.leaf) == pytest.approx(1.0)
+    assert nmi(sub, warm.leaf[:480]) >= 0.99
+    assert warm.modularity >= cold.modularity - 1e-6
+    # the free users found their way back from a scrambled start
+    scrambled = np.where(np.arange(n) % 10 == 0, (cold.module + 1) % (cold.module.max() + 1), 0)
+    back = detect(
+        graph,
+        max_size=150,
+        iterations=1,
+        initial=np.where(fixed >= 0, cold.module, scrambled),
+        initial_sub=np.where(fixed >= 0, cold.leaf, alone),
+        fixed=fixed,
+    )
+    assert nmi(cold.top, back.top) >= 0.99

@@ -6,8 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from graphsvc.analysis.centrality import pagerank_scores
 from graphsvc.analysis.graphs import EdgeList
-from graphsvc.analysis.leaders import block_leaders, declared_owners
+from graphsvc.analysis.leaders import block_leaders, block_pagerank, declared_owners
 from graphsvc.model import GraphSnapshot, MemberRole
 
 
@@ -119,3 +120,50 @@ def test_declared_owner_falls_back_to_membership_role():
         ),
     )
     assert declared_owners(snap).tolist() == [2, 2, -1]
+
+
+def test_block_pagerank_is_each_blocks_own_pagerank():
+    # blocks of every kind: dangling members, a two-cycle (periodic), a lone vertex, no edges
+    rng = np.random.default_rng(5)
+    sizes = [30, 12, 2, 1, 5, 40]
+    block = np.repeat(np.arange(len(sizes)), sizes)
+    n = len(block)
+    src, dst = rng.integers(0, n, 900), rng.integers(0, n, 900)
+    inside = (block[src] == block[dst]) & (block[src] != 4)
+    graph = EdgeList.build(n, src[inside], dst[inside], rng.random(int(inside.sum())) + 0.1)
+    scores = block_pagerank(graph, block, len(sizes) + 1, tol=1e-13)  # the last block is empty
+    for j in range(len(sizes)):
+        members = np.flatnonzero(block == j)
+        keep = np.isin(graph.src, members)
+        local = np.searchsorted(members, np.stack([graph.src[keep], graph.dst[keep]]))
+        alone = EdgeList(len(members), local[0], local[1], graph.weight[keep], directed=True)
+        own = pagerank_scores(alone, tol=1e-14)
+        np.testing.assert_allclose(scores[members], own, rtol=0, atol=1e-11)
+    assert np.bincount(block, scores) == pytest.approx(1.0)
+
+
+def test_warm_started_block_leaders_equal_cold_ones():
+    rng = np.random.default_rng(6)
+    n, m = 400, 3000
+    block = rng.integers(0, 8, n)
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    weight = rng.random(m) + 0.1
+    before = EdgeList.build(n, src, dst, weight)
+    extra = rng.integers(0, m, 30)  # a small delta: 1% more weight on some edges, a few new
+    after = EdgeList.build(
+        n,
+        np.concatenate([src, src[extra], rng.integers(0, n, 10)]),
+        np.concatenate([dst, dst[extra], rng.integers(0, n, 10)]),
+        np.concatenate([weight, rng.random(40) + 0.1]),
+    )
+    users = np.arange(n)
+    previous = block_leaders(before, users, block, 8)
+    start = np.full(n, np.nan)
+    start[previous.member_user] = previous.member_score
+    start[:5] = np.nan  # new users
+    cold = block_leaders(after, users, block, 8)
+    warm = block_leaders(after, users, block, 8, start=start)
+    np.testing.assert_allclose(warm.member_score, cold.member_score, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(warm.leader, cold.leader)
+    np.testing.assert_array_equal(warm.runner_up, cold.runner_up)
+    np.testing.assert_allclose(warm.margin, cold.margin, rtol=0, atol=1e-8)

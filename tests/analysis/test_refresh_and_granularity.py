@@ -154,3 +154,26 @@ def test_small_communities_are_unassigned_not_singletons() -> None:
     assert (ids[:60] == "").all()
     assert out.stats["n_unassigned"] == 60
     assert len({c.community_id for c in out.communities}) == 4
+
+
+def test_refresh_moves_only_changed_users_alone(refreshed) -> None:
+    first, warm = refreshed["first"].users.columns, refreshed["warm"]
+    cols = warm.users.columns
+    changed = (cols["in_strength"] != first["in_strength"]) | (
+        cols["out_strength"] != first["out_strength"]
+    )
+    assert 0 < changed.sum() < len(changed) / 2
+    assert warm.stats["refresh_free_users"] == (changed | (first["community_id"] == "")).sum()
+    assert refreshed["cold"].stats["refresh_free_users"] is None
+    # unchanged users of one previous community stay together
+    kept = ~changed & (first["community_id"] != "")
+    for before in np.unique(first["community_id"][kept]):
+        assert len(np.unique(cols["community_id"][kept & (first["community_id"] == before)])) == 1
+    # a previous run without strengths (older stores): every user moves alone, as before
+    previous = dataclasses.replace(
+        previous_from_output("run-1", refreshed["first"]), in_strength=None, out_strength=None
+    )
+    planted_after, _ = planted(40, 50, 0.2, 0.002, seed=1, extra=0.01)
+    plain = run_pipeline(planted_after, AnalysisParams(), previous=previous, refresh=True)
+    assert plain.stats["refresh_free_users"] is None
+    assert nmi(plain.users.columns["community_id"], cols["community_id"]) >= 0.95

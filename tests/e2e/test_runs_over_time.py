@@ -12,8 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from graphsvc.analysis.lineage import parse_lineage
+from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.cli import cli
+from graphsvc.jobs.analyze import previous_run
 from graphsvc.jobs.diff import diff_runs, load_run_view
+from graphsvc.jobs.snapshot import build_snapshot
+from graphsvc.model import AnalysisParams
 from graphsvc.store.sqlite import SqliteStore
 
 LABEL = "母婴团购群A"
@@ -149,3 +153,49 @@ def test_explain_names_the_top_signals(two_runs) -> None:
     assert body["why"][0]["top_pct"] < 5  # the top user is rare on its strongest signal
     text = invoke(db, "explain", top["user_id"])
     assert body["why"][0]["text"] in text
+
+
+def test_stored_run_gives_a_refresh_everything_it_starts_from(two_runs) -> None:
+    store, _, _ = two_runs
+    snapshot = build_snapshot(store)
+    previous = previous_run(store, snapshot)
+    run = store.current_run().run_id
+    names = ["in_strength", "out_strength", "community_score", "subcommunity_score"]
+    cols = store.result_columns(run, names)
+    at = np.searchsorted(snapshot.user_ids, cols["user_id"])
+    for name in names:
+        np.testing.assert_array_equal(getattr(previous, name)[at], cols[name])
+    assert np.nanmax(np.abs(np.bincount(*_by_community(previous)) - 1)) < 1e-9
+    params = AnalysisParams()
+    cold = run_pipeline(snapshot, params, previous=previous)
+    warm = run_pipeline(snapshot, params, previous=previous, refresh=True)
+    # unchanged input: only users without a sub-community move alone; the refresh keeps
+    # everyone else's community
+    top = np.char.partition(previous.leaf.astype(str), ".")[:, 0]
+    split = np.unique(top[previous.leaf != top])
+    alone = (previous.leaf == "") | np.isin(previous.leaf, split)
+    assert warm.stats["refresh_free_users"] == alone.sum()
+    kept = warm.users.columns["community_id"] == previous.leaf
+    assert kept[~alone].all()
+    same = warm.users.columns["community_id"] == cold.users.columns["community_id"]
+    assert same.mean() >= 0.9
+    # warm-started in-community PageRank: where a community kept its members, the same scores
+    now = warm.users.columns["community_id"]
+    for name, cut in (("community_score", True), ("subcommunity_score", False)):
+        before_ids = (
+            np.char.partition(previous.leaf.astype(str), ".")[:, 0] if cut else previous.leaf
+        )
+        now_ids = np.char.partition(now.astype(str), ".")[:, 0] if cut else now
+        moved = set(before_ids[before_ids != now_ids]) | set(now_ids[before_ids != now_ids])
+        intact = (now_ids == before_ids) & ~np.isin(now_ids, list(moved)) & (now_ids != "")
+        assert intact.mean() > 0.5
+        np.testing.assert_allclose(
+            warm.users.columns[name][intact], getattr(previous, name)[intact], rtol=0, atol=1e-9
+        )
+
+
+def _by_community(previous) -> tuple[np.ndarray, np.ndarray]:
+    """Community index per user in a community and their scores: each community sums to 1."""
+    top = np.char.partition(previous.leaf.astype(str), ".")[:, 0]
+    has = top != ""
+    return np.unique(top[has], return_inverse=True)[1], previous.community_score[has]
