@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import numpy as np
 
 from graphsvc.model import (
@@ -113,3 +115,10 @@ def later_run(run_id: str = "r2", started_at: float = 2.0) -> RunResult:
         CommunityResult("c-f", 1, "u10", 1.0, None, 0.0, 0.0, 1.0, 0.0, "mesh"),
     ]
     return RunResult(result.info, UserResults(user_ids, columns), communities, result.groups)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

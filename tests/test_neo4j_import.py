@@ -5,7 +5,6 @@ loaded from the same input."""
 from __future__ import annotations
 
 import csv
-import socket
 
 import pytest
 
@@ -25,14 +24,9 @@ from graphsvc.model import (
 from graphsvc.store.neo4j import Neo4jStore
 from graphsvc.store.neo4j_import import LocalInstance, write_import_files
 from graphsvc.store.sqlite import SqliteStore
+from tests.builders import free_port
 
 pytestmark = pytest.mark.neo4j
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ev(src: str, dst: str, kind: InteractionKind, at: int | None, weight=1.0, ordinal=0):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import free_port
+
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "neo4j"
 
 
@@ -37,7 +39,7 @@ def test_usage_without_a_command_exits_64():
 
 
 def test_status_and_stop_of_a_home_never_started(tmp_path):
-    home = {"NEO4J_HOME_DIR": str(tmp_path / "home"), "NEO4J_BOLT_PORT": "7698"}
+    home = {"NEO4J_HOME_DIR": str(tmp_path / "home"), "NEO4J_BOLT_PORT": str(free_port())}
     status = script("status", **home)
     assert status.returncode == 3
     assert "not running" in status.stdout
@@ -52,7 +54,7 @@ def test_wrong_java_is_a_clear_error(tmp_path):
         "start",
         PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}",
         NEO4J_HOME_DIR=str(tmp_path / "home"),
-        NEO4J_BOLT_PORT="7698",
+        NEO4J_BOLT_PORT=str(free_port()),
     )
     assert done.returncode == 1
     assert "needs Java 17 or 21" in done.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 from graphsvc.cli import cli
 from graphsvc.model import Entity, Tier
 from graphsvc.store.sqlite import SqliteStore
+from tests.builders import free_port
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +90,6 @@ def test_loading_the_same_files_again_changes_nothing(analysed):
     assert result.exit_code == 0, result.output
     assert store.counts() == before
     assert store.counts()["users"] == sum(1 for _ in store.records(Entity.USERS))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_demo_prints_kols_then_serves_the_api(tmp_path):
