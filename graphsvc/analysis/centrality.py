@@ -48,17 +48,13 @@ def pagerank_scores(
     n = graph.n
     if n == 0:
         return np.empty(0)
-    src, dst, w = graph.src, graph.dst, graph.weight
-    if not graph.directed:
-        src, dst, w = np.concatenate([src, dst]), np.concatenate([dst, src]), np.tile(w, 2)
-    out = np.bincount(src, w, n)
-    coef = w / out[src] if len(src) else w
+    walk, out = graph.walk()
     dangling = np.flatnonzero(out == 0)
     x = np.full(n, 1.0 / n)
     if start is not None and np.asarray(start).sum() > 0:
         x = np.asarray(start, dtype=float) / np.asarray(start).sum()
     for _ in range(max_iter):
-        y = np.bincount(dst, coef * x[src], n).astype(float, copy=False)
+        y = walk @ x
         y *= damping
         y += (damping * x[dangling].sum() + (1.0 - damping)) / n
         err = float(np.abs(y - x).sum())

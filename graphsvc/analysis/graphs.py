@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
+from scipy import sparse
 
 from graphsvc.model import DEFAULT_KIND_WEIGHTS, AnalysisParams, GraphSnapshot, InteractionKind
 
@@ -78,6 +79,19 @@ class EdgeList:
         """Summed weight of the edges entering each vertex (both ends if undirected). O(n + m)."""
         inn = np.bincount(self.dst, self.weight, self.n).astype(float, copy=False)
         return inn if self.directed else inn + np.bincount(self.src, self.weight, self.n)
+
+    def walk(self) -> tuple[sparse.csr_array, np.ndarray]:
+        """The random walk along the edges: its transposed transition matrix (entry [v, u] =
+        weight(u, v) / out-strength(u), so ``matrix @ x`` moves the mass ``x`` one step) and
+        the out-strengths (0: a dangling vertex). Undirected: walked both ways. O(m log m);
+        a step is then one sparse product, about twice as fast as gathering and summing the
+        edge columns with numpy."""
+        src, dst, w = self.src, self.dst, self.weight
+        if not self.directed:
+            src, dst, w = np.concatenate([src, dst]), np.concatenate([dst, src]), np.tile(w, 2)
+        out = np.bincount(src, w, self.n).astype(float, copy=False)
+        coef = w / out[src] if len(src) else w
+        return sparse.csr_array((coef, (dst, src)), shape=(self.n, self.n)), out
 
     def to_igraph(self) -> ig.Graph:
         """The igraph Graph with a ``weight`` edge attribute; edge ``k`` is row ``k``. O(n + m)."""

@@ -115,9 +115,7 @@ def block_pagerank(
     n = graph.n
     block = np.asarray(block, dtype=np.int64)
     size = np.bincount(block, minlength=n_blocks).astype(float)
-    out = np.bincount(graph.src, graph.weight, n)
-    src, dst = graph.src, graph.dst
-    coef = graph.weight / out[src] if len(src) else graph.weight.astype(float)
+    walk, out = graph.walk()
     x = 1.0 / size[block] if n else np.empty(0)
     if start is not None and n:
         start = np.asarray(start, dtype=float)
@@ -125,18 +123,18 @@ def block_pagerank(
         total = np.bincount(block, given, n_blocks)[block]
         x = np.where(total > 0, given / np.where(total > 0, total, 1.0), x)
     live = np.arange(n)  # vertices of blocks still iterating (a superset after compaction)
+    rows = walk  # the walk's rows of the live vertices
     dangling = np.flatnonzero(out == 0)
     active = size > 0
     for step in range(max_iter):
         if step and step % _COMPACT_EVERY == 0:
             live = live[active[block[live]]]
             dangling = dangling[active[block[dangling]]]
-            keep = active[block[src]]
-            src, dst, coef = src[keep], dst[keep], coef[keep]
-        flow = np.bincount(dst, coef * x[src], n)
+            rows = walk[live]
+        flow = rows @ x  # edges stay inside blocks: live rows only read live vertices
         lost = np.bincount(block[dangling], x[dangling], n_blocks)
         b = block[live]
-        y = damping * flow[live] + ((1.0 - damping) + damping * lost[b]) / size[b]
+        y = damping * flow + ((1.0 - damping) + damping * lost[b]) / size[b]
         change = np.bincount(b, np.abs(y - x[live]), n_blocks)
         x[live] = y
         active &= change >= tol

@@ -56,8 +56,8 @@ def as_dict(graph: EdgeList) -> dict[tuple[int, int], float]:
     }
 
 
-def test_analysis_imports_only_numpy_igraph_model_and_stdlib():
-    allowed = {"numpy", "igraph", "graphsvc.model", "graphsvc.analysis", "__future__"}
+def test_analysis_imports_only_numpy_scipy_igraph_model_and_stdlib():
+    allowed = {"numpy", "scipy", "igraph", "graphsvc.model", "graphsvc.analysis", "__future__"}
     stdlib = {"dataclasses", "math", "random", "threading", "contextlib", "time"}
     stdlib |= {"collections", "collections.abc", "typing"}
     found = set()
