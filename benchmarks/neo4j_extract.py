@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from graphsvc.model import EdgeKind, Interaction, InteractionKind
-from graphsvc.store.neo4j import Neo4jStore
+from graphsvc.store.neo4j import EXTRACT_WORKERS, Neo4jStore
 from graphsvc.store.neo4j_import import LocalInstance, write_import_files
 
 KINDS = list(InteractionKind)
@@ -52,7 +52,9 @@ def main() -> None:
     parser.add_argument("--rows-sample", type=int, default=200_000)
     parser.add_argument("--port", type=int, default=7696)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2, help="extraction queries in flight")
+    parser.add_argument(
+        "--workers", type=int, default=EXTRACT_WORKERS, help="extraction queries in flight"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="neo4j-extract-") as tmp:

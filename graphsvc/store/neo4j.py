@@ -41,7 +41,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from itertools import islice
 from pathlib import Path
@@ -84,6 +84,7 @@ from graphsvc.store.base import (
     USER_SORTS,
     CommunityQuery,
     UserQuery,
+    edge_props,
     result_column,
 )
 
@@ -101,7 +102,7 @@ _NEVER = 2**62  # an unknown referral time sorts after every known one
 _NO_LIMIT = 2**62
 RESULT_BATCH = 20_000  # rows per transaction when writing a run
 EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
-EXTRACT_WORKERS = 2  # extraction queries in flight
+EXTRACT_WORKERS = 3  # extraction queries in flight: the server works while the client decodes
 
 T = TypeVar("T")
 
@@ -479,17 +480,22 @@ class Neo4jStore:
         )
 
     def edge_batches(
-        self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        kind: EdgeKind,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        columns: Sequence[str] | None = None,
     ) -> Iterator[EdgeBatch]:
         """Columnar batches of exactly ``batch_size`` edges (the last one shorter).
 
         The server answers one uid range of source users per query with whole columns
         (``collect()``), sized to about EXTRACT_TARGET edges; rows never travel one by one.
-        ``extract_workers`` ranges are fetched at a time, on their own sessions, so the server
-        works on several cores while the client decodes; batches come out in range order.
+        Targets come back as internal node ids, read off the relationship without touching
+        the node, and become uids/gids here through one id lookup table. ``extract_workers``
+        ranges are fetched at a time, on their own sessions, so the server works on several
+        cores while the client decodes; batches come out in range order.
         """
         kind = EdgeKind(kind)
-        query, props = _EXTRACT[kind]
+        props = edge_props(kind, columns)
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
         sizes = self._rows(_EXTRACT_SIZES[kind])[0]
@@ -497,17 +503,19 @@ class Neo4jStore:
         if n_edges == 0 or top < 0:
             return
         width = max(1, int((top + 1) * EXTRACT_TARGET / n_edges))
+        query, target = _extract_query(kind, props), _EXTRACT[kind][1]
         names = ("src", "dst", *props)
         dtypes = {"src": np.int64, "dst": np.int64, **props}
 
         def fetch(lo: int) -> dict[str, np.ndarray]:
-            row = self._rows(query, lo=lo, hi=lo + width, codes=_CODES[kind])[0]
+            row = self._rows(query, lo=lo, hi=lo + width, codes=_ROLE_CODES)[0]
             return {n: np.asarray(row[n], dtype=dtypes[n]) for n in names}
 
         pending: list[dict[str, np.ndarray]] = []
         held = 0
         workers = self.extract_workers
         with ThreadPoolExecutor(workers, thread_name_prefix="neo4j-extract") as pool:
+            keys: Future[np.ndarray] | np.ndarray = pool.submit(self._node_keys, target)
             starts = iter(range(0, top + 1, width))
             window = deque(pool.submit(fetch, lo) for lo in islice(starts, workers + 1))
             while window:
@@ -516,6 +524,7 @@ class Neo4jStore:
                     window.append(pool.submit(fetch, lo))
                 if not len(cols["src"]):
                     continue
+                cols["dst"], keys = self._keys_at(target, keys, cols["dst"])
                 pending.append(cols)
                 held += len(cols["src"])
                 if held >= batch_size:
@@ -527,6 +536,27 @@ class Neo4jStore:
                     held -= full
         if held:
             yield _batch(_concat(pending, names), names, 0, held)
+
+    def _node_keys(self, label: str) -> np.ndarray:
+        """A table from internal node id to the uid (User) or gid (Group) of ``label``
+        nodes; -1 for other ids."""
+        row = self._rows(_NODE_KEYS[label])[0]
+        nodes = np.asarray(row["node"], dtype=np.int64)
+        table = np.full(int(nodes.max()) + 1 if len(nodes) else 0, -1, dtype=np.int64)
+        table[nodes] = np.asarray(row["key"], dtype=np.int64)
+        return table
+
+    def _keys_at(
+        self, label: str, table: Future[np.ndarray] | np.ndarray, nodes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The keys of internal ``nodes`` and the table used; the table is read again once
+        when a node is not in it (created after it was read)."""
+        table = table.result() if isinstance(table, Future) else table
+        keys = table[nodes] if nodes.max() < len(table) else None
+        if keys is None or (keys < 0).any():
+            table = self._node_keys(label)
+            keys = table[nodes]
+        return keys, table
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         entity = Entity(entity)
@@ -1039,40 +1069,45 @@ _EXTRACT_SIZES = {
     OPTIONAL MATCH (s:Sequence {{name: 'user'}}) RETURN edges, s.next - 1 AS top"""
     for kind in EdgeKind
 }
-_CODES = {
-    EdgeKind.INTERACTED: {},
-    EdgeKind.REFERRED: {},
-    EdgeKind.MEMBER_OF: _ROLE_CODES,
-}
-_EXTRACT: dict[EdgeKind, tuple[str, dict[str, type]]] = {
+# Per relationship type: the pattern from source users ``a`` to targets ``b``, the label of
+# the targets, and the Cypher of each EDGE_PROPS column.
+_EXTRACT: dict[EdgeKind, tuple[str, str, dict[str, str]]] = {
     EdgeKind.INTERACTED: (
-        """MATCH (a:User)-[r:INTERACTED]->(b) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect(r.kind) AS kind,
-               collect(r.count) AS count, collect(r.weight) AS weight,
-               collect(r.days) AS days,
-               collect(coalesce(r.first_at, -1)) AS first_at,
-               collect(coalesce(r.last_at, -1)) AS last_at""",
+        "(a:User)-[r:INTERACTED]->(b)",
+        "User",
         {
-            "kind": np.int8,
-            "count": np.int64,
-            "weight": np.float64,
-            "days": np.int64,
-            "first_at": np.int64,
-            "last_at": np.int64,
+            "kind": "r.kind",
+            "count": "r.count",
+            "weight": "r.weight",
+            "days": "r.days",
+            "first_at": "coalesce(r.first_at, -1)",
+            "last_at": "coalesce(r.last_at, -1)",
         },
     ),
     EdgeKind.REFERRED: (
-        """MATCH (a:User)-[r:REFERRED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.uid) AS dst,
-               collect(coalesce(r.referred_at, -1)) AS referred_at""",
-        {"referred_at": np.int64},
+        "(a:User)-[r:REFERRED]->(b:User)",
+        "User",
+        {"referred_at": "coalesce(r.referred_at, -1)"},
     ),
-    EdgeKind.MEMBER_OF: (
-        """MATCH (a:User)-[r:MEMBER_OF]->(b:Group) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.gid) AS dst, collect($codes[r.role]) AS role""",
-        {"role": np.int8},
-    ),
+    EdgeKind.MEMBER_OF: ("(a:User)-[r:MEMBER_OF]->(b:Group)", "Group", {"role": "$codes[r.role]"}),
 }
+_NODE_KEYS = {
+    "User": "MATCH (n:User) RETURN collect(id(n)) AS node, collect(n.uid) AS key",
+    "Group": "MATCH (n:Group) RETURN collect(id(n)) AS node, collect(n.gid) AS key",
+}
+
+
+def _extract_query(kind: EdgeKind, props: dict[str, type]) -> str:
+    """Whole columns for the edges of source uids [$lo, $hi): uid, target node id and the
+    ``props`` (names checked by edge_props; the Cypher comes from _EXTRACT)."""
+    pattern, _, cypher = _EXTRACT[kind]
+    returns = [
+        "collect(a.uid) AS src",
+        "collect(id(b)) AS dst",
+        *(f"collect({cypher[name]}) AS {name}" for name in props),
+    ]
+    return f"MATCH {pattern} WHERE a.uid >= $lo AND a.uid < $hi RETURN {', '.join(returns)}"
+
 
 _RECORDS = {
     Entity.USERS: """MATCH (u:User) RETURN u.user_id AS user_id, u.name AS name,
