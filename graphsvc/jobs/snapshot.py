@@ -9,7 +9,7 @@ import numpy as np
 from graphsvc.model import EdgeBatch, EdgeKind, GraphSnapshot
 from graphsvc.store.base import GraphStore
 
-__all__ = ["build_snapshot"]
+__all__ = ["ANALYSIS_COLUMNS", "build_snapshot"]
 
 
 def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -26,7 +26,7 @@ def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
 
 
 # The property columns analysis reads (not first_at, last_at, referred_at).
-_COLUMNS = {
+ANALYSIS_COLUMNS = {
     EdgeKind.INTERACTED: ("kind", "count", "weight", "days"),
     EdgeKind.REFERRED: (),
     EdgeKind.MEMBER_OF: ("role",),
@@ -35,7 +35,7 @@ _COLUMNS = {
 
 def _read(store: GraphStore, kind: EdgeKind, on_edges: Callable[[int], None] | None) -> EdgeBatch:
     batches = []
-    for batch in store.edge_batches(kind, columns=_COLUMNS[kind]):
+    for batch in store.edge_batches(kind, columns=ANALYSIS_COLUMNS[kind]):
         batches.append(batch)
         if on_edges:
             on_edges(len(batch))

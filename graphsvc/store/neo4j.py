@@ -27,9 +27,11 @@ Result values are not copied onto ``:User``: that would make the switch O(users)
 readers of ``u.influence`` see a half-copied run; queries join ``(:UserResult {run_id})``.
 
 Interactions: writers take the event counter's lock first, so they run one at a time; each
-batch reads the relationships it touches (skipped while there are none) with their event keys,
-compares key sets in Python (a bot sending one user 100k messages stays linear), then CREATEs
-the missing relationships and SETs the others, every statement on whole parameter columns.
+transaction looks its users' internal node ids up once (endpoints are then matched by id, a
+NodeByIdSeek, not by the user_id index at every row), then per chunk of WRITE_CHUNK
+relationships reads those it touches (skipped while there are none) with their event keys,
+compares key sets in Python (a bot sending one user 100k messages stays linear), CREATEs the
+missing relationships and SETs the others, every statement on whole parameter columns.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ _NEVER = 2**62  # an unknown referral time sorts after every known one
 _NO_LIMIT = 2**62
 RESULT_BATCH = 20_000  # rows per transaction when writing a run
 EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
+WRITE_CHUNK = 50_000  # interaction relationships per statement, at most
 EXTRACT_WORKERS = 3  # extraction queries in flight: the server works while the client decodes
 
 T = TypeVar("T")
@@ -423,33 +426,17 @@ class Neo4jStore:
         tx: neo4j.ManagedTransaction, pending: dict[tuple[str, str, int], list[_Event]]
     ) -> int:
         """Lock the event counter (interaction writers go one at a time, so what is read here
-        stays true until commit), read the relationships the batch touches (none while the
-        type is empty), CREATE the missing ones and SET the others from their fresh events.
-        Key sets are compared in Python; every statement takes whole columns."""
+        stays true until commit), look the users up once, then write WRITE_CHUNK
+        relationships per statement (see ``_add_chunk``)."""
         if tx.run(_LOCK_EVENTS).single() is None:
             raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
+        nodes = _user_nodes(tx, {user for triple in pending for user in triple[:2]})
+        stored = tx.run(_ANY_INTERACTION).single()["any"]
         triples = list(pending)
-        stored: dict[int, dict[str, Any]] = {}
-        if tx.run(_ANY_INTERACTION).single()["any"]:
-            found = tx.run(_FIND_INTERACTIONS, **_endpoint_columns(triples)).single()
-            stored = dict(zip(found["rows"], found["rels"], strict=True))
-        new = [i for i in range(len(triples)) if i not in stored]
-        if new:
-            columns = _endpoint_columns([triples[i] for i in new])
-            totals = _totals([pending[triples[i]] for i in new])
-            tx.run(_CREATE_INTERACTIONS, **columns, **totals).consume()
-        added = sum(len(pending[triples[i]]) for i in new)
-        updates = [
-            (rel, fresh)
-            for i, rel in stored.items()
-            for known in (set(rel["keys"]),)
-            if (fresh := [e for e in pending[triples[i]] if e[0] not in known])
-        ]
-        if updates:
-            rels = [rel for rel, _ in updates]
-            totals = _totals([fresh for _, fresh in updates], rels)
-            tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals).consume()
-            added += sum(len(fresh) for _, fresh in updates)
+        added = sum(
+            _add_chunk(tx, pending, triples[lo : lo + WRITE_CHUNK], nodes, stored)
+            for lo in range(0, len(triples), WRITE_CHUNK)
+        )
         tx.run(_COUNT_EVENTS, added=added).consume()
         return added
 
@@ -873,10 +860,54 @@ def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, i
     return {t: groups[t] for t in sorted(groups)}
 
 
-def _endpoint_columns(triples: list[tuple[str, str, int]]) -> dict[str, list]:
-    """Parameters ``s``, ``d``, ``k``: source id, target id and kind code columns."""
-    src, dst, kind = zip(*triples, strict=True)
-    return {"s": list(src), "d": list(dst), "k": list(kind)}
+def _user_nodes(tx: neo4j.ManagedTransaction, user_ids: set[str]) -> dict[str, int]:
+    """Internal node ids of users, looked up once per transaction so that statements match
+    endpoints by id (a NodeByIdSeek) rather than by the user_id index at every row."""
+    found = tx.run(_USER_NODES, ids=list(user_ids)).single()
+    nodes = dict(zip(found["keys"], found["nodes"], strict=True))
+    if len(nodes) < len(user_ids):
+        missing = sorted(user_ids - nodes.keys())
+        raise StoreError(f"interactions name unknown users {missing[:5]}: ensure_users first")
+    return nodes
+
+
+def _add_chunk(
+    tx: neo4j.ManagedTransaction,
+    pending: dict[tuple[str, str, int], list[_Event]],
+    triples: list[tuple[str, str, int]],
+    nodes: dict[str, int],
+    stored: bool,
+) -> int:
+    """Events of ``triples`` added: read the relationships they already have (only if any
+    is ``stored``), compare key sets in Python (a bot sending one user 100k messages stays
+    linear), CREATE the missing relationships and SET the others. The CREATE is not waited
+    for: the server runs it while the client prepares the next chunk."""
+    ends = {
+        "s": [nodes[t[0]] for t in triples],
+        "d": [nodes[t[1]] for t in triples],
+        "k": [t[2] for t in triples],
+    }
+    found: dict[int, dict[str, Any]] = {}
+    if stored:
+        row = tx.run(_FIND_INTERACTIONS, ends).single()
+        found = dict(zip(row["rows"], row["rels"], strict=True))
+    new = [i for i in range(len(triples)) if i not in found]
+    if new:
+        columns = {name: [ends[name][i] for i in new] for name in ends}
+        tx.run(_CREATE_INTERACTIONS, **columns, **_totals([pending[triples[i]] for i in new]))
+    added = sum(len(pending[triples[i]]) for i in new)
+    updates = [
+        (rel, fresh)
+        for i, rel in found.items()
+        for known in (set(rel["keys"]),)
+        if (fresh := [e for e in pending[triples[i]] if e[0] not in known])
+    ]
+    if updates:
+        rels = [rel for rel, _ in updates]
+        totals = _totals([fresh for _, fresh in updates], rels)
+        tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals)
+        added += sum(len(fresh) for _, fresh in updates)
+    return added
 
 
 def _totals(
@@ -1026,10 +1057,16 @@ MATCH (c:Counter {name: 'interaction_events'}) SET c._lock = true RETURN c.value
 
 _ANY_INTERACTION = "MATCH ()-[r:INTERACTED]->() RETURN count(r) > 0 AS any"  # the count store
 
-# Relationships (src, dst, kind) already stored for parameter columns s, d, k, by position.
+_USER_NODES = """
+UNWIND $ids AS key
+MATCH (u:User {user_id: key})
+RETURN collect(key) AS keys, collect(id(u)) AS nodes"""
+
+# Relationships (src, dst, kind) already stored for columns s, d (node ids), k, by position.
 _FIND_INTERACTIONS = """
 UNWIND range(0, size($s) - 1) AS i
-MATCH (:User {user_id: $s[i]})-[r:INTERACTED {kind: $k[i]}]->(:User {user_id: $d[i]})
+MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
+MATCH (a)-[r:INTERACTED {kind: $k[i]}]->(b)
 RETURN collect(i) AS rows,
        collect({id: elementId(r), n: r.count, w: r.weight, f: r.first_at, l: r.last_at,
                 keys: r.event_keys, dl: r.event_days}) AS rels"""
@@ -1037,8 +1074,7 @@ RETURN collect(i) AS rows,
 # kind, count, weight and days first: the properties analysis reads share property records.
 _CREATE_INTERACTIONS = """
 UNWIND range(0, size($s) - 1) AS i
-MATCH (a:User {user_id: $s[i]})
-MATCH (b:User {user_id: $d[i]})
+MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i], days: $days[i],
                          first_at: $f[i], last_at: $l[i], event_keys: $keys[i],
                          event_days: $day_list[i]}]->(b)"""
