@@ -219,7 +219,8 @@ class GroupTable:
 
 @dataclass(frozen=True)
 class EdgeBatch:
-    """A batch of one relationship type as columns of store ids.
+    """A batch of one relationship type as columns of store ids; ``props`` holds the columns
+    asked of ``edge_batches`` (all by default).
 
     INTERACTED: src, dst are user uids; props kind (int8 code), count (int64), weight (float64,
     the sum of event weights), days (int64, distinct UTC days with an event, undated events

@@ -205,3 +205,42 @@ def test_heavy_pairs_are_deduplicated_in_python_without_changing_the_answer(neo4
     assert batch.props["weight"].tolist() == [250.0]
     assert (batch.props["first_at"][0], batch.props["last_at"][0]) == (0, 499)
     assert store.counts()["interaction_events"] == 500
+
+
+def test_interactions_are_written_in_chunks_and_stay_idempotent(neo4j_store, monkeypatch):
+    monkeypatch.setattr("graphsvc.store.neo4j.WRITE_CHUNK", 7)
+    ids = [f"u{i:02d}" for i in range(20)]
+    neo4j_store.ensure_users(ids)
+    like = InteractionKind.LIKE
+
+    def events(pairs: range) -> list[Interaction]:
+        return [
+            Interaction(
+                ids[i % 20], ids[(i * 3 + 1) % 20], like, i, 1.0, event_key("x", "", like, i, 0)
+            )
+            for i in pairs
+        ]
+
+    assert neo4j_store.add_interactions(events(range(30))) == 30
+    assert neo4j_store.add_interactions(events(range(60))) == 30  # 30 known, in 9 chunks
+    assert neo4j_store.add_interactions(events(range(60))) == 0
+    counts = neo4j_store.counts()
+    assert (counts["interactions"], counts["interaction_events"]) == (20, 60)
+
+
+def test_interactions_between_unknown_users_are_refused(neo4j_store):
+    neo4j_store.ensure_users(["a"])
+    like = InteractionKind.LIKE
+    with pytest.raises(StoreError, match=r"unknown users \['ghost'\]"):
+        neo4j_store.add_interactions([Interaction("a", "ghost", like, 1, 1.0, 7)])
+    assert neo4j_store.counts()["interaction_events"] == 0
+
+
+def test_extraction_reads_the_node_table_again_for_users_created_meanwhile(neo4j_store):
+    neo4j_store.ensure_users(["a"])
+    stale = neo4j_store._node_keys("User")
+    neo4j_store.ensure_users(["b", "c"])
+    nodes = np.asarray(neo4j_store._value("MATCH (u:User) RETURN collect(id(u))"), dtype=np.int64)
+    keys, table = neo4j_store._keys_at("User", stale, nodes)
+    assert sorted(keys.tolist()) == [0, 1, 2]
+    assert len(table) > len(stale)

@@ -9,7 +9,7 @@ import numpy as np
 from graphsvc.model import EdgeBatch, EdgeKind, GraphSnapshot
 from graphsvc.store.base import GraphStore
 
-__all__ = ["build_snapshot"]
+__all__ = ["ANALYSIS_COLUMNS", "build_snapshot"]
 
 
 def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -25,9 +25,17 @@ def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
     return sorted_names[order], lookup
 
 
+# The property columns analysis reads (not first_at, last_at, referred_at).
+ANALYSIS_COLUMNS = {
+    EdgeKind.INTERACTED: ("kind", "count", "weight", "days"),
+    EdgeKind.REFERRED: (),
+    EdgeKind.MEMBER_OF: ("role",),
+}
+
+
 def _read(store: GraphStore, kind: EdgeKind, on_edges: Callable[[int], None] | None) -> EdgeBatch:
     batches = []
-    for batch in store.edge_batches(kind):
+    for batch in store.edge_batches(kind, columns=ANALYSIS_COLUMNS[kind]):
         batches.append(batch)
         if on_edges:
             on_edges(len(batch))

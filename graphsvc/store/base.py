@@ -32,15 +32,30 @@ from graphsvc.model import (
 __all__ = [
     "COMMUNITY_SORTS",
     "DEFAULT_BATCH_SIZE",
+    "EDGE_PROPS",
     "USER_SORTS",
     "CommunityQuery",
     "GraphStore",
     "UserQuery",
+    "edge_props",
     "health_score",
     "result_column",
 ]
 
 DEFAULT_BATCH_SIZE = 200_000
+# Property columns of each relationship type in EdgeBatch.props, with their dtypes.
+EDGE_PROPS: dict[EdgeKind, dict[str, type]] = {
+    EdgeKind.INTERACTED: {
+        "kind": np.int8,
+        "count": np.int64,
+        "weight": np.float64,
+        "days": np.int64,
+        "first_at": np.int64,
+        "last_at": np.int64,
+    },
+    EdgeKind.REFERRED: {"referred_at": np.int64},
+    EdgeKind.MEMBER_OF: {"role": np.int8},
+}
 USER_SORTS = ("influence", "betweenness", "coreness", "downline")
 COMMUNITY_SORTS = ("size", "health")
 
@@ -80,6 +95,17 @@ def result_column(values: Sequence[Any], kind: str) -> np.ndarray:
     if kind == "int":
         return np.array([-1 if v is None else v for v in values], dtype=np.int64)
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def edge_props(kind: EdgeKind, columns: Sequence[str] | None) -> dict[str, type]:
+    """The property columns of ``kind`` named in ``columns`` (None: all), in store order."""
+    props = EDGE_PROPS[EdgeKind(kind)]
+    if columns is None:
+        return props
+    unknown = set(columns) - set(props)
+    if unknown:
+        raise ValueError(f"{kind} has no columns {sorted(unknown)}; it has {list(props)}")
+    return {name: dtype for name, dtype in props.items() if name in columns}
 
 
 def health_score(community: CommunityResult) -> float:
@@ -139,9 +165,13 @@ class GraphStore(Protocol):
     def groups(self) -> GroupTable: ...
 
     def edge_batches(
-        self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        kind: EdgeKind,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        columns: Sequence[str] | None = None,
     ) -> Iterator[EdgeBatch]:
-        """The whole relationship type as columnar batches of store ids (see EdgeBatch)."""
+        """The whole relationship type as columnar batches of store ids (see EdgeBatch), with
+        the property ``columns`` named (None: all of EDGE_PROPS[kind])."""
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         """Stored rows of users, groups, memberships or referrals (not interaction events)."""

@@ -27,9 +27,11 @@ Result values are not copied onto ``:User``: that would make the switch O(users)
 readers of ``u.influence`` see a half-copied run; queries join ``(:UserResult {run_id})``.
 
 Interactions: writers take the event counter's lock first, so they run one at a time; each
-batch reads the relationships it touches (skipped while there are none) with their event keys,
-compares key sets in Python (a bot sending one user 100k messages stays linear), then CREATEs
-the missing relationships and SETs the others, every statement on whole parameter columns.
+transaction looks its users' internal node ids up once (endpoints are then matched by id, a
+NodeByIdSeek, not by the user_id index at every row), then per chunk of WRITE_CHUNK
+relationships reads those it touches (skipped while there are none) with their event keys,
+compares key sets in Python (a bot sending one user 100k messages stays linear), CREATEs the
+missing relationships and SETs the others, every statement on whole parameter columns.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from itertools import islice
 from pathlib import Path
@@ -84,6 +86,7 @@ from graphsvc.store.base import (
     USER_SORTS,
     CommunityQuery,
     UserQuery,
+    edge_props,
     result_column,
 )
 
@@ -101,7 +104,8 @@ _NEVER = 2**62  # an unknown referral time sorts after every known one
 _NO_LIMIT = 2**62
 RESULT_BATCH = 20_000  # rows per transaction when writing a run
 EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
-EXTRACT_WORKERS = 2  # extraction queries in flight
+WRITE_CHUNK = 50_000  # interaction relationships per statement, at most
+EXTRACT_WORKERS = 3  # extraction queries in flight: the server works while the client decodes
 
 T = TypeVar("T")
 
@@ -422,33 +426,17 @@ class Neo4jStore:
         tx: neo4j.ManagedTransaction, pending: dict[tuple[str, str, int], list[_Event]]
     ) -> int:
         """Lock the event counter (interaction writers go one at a time, so what is read here
-        stays true until commit), read the relationships the batch touches (none while the
-        type is empty), CREATE the missing ones and SET the others from their fresh events.
-        Key sets are compared in Python; every statement takes whole columns."""
+        stays true until commit), look the users up once, then write WRITE_CHUNK
+        relationships per statement (see ``_add_chunk``)."""
         if tx.run(_LOCK_EVENTS).single() is None:
             raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
+        nodes = _user_nodes(tx, {user for triple in pending for user in triple[:2]})
+        stored = tx.run(_ANY_INTERACTION).single()["any"]
         triples = list(pending)
-        stored: dict[int, dict[str, Any]] = {}
-        if tx.run(_ANY_INTERACTION).single()["any"]:
-            found = tx.run(_FIND_INTERACTIONS, **_endpoint_columns(triples)).single()
-            stored = dict(zip(found["rows"], found["rels"], strict=True))
-        new = [i for i in range(len(triples)) if i not in stored]
-        if new:
-            columns = _endpoint_columns([triples[i] for i in new])
-            totals = _totals([pending[triples[i]] for i in new])
-            tx.run(_CREATE_INTERACTIONS, **columns, **totals).consume()
-        added = sum(len(pending[triples[i]]) for i in new)
-        updates = [
-            (rel, fresh)
-            for i, rel in stored.items()
-            for known in (set(rel["keys"]),)
-            if (fresh := [e for e in pending[triples[i]] if e[0] not in known])
-        ]
-        if updates:
-            rels = [rel for rel, _ in updates]
-            totals = _totals([fresh for _, fresh in updates], rels)
-            tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals).consume()
-            added += sum(len(fresh) for _, fresh in updates)
+        added = sum(
+            _add_chunk(tx, pending, triples[lo : lo + WRITE_CHUNK], nodes, stored)
+            for lo in range(0, len(triples), WRITE_CHUNK)
+        )
         tx.run(_COUNT_EVENTS, added=added).consume()
         return added
 
@@ -479,17 +467,22 @@ class Neo4jStore:
         )
 
     def edge_batches(
-        self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        kind: EdgeKind,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        columns: Sequence[str] | None = None,
     ) -> Iterator[EdgeBatch]:
         """Columnar batches of exactly ``batch_size`` edges (the last one shorter).
 
         The server answers one uid range of source users per query with whole columns
         (``collect()``), sized to about EXTRACT_TARGET edges; rows never travel one by one.
-        ``extract_workers`` ranges are fetched at a time, on their own sessions, so the server
-        works on several cores while the client decodes; batches come out in range order.
+        Targets come back as internal node ids, read off the relationship without touching
+        the node, and become uids/gids here through one id lookup table. ``extract_workers``
+        ranges are fetched at a time, on their own sessions, so the server works on several
+        cores while the client decodes; batches come out in range order.
         """
         kind = EdgeKind(kind)
-        query, props = _EXTRACT[kind]
+        props = edge_props(kind, columns)
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
         sizes = self._rows(_EXTRACT_SIZES[kind])[0]
@@ -497,17 +490,19 @@ class Neo4jStore:
         if n_edges == 0 or top < 0:
             return
         width = max(1, int((top + 1) * EXTRACT_TARGET / n_edges))
+        query, target = _extract_query(kind, props), _EXTRACT[kind][1]
         names = ("src", "dst", *props)
         dtypes = {"src": np.int64, "dst": np.int64, **props}
 
         def fetch(lo: int) -> dict[str, np.ndarray]:
-            row = self._rows(query, lo=lo, hi=lo + width, codes=_CODES[kind])[0]
+            row = self._rows(query, lo=lo, hi=lo + width, codes=_ROLE_CODES)[0]
             return {n: np.asarray(row[n], dtype=dtypes[n]) for n in names}
 
         pending: list[dict[str, np.ndarray]] = []
         held = 0
         workers = self.extract_workers
         with ThreadPoolExecutor(workers, thread_name_prefix="neo4j-extract") as pool:
+            keys: Future[np.ndarray] | np.ndarray = pool.submit(self._node_keys, target)
             starts = iter(range(0, top + 1, width))
             window = deque(pool.submit(fetch, lo) for lo in islice(starts, workers + 1))
             while window:
@@ -516,6 +511,7 @@ class Neo4jStore:
                     window.append(pool.submit(fetch, lo))
                 if not len(cols["src"]):
                     continue
+                cols["dst"], keys = self._keys_at(target, keys, cols["dst"])
                 pending.append(cols)
                 held += len(cols["src"])
                 if held >= batch_size:
@@ -527,6 +523,27 @@ class Neo4jStore:
                     held -= full
         if held:
             yield _batch(_concat(pending, names), names, 0, held)
+
+    def _node_keys(self, label: str) -> np.ndarray:
+        """A table from internal node id to the uid (User) or gid (Group) of ``label``
+        nodes; -1 for other ids."""
+        row = self._rows(_NODE_KEYS[label])[0]
+        nodes = np.asarray(row["node"], dtype=np.int64)
+        table = np.full(int(nodes.max()) + 1 if len(nodes) else 0, -1, dtype=np.int64)
+        table[nodes] = np.asarray(row["key"], dtype=np.int64)
+        return table
+
+    def _keys_at(
+        self, label: str, table: Future[np.ndarray] | np.ndarray, nodes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The keys of internal ``nodes`` and the table used; the table is read again once
+        when a node is not in it (created after it was read)."""
+        table = table.result() if isinstance(table, Future) else table
+        keys = table[nodes] if nodes.max() < len(table) else None
+        if keys is None or (keys < 0).any():
+            table = self._node_keys(label)
+            keys = table[nodes]
+        return keys, table
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         entity = Entity(entity)
@@ -843,10 +860,54 @@ def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, i
     return {t: groups[t] for t in sorted(groups)}
 
 
-def _endpoint_columns(triples: list[tuple[str, str, int]]) -> dict[str, list]:
-    """Parameters ``s``, ``d``, ``k``: source id, target id and kind code columns."""
-    src, dst, kind = zip(*triples, strict=True)
-    return {"s": list(src), "d": list(dst), "k": list(kind)}
+def _user_nodes(tx: neo4j.ManagedTransaction, user_ids: set[str]) -> dict[str, int]:
+    """Internal node ids of users, looked up once per transaction so that statements match
+    endpoints by id (a NodeByIdSeek) rather than by the user_id index at every row."""
+    found = tx.run(_USER_NODES, ids=list(user_ids)).single()
+    nodes = dict(zip(found["keys"], found["nodes"], strict=True))
+    if len(nodes) < len(user_ids):
+        missing = sorted(user_ids - nodes.keys())
+        raise StoreError(f"interactions name unknown users {missing[:5]}: ensure_users first")
+    return nodes
+
+
+def _add_chunk(
+    tx: neo4j.ManagedTransaction,
+    pending: dict[tuple[str, str, int], list[_Event]],
+    triples: list[tuple[str, str, int]],
+    nodes: dict[str, int],
+    stored: bool,
+) -> int:
+    """Events of ``triples`` added: read the relationships they already have (only if any
+    is ``stored``), compare key sets in Python (a bot sending one user 100k messages stays
+    linear), CREATE the missing relationships and SET the others. The CREATE is not waited
+    for: the server runs it while the client prepares the next chunk."""
+    ends = {
+        "s": [nodes[t[0]] for t in triples],
+        "d": [nodes[t[1]] for t in triples],
+        "k": [t[2] for t in triples],
+    }
+    found: dict[int, dict[str, Any]] = {}
+    if stored:
+        row = tx.run(_FIND_INTERACTIONS, ends).single()
+        found = dict(zip(row["rows"], row["rels"], strict=True))
+    new = [i for i in range(len(triples)) if i not in found]
+    if new:
+        columns = {name: [ends[name][i] for i in new] for name in ends}
+        tx.run(_CREATE_INTERACTIONS, **columns, **_totals([pending[triples[i]] for i in new]))
+    added = sum(len(pending[triples[i]]) for i in new)
+    updates = [
+        (rel, fresh)
+        for i, rel in found.items()
+        for known in (set(rel["keys"]),)
+        if (fresh := [e for e in pending[triples[i]] if e[0] not in known])
+    ]
+    if updates:
+        rels = [rel for rel, _ in updates]
+        totals = _totals([fresh for _, fresh in updates], rels)
+        tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals)
+        added += sum(len(fresh) for _, fresh in updates)
+    return added
 
 
 def _totals(
@@ -996,10 +1057,16 @@ MATCH (c:Counter {name: 'interaction_events'}) SET c._lock = true RETURN c.value
 
 _ANY_INTERACTION = "MATCH ()-[r:INTERACTED]->() RETURN count(r) > 0 AS any"  # the count store
 
-# Relationships (src, dst, kind) already stored for parameter columns s, d, k, by position.
+_USER_NODES = """
+UNWIND $ids AS key
+MATCH (u:User {user_id: key})
+RETURN collect(key) AS keys, collect(id(u)) AS nodes"""
+
+# Relationships (src, dst, kind) already stored for columns s, d (node ids), k, by position.
 _FIND_INTERACTIONS = """
 UNWIND range(0, size($s) - 1) AS i
-MATCH (:User {user_id: $s[i]})-[r:INTERACTED {kind: $k[i]}]->(:User {user_id: $d[i]})
+MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
+MATCH (a)-[r:INTERACTED {kind: $k[i]}]->(b)
 RETURN collect(i) AS rows,
        collect({id: elementId(r), n: r.count, w: r.weight, f: r.first_at, l: r.last_at,
                 keys: r.event_keys, dl: r.event_days}) AS rels"""
@@ -1007,8 +1074,7 @@ RETURN collect(i) AS rows,
 # kind, count, weight and days first: the properties analysis reads share property records.
 _CREATE_INTERACTIONS = """
 UNWIND range(0, size($s) - 1) AS i
-MATCH (a:User {user_id: $s[i]})
-MATCH (b:User {user_id: $d[i]})
+MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i], days: $days[i],
                          first_at: $f[i], last_at: $l[i], event_keys: $keys[i],
                          event_days: $day_list[i]}]->(b)"""
@@ -1039,40 +1105,45 @@ _EXTRACT_SIZES = {
     OPTIONAL MATCH (s:Sequence {{name: 'user'}}) RETURN edges, s.next - 1 AS top"""
     for kind in EdgeKind
 }
-_CODES = {
-    EdgeKind.INTERACTED: {},
-    EdgeKind.REFERRED: {},
-    EdgeKind.MEMBER_OF: _ROLE_CODES,
-}
-_EXTRACT: dict[EdgeKind, tuple[str, dict[str, type]]] = {
+# Per relationship type: the pattern from source users ``a`` to targets ``b``, the label of
+# the targets, and the Cypher of each EDGE_PROPS column.
+_EXTRACT: dict[EdgeKind, tuple[str, str, dict[str, str]]] = {
     EdgeKind.INTERACTED: (
-        """MATCH (a:User)-[r:INTERACTED]->(b) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect(r.kind) AS kind,
-               collect(r.count) AS count, collect(r.weight) AS weight,
-               collect(r.days) AS days,
-               collect(coalesce(r.first_at, -1)) AS first_at,
-               collect(coalesce(r.last_at, -1)) AS last_at""",
+        "(a:User)-[r:INTERACTED]->(b)",
+        "User",
         {
-            "kind": np.int8,
-            "count": np.int64,
-            "weight": np.float64,
-            "days": np.int64,
-            "first_at": np.int64,
-            "last_at": np.int64,
+            "kind": "r.kind",
+            "count": "r.count",
+            "weight": "r.weight",
+            "days": "r.days",
+            "first_at": "coalesce(r.first_at, -1)",
+            "last_at": "coalesce(r.last_at, -1)",
         },
     ),
     EdgeKind.REFERRED: (
-        """MATCH (a:User)-[r:REFERRED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.uid) AS dst,
-               collect(coalesce(r.referred_at, -1)) AS referred_at""",
-        {"referred_at": np.int64},
+        "(a:User)-[r:REFERRED]->(b:User)",
+        "User",
+        {"referred_at": "coalesce(r.referred_at, -1)"},
     ),
-    EdgeKind.MEMBER_OF: (
-        """MATCH (a:User)-[r:MEMBER_OF]->(b:Group) WHERE a.uid >= $lo AND a.uid < $hi
-        RETURN collect(a.uid) AS src, collect(b.gid) AS dst, collect($codes[r.role]) AS role""",
-        {"role": np.int8},
-    ),
+    EdgeKind.MEMBER_OF: ("(a:User)-[r:MEMBER_OF]->(b:Group)", "Group", {"role": "$codes[r.role]"}),
 }
+_NODE_KEYS = {
+    "User": "MATCH (n:User) RETURN collect(id(n)) AS node, collect(n.uid) AS key",
+    "Group": "MATCH (n:Group) RETURN collect(id(n)) AS node, collect(n.gid) AS key",
+}
+
+
+def _extract_query(kind: EdgeKind, props: dict[str, type]) -> str:
+    """Whole columns for the edges of source uids [$lo, $hi): uid, target node id and the
+    ``props`` (names checked by edge_props; the Cypher comes from _EXTRACT)."""
+    pattern, _, cypher = _EXTRACT[kind]
+    returns = [
+        "collect(a.uid) AS src",
+        "collect(id(b)) AS dst",
+        *(f"collect({cypher[name]}) AS {name}" for name in props),
+    ]
+    return f"MATCH {pattern} WHERE a.uid >= $lo AND a.uid < $hi RETURN {', '.join(returns)}"
+
 
 _RECORDS = {
     Entity.USERS: """MATCH (u:User) RETURN u.user_id AS user_id, u.name AS name,

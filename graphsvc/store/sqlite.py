@@ -45,6 +45,7 @@ from graphsvc.store.base import (
     USER_SORTS,
     CommunityQuery,
     UserQuery,
+    edge_props,
     result_column,
 )
 
@@ -148,27 +149,26 @@ CREATE TABLE IF NOT EXISTS group_results (
 CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
 {_COMMUNITY_INDEXES}"""
 
-_EDGE_QUERIES: Final[dict[EdgeKind, tuple[str, tuple[tuple[str, type], ...]]]] = {
+# Per relationship type: FROM clause, src and dst columns, and the SQL of each property column.
+_EDGE_SQL: Final[dict[EdgeKind, tuple[str, str, dict[str, str]]]] = {
     EdgeKind.INTERACTED: (
-        """SELECT src, dst, kind, count, weight, days, coalesce(first_at, -1),
-                  coalesce(last_at, -1) FROM interactions""",
-        (
-            ("kind", np.int8),
-            ("count", np.int64),
-            ("weight", np.float64),
-            ("days", np.int64),
-            ("first_at", np.int64),
-            ("last_at", np.int64),
-        ),
+        "interactions",
+        "src, dst",
+        {
+            "kind": "kind",
+            "count": "count",
+            "weight": "weight",
+            "days": "days",
+            "first_at": "coalesce(first_at, -1)",
+            "last_at": "coalesce(last_at, -1)",
+        },
     ),
     EdgeKind.REFERRED: (
-        "SELECT inviter_uid, invitee_uid, coalesce(referred_at, -1) FROM referrals",
-        (("referred_at", np.int64),),
+        "referrals",
+        "inviter_uid, invitee_uid",
+        {"referred_at": "coalesce(referred_at, -1)"},
     ),
-    EdgeKind.MEMBER_OF: (
-        "SELECT uid, gid, role FROM memberships",
-        (("role", np.int8),),
-    ),
+    EdgeKind.MEMBER_OF: ("memberships", "uid, gid", {"role": "role"}),
 }
 
 _COMMUNITY_FIELDS = tuple(CommunityResult.__dataclass_fields__)
@@ -386,13 +386,19 @@ class SqliteStore:
         return GroupTable(gid=cols[:, 0], group_id=[r[1] for r in rows], owner_uid=cols[:, 1])
 
     def edge_batches(
-        self, kind: EdgeKind, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        kind: EdgeKind,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        columns: Sequence[str] | None = None,
     ) -> Iterator[EdgeBatch]:
         kind = EdgeKind(kind)
-        sql, props = _EDGE_QUERIES[kind]
+        props = list(edge_props(kind, columns).items())
+        table, ends, sql = _EDGE_SQL[kind]
         if kind is EdgeKind.INTERACTED:
             self._refresh_interactions()
-        cursor = self._db.execute(sql)
+        cursor = self._db.execute(
+            f"SELECT {', '.join([ends, *(sql[name] for name, _ in props)])} FROM {table}"
+        )
         while rows := cursor.fetchmany(batch_size):
             cols = list(zip(*rows, strict=True))
             yield EdgeBatch(

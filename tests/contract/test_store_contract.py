@@ -187,6 +187,24 @@ def test_edge_batches_are_columnar_and_complete(store):
     assert len(set(users.uid.tolist())) == len(users.user_id) == 60
 
 
+def test_edge_batches_read_only_the_columns_named(store):
+    store.ensure_users(["a", "b"])
+    store.add_interactions([event("a", "b", LIKE, 10, weight=2.0), event("b", "a", REPLY, None)])
+    store.upsert_groups([Group("g", "G", "a", None)])
+    store.upsert_memberships([Membership("b", "g", None, MemberRole.MEMBER)])
+    (batch,) = store.edge_batches(EdgeKind.INTERACTED, columns=("weight", "kind"))
+    assert list(batch.props) == ["kind", "weight"]  # store order, whatever the order asked
+    users = dict(zip(store.users().uid.tolist(), store.users().user_id, strict=True))
+    got = {
+        (users[s], users[d]) for s, d in zip(batch.src.tolist(), batch.dst.tolist(), strict=True)
+    }
+    assert got == {("a", "b"), ("b", "a")}
+    (members,) = store.edge_batches(EdgeKind.MEMBER_OF, columns=())
+    assert (members.props, members.dst.tolist()) == ({}, store.groups().gid.tolist())
+    with pytest.raises(ValueError, match="first_seen"):
+        next(iter(store.edge_batches(EdgeKind.INTERACTED, columns=("first_seen",))))
+
+
 def test_write_run_makes_it_current_and_readable(store):
     store.ensure_users(["a", "b", "c", "d"])
     store.upsert_users([User("a", "Ann")])
