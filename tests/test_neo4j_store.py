@@ -228,14 +228,6 @@ def test_interactions_are_written_in_chunks_and_stay_idempotent(neo4j_store, mon
     assert (counts["interactions"], counts["interaction_events"]) == (20, 60)
 
 
-def test_interactions_between_unknown_users_are_refused(neo4j_store):
-    neo4j_store.ensure_users(["a"])
-    like = InteractionKind.LIKE
-    with pytest.raises(StoreError, match=r"unknown users \['ghost'\]"):
-        neo4j_store.add_interactions([Interaction("a", "ghost", like, 1, 1.0, 7)])
-    assert neo4j_store.counts()["interaction_events"] == 0
-
-
 def test_extraction_reads_the_node_table_again_for_users_created_meanwhile(neo4j_store):
     neo4j_store.ensure_users(["a"])
     stale = neo4j_store._node_keys("User")

@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from graphsvc.errors import NotFoundError
+from graphsvc.errors import NotFoundError, StoreError
 from graphsvc.model import (
     DAY_SECONDS,
     USER_RESULT_COLUMNS,
@@ -316,7 +316,10 @@ class SqliteStore:
         """Events are keyed by (time, fingerprint): exports arrive roughly in time order, so
         inserts append to the B-tree instead of rewriting random pages; the per-(src, dst,
         kind) aggregate is rebuilt once, on the next read, not per batch."""
-        uids = self._uids({e.src_id for e in rows} | {e.dst_id for e in rows})
+        named = {e.src_id for e in rows} | {e.dst_id for e in rows}
+        uids = self._uids(named)
+        if missing := sorted(named - uids.keys()):
+            raise StoreError(f"interactions name unknown users {missing[:5]}: ensure_users first")
         batch = sorted(
             (
                 _UNKNOWN_TIME if e.occurred_at is None else e.occurred_at,

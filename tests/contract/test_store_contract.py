@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphsvc.errors import NotFoundError
+from graphsvc.errors import NotFoundError, StoreError
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
     EdgeKind,
@@ -78,6 +78,14 @@ def test_ensure_users_creates_only_missing_ones(store):
     assert store.ensure_users(["u2"]) == 0
     names = {u.user_id: u.name for u in store.records(Entity.USERS)}
     assert names == {"u1": "Ann", "u2": None, "u3": None}
+
+
+def test_interactions_between_unknown_users_are_refused(store):
+    store.ensure_users(["a"])
+    like = InteractionKind.LIKE
+    with pytest.raises(StoreError, match=r"unknown users \['ghost'\]"):
+        store.add_interactions([Interaction("a", "ghost", like, 1, 1.0, 7)])
+    assert store.counts()["interaction_events"] == 0
 
 
 def test_groups_with_owner_round_trip(store):
