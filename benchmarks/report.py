@@ -702,7 +702,7 @@ def render(data: Data, report: Path) -> None:
 def merged(paths: list[Path]) -> Data:
     """Several results files as one: a size measured in a later file replaces it."""
     files = [json.loads(path.read_text()) for path in paths]
-    data = {**files[-1], "sizes": {}, "runs": []}
+    data = {**files[-1], "sizes": {}, "runs": [], "notes": ""}
     for one in files:
         data["sizes"].update(one["sizes"])
         data["runs"].append(one["config"].get("argv", []))
