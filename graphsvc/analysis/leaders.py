@@ -194,14 +194,14 @@ def block_leaders(
     cand = np.flatnonzero(ok | ~has_ok[mb])
     ranked = cand[np.lexsort((mu[cand], -score[cand], mb[cand]))]
     count = np.bincount(mb[ranked], minlength=n_blocks)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
     leader = np.full(n_blocks, -1, dtype=np.int64)
     runner_up = np.full(n_blocks, -1, dtype=np.int64)
     margin = np.where(count == 1, 1.0, np.nan)
     one, two = np.flatnonzero(count >= 1), np.flatnonzero(count >= 2)
-    leader[one] = mu[ranked[start[one]]]
-    runner_up[two] = mu[ranked[start[two] + 1]]
-    top, nxt = score[ranked[start[two]]], score[ranked[start[two] + 1]]
+    leader[one] = mu[ranked[first[one]]]
+    runner_up[two] = mu[ranked[first[two] + 1]]
+    top, nxt = score[ranked[first[two]]], score[ranked[first[two] + 1]]
     margin[two] = (top - nxt) / top
     size = np.bincount(mb, minlength=n_blocks).astype(np.int64)
     return Leaders(leader, runner_up, margin, size, mu, mb, score, in_weight)

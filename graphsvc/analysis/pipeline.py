@@ -301,24 +301,18 @@ def run_pipeline(
     stages.start("leaders")
     eligible = engagement > params.peripheral_max_engagement
     eligible = eligible if params.leaders_exclude_lurkers else None
-    in_top, in_sub = np.flatnonzero(comms.top >= 0), np.flatnonzero(comms.sub >= 0)
-    top_lead = block_leaders(
-        attention,
-        in_top,
-        comms.top[in_top],
-        comms.n_top,
-        eligible=eligible,
-        start=None if warm is None else warm.community_score,
-        **pr,
+
+    def partition_leaders(labels: np.ndarray, n_blocks: int, start: np.ndarray | None) -> Leaders:
+        members = np.flatnonzero(labels >= 0)
+        return block_leaders(
+            attention, members, labels[members], n_blocks, eligible=eligible, start=start, **pr
+        )
+
+    top_lead = partition_leaders(
+        comms.top, comms.n_top, None if warm is None else warm.community_score
     )
-    sub_lead = block_leaders(
-        attention,
-        in_sub,
-        comms.sub[in_sub],
-        comms.n_sub,
-        eligible=eligible,
-        start=None if warm is None else warm.subcommunity_score,
-        **pr,
+    sub_lead = partition_leaders(
+        comms.sub, comms.n_sub, None if warm is None else warm.subcommunity_score
     )
     n_groups = len(snapshot.group_ids)
     group_lead = block_leaders(
