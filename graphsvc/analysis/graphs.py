@@ -15,6 +15,7 @@ __all__ = [
     "interaction_attention",
     "shared_groups",
     "sorted_unique",
+    "stable_argsort",
     "sum_by_key",
     "symmetrized",
 ]
@@ -99,6 +100,23 @@ class EdgeList:
         return graph
 
 
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of integers, several times faster: when the value
+    range and the positions fit together in 63 bits, each position is packed below its value
+    and the packed keys are sorted with numpy's vectorized (SIMD) sort, which is 3-5x faster
+    than its stable argsort (timsort or radix). O(k log k)."""
+    values = np.asarray(values)
+    k = len(values)
+    if k == 0 or values.dtype.kind not in "iu":
+        return np.argsort(values, kind="stable")
+    low, high = int(values.min()), int(values.max())
+    bits = max((k - 1).bit_length(), 1)
+    if high - low >= 1 << (63 - bits):
+        return np.argsort(values, kind="stable")
+    packed = np.sort(((values - low).astype(np.int64) << bits) | np.arange(k))
+    return packed & ((1 << bits) - 1)
+
+
 def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values in ascending order and how often each occurs. O(k log k) by sorting
     (numpy 2's plain ``np.unique`` hashes, which is many times slower on large int arrays)."""
@@ -113,7 +131,7 @@ def sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nd
     """Distinct keys ascending and the summed weight of each: a group-by in O(k log k).
     Stable, so the summation order (and the float result) depends only on the input order."""
     keys = np.asarray(keys)
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     keys = keys[order]
     if len(keys) == 0:
         return keys, np.zeros(0)
@@ -131,7 +149,7 @@ def find_sorted(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
     out = np.full(len(queries), -1, dtype=np.int64)
     if len(keys) == 0 or len(queries) == 0:
         return out
-    order = np.argsort(queries, kind="stable")
+    order = stable_argsort(queries)
     pos = np.searchsorted(keys, queries[order])
     pos = np.minimum(pos, len(keys) - 1)
     found = keys[pos] == queries[order]

@@ -234,14 +234,15 @@ def run_pipeline(
     stages.start("graph")
     attention = attention_graph(snapshot, params)
     undirected = symmetrized(attention)
-    graph = undirected.to_igraph()
+    # for betweenness and Leiden on the whole graph: a refresh screens and collapses it first
+    graph = undirected.to_igraph() if warm is None or params.auto_resolution else None
     engagement = engagement_scores(snapshot, params)
 
     stages.start("influence")
     start = None if warm is None else _warm_influence(warm.influence)
     influence = pagerank_scores(attention, **pr, start=start)
     in_strength, out_strength = attention.in_strength(), attention.out_strength()
-    cores = coreness(graph)
+    cores = coreness(undirected)
 
     stages.start("betweenness")
     if warm is None:

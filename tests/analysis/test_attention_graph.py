@@ -14,6 +14,7 @@ from graphsvc.analysis.graphs import (
     find_sorted,
     interaction_attention,
     sorted_unique,
+    stable_argsort,
     symmetrized,
 )
 from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
@@ -120,6 +121,22 @@ def test_edge_order_does_not_change_the_graph():
     assert a.src.tolist() == b.src.tolist()
     assert a.dst.tolist() == b.dst.tolist()
     np.testing.assert_allclose(a.weight, b.weight, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([], dtype=np.int64),
+        np.array([7]),
+        np.random.default_rng(1).integers(-50, 50, 10_000),  # many ties, negative values
+        np.random.default_rng(2).integers(0, 10**12, 5_000),  # the range takes 40 bits
+        np.random.default_rng(3).integers(-(2**62), 2**62, 5_000),  # too wide to pack
+        np.random.default_rng(4).integers(0, 3, 1_000).astype(np.uint8),
+        np.random.default_rng(5).random(1_000),  # floats are not packed
+    ],
+)
+def test_stable_argsort_equals_numpys_stable_argsort(values):
+    assert stable_argsort(values).tolist() == np.argsort(values, kind="stable").tolist()
 
 
 def test_sorted_unique_and_find_sorted():

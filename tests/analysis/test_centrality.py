@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphsvc.analysis import centrality
 from graphsvc.analysis.centrality import betweenness, coreness, pagerank_scores, sample_size
 from graphsvc.analysis.graphs import EdgeList, attention_graph, symmetrized
 from graphsvc.model import AnalysisParams, GraphSnapshot
@@ -58,10 +59,25 @@ def test_pagerank_on_undirected_graph_walks_both_ways():
 
 def test_coreness_equals_networkx_core_number():
     graph = symmetrized(random_digraph(80, 300, 4))
-    ours = coreness(graph.to_igraph())
+    ours = coreness(graph)
     ref = nx.core_number(to_nx(graph))
     assert ours.tolist() == [ref[i] for i in range(80)]
     assert ours.max() >= 3
+
+
+@pytest.mark.parametrize("rounds", [2_000, 5])
+def test_coreness_of_a_long_chain_and_cliques_by_peeling_or_by_igraph(monkeypatch, rounds):
+    # a path peels from both ends one vertex per round: with 5 rounds allowed, igraph finishes
+    monkeypatch.setattr(centrality, "_PEEL_ROUNDS", rounds)
+    path = [(i, i + 1) for i in range(40)]
+    clique = [(a, b) for a in range(41, 47) for b in range(a + 1, 47)]  # K6: core 5
+    src, dst = np.array(path + clique + [(40, 41)]).T
+    graph = EdgeList.build(50, src, dst, directed=False)  # 47..49 isolated: core 0
+    built, to_igraph = [], EdgeList.to_igraph
+    monkeypatch.setattr(EdgeList, "to_igraph", lambda self: built.append(1) or to_igraph(self))
+    ref = nx.core_number(to_nx(graph))
+    assert coreness(graph).tolist() == [ref[i] for i in range(50)]
+    assert len(built) == (rounds < 20)
 
 
 def test_exact_betweenness_equals_networkx_normalized():

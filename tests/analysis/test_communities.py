@@ -11,6 +11,7 @@ import pytest
 
 from graphsvc.analysis.communities import (
     detect_communities,
+    modularity,
     igraph_seed,
     leiden_membership,
     rank_blocks,
@@ -87,6 +88,19 @@ def test_ids_by_size_then_smallest_member():
     assert found.modularity == pytest.approx(
         ig.Graph(n=22, edges=list(zip(src, dst, strict=True))).modularity(found.module.tolist())
     )
+
+
+@pytest.mark.parametrize("resolution", [1.0, 0.5, 2.0])
+def test_modularity_equals_igraphs_weighted_with_resolution(resolution):
+    rng = np.random.default_rng(8)
+    graph = EdgeList.build(
+        60, rng.integers(0, 60, 400), rng.integers(0, 60, 400), rng.random(400), directed=False
+    )
+    membership = rng.integers(0, 5, 60)
+    expected = graph.to_igraph().modularity(
+        membership.tolist(), weights="weight", resolution=resolution
+    )
+    assert modularity(graph, membership, resolution) == pytest.approx(expected, abs=1e-12)
 
 
 def test_rank_blocks_numbers_inside_parents():

@@ -125,8 +125,9 @@ def test_declared_owner_falls_back_to_membership_role():
 def test_block_pagerank_is_each_blocks_own_pagerank():
     # blocks of every kind: dangling members, a two-cycle (periodic), a lone vertex, no edges
     rng = np.random.default_rng(5)
+    # vertices of a block interleaved with the others': compaction must keep them apart
     sizes = [30, 12, 2, 1, 5, 40]
-    block = np.repeat(np.arange(len(sizes)), sizes)
+    block = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
     n = len(block)
     src, dst = rng.integers(0, n, 900), rng.integers(0, n, 900)
     inside = (block[src] == block[dst]) & (block[src] != 4)
