@@ -157,7 +157,7 @@ class _BlockWalk:
         if np.array_equal(live, np.arange(len(out))):
             self.walk = walk
         else:
-            local = np.empty(len(out), dtype=np.int64)
+            local = np.empty(len(out), dtype=walk.indices.dtype)
             local[live] = np.arange(len(live))
             rows = walk[live]
             self.walk = sparse.csr_array(
@@ -239,20 +239,35 @@ def block_leaders(
 
     ok = np.ones(m_count, dtype=bool) if eligible is None else np.asarray(eligible)[mu]
     has_ok = np.bincount(mb, ok, n_blocks) > 0
-    cand = np.flatnonzero(ok | ~has_ok[mb])
-    ranked = cand[np.lexsort((mu[cand], -score[cand], mb[cand]))]
-    count = np.bincount(mb[ranked], minlength=n_blocks)
-    first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    candidate = ok | ~has_ok[mb]
+    count = np.bincount(mb, candidate, n_blocks).astype(np.int64)
     leader = np.full(n_blocks, -1, dtype=np.int64)
     runner_up = np.full(n_blocks, -1, dtype=np.int64)
     margin = np.where(count == 1, 1.0, np.nan)
-    one, two = np.flatnonzero(count >= 1), np.flatnonzero(count >= 2)
-    leader[one] = mu[ranked[first[one]]]
-    runner_up[two] = mu[ranked[first[two] + 1]]
-    top, nxt = score[ranked[first[two]]], score[ranked[first[two] + 1]]
-    margin[two] = (top - nxt) / top
+    if m_count:
+        # memberships run by block, users ascending inside: the first best is the tie-break
+        present = np.flatnonzero(np.bincount(mb, minlength=n_blocks))
+        starts = np.searchsorted(mb, present)
+        ranking = np.where(candidate, score, -1.0)  # scores are positive
+        best = _first_max(ranking, starts)
+        ranking[best] = -1.0
+        second = _first_max(ranking, starts)
+        one, two = count[present] >= 1, count[present] >= 2
+        leader[present[one]] = mu[best[one]]
+        runner_up[present[two]] = mu[second[two]]
+        top, nxt = score[best[two]], score[second[two]]
+        margin[present[two]] = (top - nxt) / top
     size = np.bincount(mb, minlength=n_blocks).astype(np.int64)
     return Leaders(leader, runner_up, margin, size, mu, mb, score, in_weight)
+
+
+def _first_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Position of the first largest value in each segment ``values[starts[i]:starts[i+1]]``
+    (all non-empty). O(k), where sorting by (segment, -value) would cost O(k log k)."""
+    top = np.maximum.reduceat(values, starts)
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(values))))
+    position = np.where(values == top[segment], np.arange(len(values)), len(values))
+    return np.minimum.reduceat(position, starts)
 
 
 def declared_owners(snapshot: GraphSnapshot) -> np.ndarray:

@@ -58,7 +58,7 @@ def engagement_scores(snapshot: GraphSnapshot, params: AnalysisParams) -> np.nda
 
 def influence_order(influence: np.ndarray) -> np.ndarray:
     """Vertices by influence descending, ties by vertex index (user id order). O(n log n)."""
-    return np.lexsort((np.arange(len(influence)), -np.asarray(influence)))
+    return np.argsort(-np.asarray(influence, dtype=float), kind="stable")
 
 
 def effective_count(owner: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:

@@ -11,9 +11,9 @@ import pytest
 
 from graphsvc.analysis.communities import (
     detect_communities,
-    modularity,
     igraph_seed,
     leiden_membership,
+    modularity,
     rank_blocks,
 )
 from graphsvc.analysis.graphs import EdgeList

@@ -168,3 +168,18 @@ def test_warm_started_block_leaders_equal_cold_ones():
     np.testing.assert_array_equal(warm.leader, cold.leader)
     np.testing.assert_array_equal(warm.runner_up, cold.runner_up)
     np.testing.assert_allclose(warm.margin, cold.margin, rtol=0, atol=1e-8)
+
+
+def test_ties_go_to_the_smaller_vertex_and_lurkers_do_not_lead():
+    # block 0: a directed 3-cycle 7 → 4 → 9 → 7 (equal scores); block 1: a star into 2 whose
+    # centre is not eligible, so the best eligible member leads (ties again by index)
+    src, dst = np.array([7, 4, 9, 1, 3, 5]), np.array([4, 9, 7, 2, 2, 2])
+    graph = EdgeList.build(10, src, dst)
+    users = np.array([9, 7, 4, 5, 2, 3, 1])  # any order
+    block = np.array([0, 0, 0, 1, 1, 1, 1])
+    eligible = np.ones(10, dtype=bool)
+    eligible[2] = False
+    result = block_leaders(graph, users, block, 2, eligible=eligible, tol=1e-13)
+    assert result.leader.tolist() == [4, 1]
+    assert result.runner_up.tolist() == [7, 3]
+    assert result.margin == pytest.approx([0.0, 0.0], abs=1e-9)
