@@ -10,14 +10,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import igraph as ig
 import numpy as np
 
 from benchmarks.measure import StageMeter
 from benchmarks.suite import Bench
 from graphsvc import synth
 from graphsvc.analysis.centrality import betweenness, coreness, pagerank_scores
-from graphsvc.analysis.communities import leiden_membership
+from graphsvc.analysis.communities import leiden_membership, modularity
 from graphsvc.analysis.graphs import EdgeList, attention_graph, symmetrized
 from graphsvc.analysis.pipeline import AnalysisOutput, run_pipeline
 from graphsvc.ingest import discover, load_files
@@ -133,7 +132,7 @@ def _kernels(bench: Bench, snapshot: GraphSnapshot, output: AnalysisOutput) -> A
             attention, damping=p.damping, tol=p.pagerank_tol, max_iter=p.pagerank_max_iter
         ),
     )
-    bench.timed("kernel.coreness", lambda: coreness(graph))
+    bench.timed("kernel.coreness", lambda: coreness(undirected))
     between = bench.timed(
         "kernel.betweenness",
         lambda: betweenness(
@@ -151,23 +150,19 @@ def _kernels(bench: Bench, snapshot: GraphSnapshot, output: AnalysisOutput) -> A
             graph, resolution=p.resolution, seed=p.seed, iterations=p.leiden_iterations
         ),
     )
-    modularity = _modularity(graph, module)
+    quality = modularity(undirected, module) if undirected.m else 0.0
     bench.results.put(
         bench.users,
         "facts",
         "kernels",
         {
-            "leiden_modularity": modularity,
+            "leiden_modularity": quality,
             "leiden_communities": int(module.max()) + 1 if len(module) else 0,
             "betweenness_method": between.method,
             "betweenness_sources": between.sources,
         },
     )
-    return Analysis(output, attention, undirected, influence, module, modularity, between.sources)
-
-
-def _modularity(graph: ig.Graph, module: np.ndarray) -> float:
-    return float(graph.modularity(module.tolist(), weights="weight")) if graph.ecount() else 0.0
+    return Analysis(output, attention, undirected, influence, module, quality, between.sources)
 
 
 def write_back(
