@@ -8,11 +8,12 @@ group per id with a ``gid``, one membership per (user, group), the earliest invi
 invitee, and one INTERACTED relationship per (src, dst, kind) aggregating distinct events (with
 their ``event_keys``, so later incremental loads through Neo4jStore stay idempotent).
 
-After the import, start the server and call ``Neo4jStore.init_schema()``: it creates the
-constraints and seeds the id sequences and the event counter from the imported data.
+The files also hold the store's id sequences and event counter. After the import, start the
+server and call ``Neo4jStore.init_schema()``: it creates the constraints and indexes.
+``graphsvc.jobs.bulk_import`` does all of it, from input files, for ``graphsvc db import``.
 
     files = write_import_files(out_dir, users=..., interactions=...)
-    scripts/neo4j admin database import full {' '.join(files.arguments("neo4j"))}
+    LocalInstance(home, bolt_port).import_files(files)  # the server stopped
 """
 
 from __future__ import annotations
@@ -264,6 +265,19 @@ class ImportBuilder:
                 [r.inviter_id, r.invitee_id, _blank(r.referred_at), _blank(r.campaign)]
                 for _, r in self._referrals.values()
             ),
+        )
+        # The store's id sequences and event counter, so init_schema need not scan for them.
+        files.nodes["Sequence"] = _write(
+            out,
+            "sequences",
+            ["name:ID(Sequence)", "next:long"],
+            [["user", len(self._users)], ["group", len(self._groups)]],
+        )
+        files.nodes["Counter"] = _write(
+            out,
+            "counters",
+            ["name:ID(Counter)", "value:long"],
+            [["interaction_events", len(self._keys)]],
         )
         join = ARRAY_DELIMITER.join
         files.relationships["INTERACTED"] = _write(
