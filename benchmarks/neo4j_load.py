@@ -1,19 +1,24 @@
-"""Load throughput into Neo4j: batched UNWIND…MERGE (Neo4jStore) against one statement per edge.
+"""Load throughput into Neo4j: one statement per edge, batched UNWIND…MERGE (Neo4jStore), and
+the first load by bulk import (``graphsvc db import``), on the same graph in the same run.
 
-Both loads run in the same process against the same server — a Neo4j home of its own on
+All loads run in the same process against the same server — a Neo4j home of its own on
 ``--port`` (started with ``scripts/neo4j``, heap 1g, page cache 512m, like the dev server, and
-stopped at the end; ``--uri`` uses a running server instead, and wipes it) — on a
-random interaction graph: ``--users`` users, ``--edges`` events between distinct
-(src, dst, kind) triples, so every event makes one INTERACTED relationship. The naive load
-(one auto-commit statement per edge, the same MERGE and event-key bookkeeping) runs on a
-sample of ``--naive-sample`` edges. Prints one JSON object.
+stopped at the end; ``--uri`` uses a running server instead, wipes it, and skips the bulk
+import) — on a random interaction graph: ``--users`` users, ``--edges`` events between
+distinct (src, dst, kind) triples, so every event makes one INTERACTED relationship. The naive
+load (one auto-commit statement per edge, the same MERGE and event-key bookkeeping) runs on a
+sample of ``--naive-sample`` edges, the batched load on the rest. The bulk import then loads
+the whole graph again from input files (users.csv, interactions.csv), end to end — read and
+validate, write the import files, stop the server, import, start, schema — replacing the
+database, and its stages are reported apart. Prints one JSON object.
 
-    python benchmarks/neo4j_load.py --users 200000 --edges 1000000
+    python benchmarks/neo4j_load.py --users 100000 --edges 1000000 --port 7704
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import tempfile
 import time
@@ -21,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from graphsvc.model import Interaction, InteractionKind, event_key
+from graphsvc.jobs.bulk_import import bulk_import
+from graphsvc.model import Entity, Interaction, InteractionKind, event_key
 from graphsvc.store.neo4j import Neo4jStore, open_neo4j
 from graphsvc.store.neo4j_import import LocalInstance
 
@@ -96,6 +102,8 @@ def main() -> None:
             store = Neo4jStore(instance.uri, "neo4j", instance.password)
         try:
             report = measure(store, ids, events, args)
+            if instance is not None:
+                report |= measure_bulk(store, instance, ids, events, Path(tmp))
         finally:
             store.close()
             if instance is not None:
@@ -171,6 +179,48 @@ def measure(store: Neo4jStore, ids: list[str], events: list[Interaction], args) 
         "speedup": round(batched_rate / naive_rate, 1),
         "reload_known_events_per_s": round(min(len(rest), 200_000) / reload_s),
         "bare_create_rels_per_s": round(len(ceiling) / ceiling_s),
+    }
+
+
+def write_inputs(directory: Path, ids: list[str], events: list[Interaction]) -> dict[Entity, Path]:
+    """The graph as graphsvc input files: users.csv and interactions.csv."""
+    users, interactions = directory / "users.csv", directory / "interactions.csv"
+    with users.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["user_id"], *([i] for i in ids)])
+    with interactions.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["src_id", "dst_id", "kind", "occurred_at", "weight"])
+        out.writerows((e.src_id, e.dst_id, e.kind, e.occurred_at, e.weight) for e in events)
+    return {Entity.USERS: users, Entity.INTERACTIONS: interactions}
+
+
+def measure_bulk(
+    store: Neo4jStore,
+    instance: LocalInstance,
+    ids: list[str],
+    events: list[Interaction],
+    directory: Path,
+) -> dict:
+    """The first load by bulk import, end to end from input files: the job of ``graphsvc db
+    import --overwrite``, replacing what the transactional loads wrote."""
+    files = write_inputs(directory, ids, events)
+    report = bulk_import(files, store, instance, overwrite=True)
+    counts = store.counts()
+    assert counts["users"] == len(ids), counts
+    assert counts["interactions"] == counts["interaction_events"] == len(events), counts
+    # Incremental loads after the import stay idempotent: the imported events are known.
+    sample = events[:100_000]
+    again = sum(
+        store.add_interactions(sample[lo : lo + 50_000]) for lo in range(0, len(sample), 50_000)
+    )
+    assert again == 0, again
+    seconds, rels = report.seconds, report.relationships
+    return {
+        "bulk_relationships": rels,
+        "bulk_seconds": round(seconds, 1),
+        "bulk_rels_per_s": round(rels / seconds),
+        "bulk_stages_s": {name: round(s, 1) for name, s in report.stages.items()},
+        "bulk_import_stage_rels_per_s": round(rels / report.stages["import"]),
     }
 
 

@@ -12,9 +12,10 @@ from typing import Any
 import click
 
 from graphsvc import __version__
+from graphsvc.cli_inputs import chosen_inputs, input_options
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NotFoundError
-from graphsvc.model import Entity, Tier
+from graphsvc.model import Tier
 from graphsvc.output import FORMATS, render
 from graphsvc.store import open_store
 from graphsvc.store.base import GraphStore
@@ -124,23 +125,7 @@ def generate(n_users: int, seed: int, out: Path, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument(
-    "directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
-)
-@click.option("--users", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--memberships", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--referrals", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--interactions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--encoding", help="Force the files' encoding (default: detect UTF-8, BOM, GBK).")
-@click.option(
-    "--on-error",
-    type=click.Choice(["fail", "skip"]),
-    default="fail",
-    show_default=True,
-    help="fail: refuse a load with a bad row; skip: load valid rows, bad ones to --rejects.",
-)
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path))
+@input_options
 @click.pass_obj
 def load(
     app: AppContext,
@@ -157,11 +142,7 @@ def load(
     """
     from graphsvc import ingest
 
-    chosen = {Entity(name): path for name, path in files.items() if path is not None}
-    if directory is not None:
-        chosen = ingest.discover(directory) | chosen
-    if not chosen:
-        raise click.UsageError("give a DIRECTORY or at least one of --users, --referrals, …")
+    chosen = chosen_inputs(directory, files)
     total = sum(path.stat().st_size for path in chosen.values())
     with progress("Loading", total) as bar:
         report = ingest.load_files(

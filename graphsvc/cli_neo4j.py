@@ -1,4 +1,4 @@
-"""Neo4j commands of the ``graphsvc`` CLI: ``db init`` and ``cypher``.
+"""Neo4j commands of the ``graphsvc`` CLI: ``db init``, ``db import`` and ``cypher``.
 
 The store URI comes from the settings in the click context (``ctx.obj.settings.store``);
 credentials from the URI's userinfo or NEO4J_USER / NEO4J_PASSWORD (see ``open_neo4j``).
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,13 @@ import click
 import neo4j
 from neo4j.exceptions import ClientError
 
+from graphsvc.cli_inputs import chosen_inputs, input_options
 from graphsvc.errors import ConfigError, InputError
+from graphsvc.ingest import OnError
 from graphsvc.output import FORMATS, render
 from graphsvc.store import NEO4J_SCHEMES
-from graphsvc.store.neo4j import Neo4jStore, open_neo4j
+from graphsvc.store.neo4j import Neo4jStore, neo4j_login
+from graphsvc.store.neo4j_import import LocalInstance
 
 __all__ = ["cypher_command", "db_group", "parse_param", "run_cypher"]
 
@@ -48,14 +52,19 @@ def parse_param(text: str) -> tuple[str, Any]:
     return name, value
 
 
-def _store_from(ctx: click.Context) -> Neo4jStore:
+def _login_from(ctx: click.Context) -> tuple[str, str, str, str]:
+    """URI, user, password and database of the Neo4j store the settings name."""
     uri = ctx.obj.settings.store if ctx.obj is not None else ""
     if uri.split("://", 1)[0] not in NEO4J_SCHEMES:
         raise ConfigError(
             f"store {uri!r} is not Neo4j: set GRAPHSVC_STORE=bolt://127.0.0.1:7687 "
             "(or pass --store)"
         )
-    return open_neo4j(uri)
+    return neo4j_login(uri)
+
+
+def _store_from(ctx: click.Context) -> Neo4jStore:
+    return Neo4jStore(*_login_from(ctx))
 
 
 def _plain(value: Any) -> Any:
@@ -118,6 +127,60 @@ def db_init(ctx: click.Context) -> None:
         click.echo(f"schema applied to {store.uri} (database {store.database})")
     finally:
         store.close()
+
+
+@db_group.command("import")
+@input_options
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Home of the local server (default: scripts/neo4j's, $NEO4J_HOME_DIR or its install).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace a database that holds data (everything in it, analysis runs included).",
+)
+@click.pass_context
+def db_import(
+    ctx: click.Context,
+    directory: Path | None,
+    encoding: str | None,
+    on_error: OnError,
+    rejects: Path | None,
+    home: Path | None,
+    overwrite: bool,
+    **files: Path | None,
+) -> None:
+    """First load of a big graph into the local Neo4j, with neo4j-admin database import.
+
+    Reads and validates the input like `graphsvc load`, stops the local server (a
+    scripts/neo4j home), imports, starts it again and applies the schema. Refused if the
+    database holds data, unless --overwrite; a failed import leaves it as it was. Later
+    loads go through `graphsvc load`.
+    """
+    from graphsvc.jobs.bulk_import import bulk_import
+
+    chosen = chosen_inputs(directory, files)
+    uri, user, password, database = _login_from(ctx)
+    instance = LocalInstance.of_home(home, password)
+    started = time.perf_counter()
+
+    def on_stage(name: str) -> None:
+        click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
+
+    with Neo4jStore(uri, user, password, database) as store:
+        report = bulk_import(
+            chosen,
+            store,
+            instance,
+            overwrite=overwrite,
+            encoding=encoding,
+            on_error=on_error,
+            rejects=rejects,
+            on_stage=on_stage,
+        )
+    click.echo(report.summary())
 
 
 @click.command("cypher")

@@ -31,7 +31,7 @@ from graphsvc.ingest.readers import (
 from graphsvc.ingest.report import SAMPLE, EntityReport, LoadReport, RejectsFile, listing
 from graphsvc.ingest.validate import PARSERS, SCHEMAS, Problem, RowError
 from graphsvc.model import Entity
-from graphsvc.store.base import GraphStore
+from graphsvc.store.base import LoadTarget
 
 __all__ = ["BATCH_ROWS", "OnError", "discover", "load_files", "load_stream"]
 
@@ -71,14 +71,15 @@ def discover(directory: Path) -> dict[Entity, Path]:
 
 def load_files(
     files: Mapping[Entity, Path],
-    store: GraphStore,
+    store: LoadTarget,
     *,
     encoding: str | None = None,
     on_error: OnError = "fail",
     rejects: Path | None = None,
     on_bytes: OnBytes | None = None,
 ) -> LoadReport:
-    """Validate and load input files (format from the extension) into ``store``.
+    """Validate and load input files (format from the extension) into ``store`` (a
+    GraphStore, or an ImportBuilder gathering a first bulk import).
 
     ``on_error="fail"``: any bad row raises InputError listing them and nothing is written.
     ``"skip"``: valid rows are written, bad ones go to ``rejects`` (default: rejects.csv beside
@@ -98,7 +99,7 @@ def load_files(
 def load_stream(
     entity: Entity,
     data: bytes | BinaryIO,
-    store: GraphStore,
+    store: LoadTarget,
     *,
     name: str,
     fmt: Literal["csv", "jsonl"],
@@ -146,7 +147,7 @@ class _Load:
 
     def __init__(
         self,
-        store: GraphStore,
+        store: LoadTarget,
         encoding: str | None,
         on_error: OnError,
         on_bytes: OnBytes | None,

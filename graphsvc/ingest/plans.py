@@ -16,7 +16,7 @@ from graphsvc.ingest.referrals import resolve
 from graphsvc.ingest.report import EntityReport
 from graphsvc.ingest.validate import Event, RowError
 from graphsvc.model import Entity, Interaction, event_key
-from graphsvc.store.base import GraphStore
+from graphsvc.store.base import LoadTarget
 
 __all__ = ["InteractionPlan", "Plan", "ReferralPlan", "plan_for"]
 
@@ -32,7 +32,7 @@ class Plan:
     def collect(self, line: int, record: Any) -> None:
         """Pass 1: note a valid row."""
 
-    def settle(self, store: GraphStore) -> dict[int, RowError]:
+    def settle(self, store: LoadTarget) -> dict[int, RowError]:
         """After pass 1: the bad rows only seen across rows, by line."""
         return {}
 
@@ -54,7 +54,7 @@ class ReferralPlan(Plan):
     def collect(self, line: int, record: Any) -> None:
         self._rows.append((line, record))
 
-    def settle(self, store: GraphStore) -> dict[int, RowError]:
+    def settle(self, store: LoadTarget) -> dict[int, RowError]:
         found = resolve(self.source.name, self._rows, store.records(Entity.REFERRALS))
         self._rows = []
         self._winners, self.conflicts = found.winners, found.conflicts
@@ -83,7 +83,7 @@ class InteractionPlan(Plan):
     def collect(self, line: int, record: Event) -> None:
         self._hashes.append(hash(record[:4]))
 
-    def settle(self, store: GraphStore) -> dict[int, RowError]:
+    def settle(self, store: LoadTarget) -> dict[int, RowError]:
         hashes, counts = np.unique(np.frombuffer(self._hashes, np.int64), return_counts=True)
         self._repeated = frozenset(hashes[counts > 1].tolist())
         self._hashes = array("q")

@@ -36,6 +36,7 @@ __all__ = [
     "USER_SORTS",
     "CommunityQuery",
     "GraphStore",
+    "LoadTarget",
     "UserQuery",
     "edge_props",
     "health_score",
@@ -114,22 +115,12 @@ def health_score(community: CommunityResult) -> float:
     return (community.reciprocity or 0.0) * (1.0 - (community.centralization or 0.0))
 
 
-@runtime_checkable
-class GraphStore(Protocol):
-    """A property graph of users, groups and their edges, plus analysis runs.
+class LoadTarget(Protocol):
+    """What a load writes to: a store, or the files of a first bulk import.
 
-    Writes are idempotent upserts, each call one transaction. Edge writes assume their
-    endpoints exist: call ``ensure_users`` / ``ensure_groups`` first.
+    Writes are idempotent upserts (in a store, each call one transaction). Edge writes
+    assume their endpoints exist: call ``ensure_users`` / ``ensure_groups`` first.
     """
-
-    uri: str
-
-    def close(self) -> None: ...
-
-    def init_schema(self) -> None:
-        """Create tables / constraints and indexes; safe to call again."""
-
-    # -- writes ---------------------------------------------------------------------------
 
     def ensure_users(self, user_ids: Sequence[str]) -> int:
         """Create bare users for ids not yet stored; return how many were created."""
@@ -154,6 +145,24 @@ class GraphStore(Protocol):
         """Add events not seen before (by ``key``) to the per-(src, dst, kind) aggregate
         (count, weight sum, first_at, last_at). Return how many events were new."""
 
+    def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
+        """Stored rows of users, groups, memberships or referrals (not interaction events)."""
+
+
+@runtime_checkable
+class GraphStore(LoadTarget, Protocol):
+    """A property graph of users, groups and their edges, plus analysis runs.
+
+    Its writes are those of LoadTarget.
+    """
+
+    uri: str
+
+    def close(self) -> None: ...
+
+    def init_schema(self) -> None:
+        """Create tables / constraints and indexes; safe to call again."""
+
     # -- reads ----------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -172,9 +181,6 @@ class GraphStore(Protocol):
     ) -> Iterator[EdgeBatch]:
         """The whole relationship type as columnar batches of store ids (see EdgeBatch), with
         the property ``columns`` named (None: all of EDGE_PROPS[kind])."""
-
-    def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
-        """Stored rows of users, groups, memberships or referrals (not interaction events)."""
 
     # -- analysis runs --------------------------------------------------------------------
 

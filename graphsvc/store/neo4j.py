@@ -94,6 +94,7 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "Neo4jStore",
     "cypher_dir",
+    "neo4j_login",
     "open_neo4j",
     "schema_statements",
 ]
@@ -134,8 +135,9 @@ def schema_statements(text: str | None = None) -> list[str]:
     return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
 
 
-def open_neo4j(uri: str) -> Neo4jStore:
-    """A Neo4jStore for ``bolt://`` / ``neo4j://`` (``+s``, ``+ssc``) URIs.
+def neo4j_login(uri: str) -> tuple[str, str, str, str]:
+    """The URI without credentials, user, password and database for ``bolt://`` /
+    ``neo4j://`` (``+s``, ``+ssc``) URIs.
 
     Credentials come from the URI's userinfo (``bolt://user:secret@host:7687``) or from
     NEO4J_USER (default ``neo4j``) and NEO4J_PASSWORD (default: the dev password of
@@ -153,7 +155,12 @@ def open_neo4j(uri: str) -> Neo4jStore:
     if parts.port:
         netloc += f":{parts.port}"
     clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return Neo4jStore(clean, user, password, os.environ.get("NEO4J_DATABASE", "neo4j"))
+    return clean, user, password, os.environ.get("NEO4J_DATABASE", "neo4j")
+
+
+def open_neo4j(uri: str) -> Neo4jStore:
+    """A Neo4jStore for ``uri``, logged in as ``neo4j_login`` says."""
+    return Neo4jStore(*neo4j_login(uri))
 
 
 def _plain(value: Any) -> Any:
