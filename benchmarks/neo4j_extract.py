@@ -1,5 +1,5 @@
 """Extraction throughput from Neo4j into numpy: ``Neo4jStore.edge_batches`` (whole columns per
-uid range via ``collect()``) against row streaming (``RETURN a.uid, b.uid, ...``).
+relationship id range via ``collect()``) against row streaming (``RETURN a.uid, b.uid, ...``).
 
 ``edge_batches_per_s`` reads the columns analysis reads (ANALYSIS_COLUMNS, as snapshots do);
 ``edge_batches_all_columns_per_s`` adds first_at and last_at.

@@ -9,6 +9,7 @@ import numpy as np
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
     CommunityResult,
+    EdgeKind,
     Group,
     GroupResult,
     MemberRole,
@@ -18,7 +19,7 @@ from graphsvc.model import (
     RunResult,
     UserResults,
 )
-from graphsvc.store.base import GraphStore
+from graphsvc.store.base import GraphStore, edge_props
 
 
 def sample_run(run_id: str, started_at: float, ranks_of: dict[str, int]) -> RunResult:
@@ -122,3 +123,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def edge_rows(store: GraphStore, kind: EdgeKind, columns=None) -> list[tuple]:
+    """Every edge of a kind as (src, dst, *props) store ids and values, sorted; the columns
+    named, aligned, with their dtypes."""
+    props = list(edge_props(kind, columns))
+    rows = []
+    for batch in store.edge_batches(kind, batch_size=7, columns=columns):
+        cols = [batch.src, batch.dst, *batch.props.values()]
+        assert list(batch.props) == props
+        assert {len(c) for c in cols} == {len(batch)}
+        assert [c.dtype for c in cols] == [np.int64, np.int64, *edge_props(kind, columns).values()]
+        rows += zip(*(c.tolist() for c in cols), strict=True)
+    return sorted(rows)

@@ -12,12 +12,22 @@ import time
 
 import numpy as np
 import pytest
+from neo4j.exceptions import ClientError
 
 from graphsvc.errors import ConflictError, NotFoundError, StoreError
-from graphsvc.model import EdgeKind, Interaction, InteractionKind, event_key
+from graphsvc.model import (
+    EdgeKind,
+    Interaction,
+    InteractionKind,
+    MemberRole,
+    Membership,
+    Referral,
+    event_key,
+)
+from graphsvc.store import neo4j as neo4j_module
 from graphsvc.store import open_store
-from graphsvc.store.neo4j import Neo4jStore, open_neo4j, schema_statements
-from tests.builders import sample_run
+from graphsvc.store.neo4j import Neo4jStore, _packed, _unpacked, open_neo4j, schema_statements
+from tests.builders import edge_rows, sample_run
 
 pytestmark = pytest.mark.neo4j
 
@@ -236,3 +246,65 @@ def test_extraction_reads_the_node_table_again_for_users_created_meanwhile(neo4j
     keys, table = neo4j_store._keys_at("User", stale, nodes)
     assert sorted(keys.tolist()) == [0, 1, 2]
     assert len(table) > len(stale)
+
+
+def test_extraction_by_relationship_id_and_by_source_uid_agree(neo4j_store, monkeypatch):
+    ids = [f"u{i:02d}" for i in range(40)]
+    neo4j_store.ensure_users(ids)
+    neo4j_store.ensure_groups(["g0", "g1", "g2"])
+    kinds, roles = list(InteractionKind), list(MemberRole)
+    for i in range(0, 40, 4):  # the ids of the three relationship types interleave
+        neo4j_store.add_interactions(
+            [
+                Interaction(
+                    ids[j], ids[(j * 7 + 3) % 40], k, j, 0.5, event_key(ids[j], "", k, j, 0)
+                )
+                for j in range(i, i + 4)
+                for k in kinds[j % 3 :: 3]
+            ]
+        )
+        neo4j_store.upsert_memberships([Membership(ids[i], f"g{i % 3}", i, roles[i % 3])])
+        neo4j_store.upsert_referrals([Referral(ids[i], ids[i + 1], i)])
+    paths, query = [], neo4j_module._extract_query
+    monkeypatch.setattr(neo4j_module, "_extract_query", lambda *a: paths.append(a[-1]) or query(*a))
+    monkeypatch.setattr(neo4j_module, "EXTRACT_SPREAD", 10**9)
+    by_id = {kind: edge_rows(neo4j_store, kind) for kind in EdgeKind}
+    monkeypatch.setattr(neo4j_module, "EXTRACT_SPREAD", 0)
+    assert {kind: edge_rows(neo4j_store, kind) for kind in EdgeKind} == by_id
+    assert paths == [True] * 3 + [False] * 3
+    assert [len(by_id[kind]) for kind in EdgeKind] == [94, 10, 10]
+
+
+@pytest.mark.parametrize(
+    ("bits", "pairs"),
+    [
+        (56, [(0, 0), (-128, 2**56 - 1), (127, 2**56 - 1), (6, 2**50 + 3)]),
+        (32, [(0, 0), (1, 1), (2**31 - 1, 2**32 - 1), (5, 2**32 - 1)]),
+    ],
+)
+def test_packed_columns_round_trip_through_the_server_up_to_their_limits(neo4j_store, bits, pairs):
+    query = f"UNWIND $pairs AS p RETURN collect({_packed('p[0]', 'p[1]', bits)})"
+    high, low = _unpacked(neo4j_store._value(query, pairs=pairs), bits)
+    assert list(zip(high.tolist(), low.tolist(), strict=True)) == pairs
+    too_high = [(2 ** (63 - bits), 0)]
+    with pytest.raises(ClientError, match="overflow"):
+        neo4j_store._value(query, pairs=too_high)
+
+
+def test_extraction_refuses_missing_values_and_foreign_nodes(neo4j_store):
+    neo4j_store.ensure_users(["a", "b"])
+    like = InteractionKind.LIKE
+    neo4j_store.add_interactions([Interaction("a", "b", like, None, 1.0, 1)])
+    neo4j_store._write(lambda tx: tx.run("MATCH ()-[r:INTERACTED]->() REMOVE r.kind").consume())
+    with pytest.raises(StoreError, match=r"without a value for one of \['kind'"):
+        list(neo4j_store.edge_batches(EdgeKind.INTERACTED))
+    (batch,) = neo4j_store.edge_batches(EdgeKind.INTERACTED, columns=("weight", "first_at"))
+    assert (batch.props["weight"].tolist(), batch.props["first_at"].tolist()) == ([1.0], [-1])
+    neo4j_store._write(
+        lambda tx: tx.run(
+            "MATCH (b:User {user_id: 'b'}) CREATE (:Bot)-[:INTERACTED {kind: 0, count: 1, "
+            "weight: 1.0, days: 1}]->(b)"
+        ).consume()
+    )
+    with pytest.raises(StoreError, match="not a :User"):
+        list(neo4j_store.edge_batches(EdgeKind.INTERACTED, columns=("weight",)))

@@ -21,7 +21,8 @@ from graphsvc.model import (
     User,
     event_key,
 )
-from tests.builders import sample_run
+from graphsvc.store.base import EDGE_PROPS
+from tests.builders import edge_rows, sample_run
 
 LIKE, REPLY = InteractionKind.LIKE, InteractionKind.REPLY
 
@@ -211,6 +212,49 @@ def test_edge_batches_read_only_the_columns_named(store):
     assert (members.props, members.dst.tolist()) == ({}, store.groups().gid.tolist())
     with pytest.raises(ValueError, match="first_seen"):
         next(iter(store.edge_batches(EdgeKind.INTERACTED, columns=("first_seen",))))
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [("kind", "count", "weight", "days"), ("kind",), ("count",), ("days",), ("count", "days"), ()],
+)
+def test_edge_batches_read_every_kind_exactly_whatever_the_columns(store, columns):
+    users = [f"u{i}" for i in range(len(InteractionKind) + 1)]
+    store.ensure_users(users)
+    store.add_interactions(
+        [  # kind k: k + 2 events on k + 1 days, so count and days differ
+            event(users[k], users[k + 1], kind, t * DAY + k, weight=0.25 * (t + 1), ordinal=o)
+            for k, kind in enumerate(InteractionKind)
+            for t in range(k + 1)
+            for o in range(1 + (t == 0))
+        ]
+    )
+    uid = dict(zip(store.users().user_id, store.users().uid.tolist(), strict=True))
+
+    def edge(k: int) -> tuple:  # src, dst, kind, count, weight, days, first_at, last_at
+        weight = 0.25 * ((k + 1) * (k + 2) / 2 + 1)
+        return (uid[users[k]], uid[users[k + 1]], k, k + 2, weight, k + 1, k, k * DAY + k)
+
+    full = edge_rows(store, EdgeKind.INTERACTED)
+    assert full == sorted(edge(k) for k in range(len(InteractionKind)))
+    names = list(EDGE_PROPS[EdgeKind.INTERACTED])
+    keep = [0, 1, *(2 + names.index(n) for n in names if n in columns)]
+    expected = [tuple(row[i] for i in keep) for row in full]
+    assert edge_rows(store, EdgeKind.INTERACTED, columns) == expected
+
+
+def test_edge_batches_read_every_role(store):
+    users, roles = [f"u{i}" for i in range(9)], list(MemberRole)
+    store.ensure_users(users)
+    store.ensure_groups(["g0", "g1"])
+    store.upsert_memberships(
+        [Membership(u, f"g{i % 2}", None, roles[i % 3]) for i, u in enumerate(users)]
+    )
+    uid = dict(zip(store.users().user_id, store.users().uid.tolist(), strict=True))
+    gid = dict(zip(store.groups().group_id, store.groups().gid.tolist(), strict=True))
+    members = sorted((uid[u], gid[f"g{i % 2}"], roles[i % 3].code) for i, u in enumerate(users))
+    assert edge_rows(store, EdgeKind.MEMBER_OF) == members
+    assert edge_rows(store, EdgeKind.MEMBER_OF, ()) == [m[:2] for m in members]
 
 
 def test_write_run_makes_it_current_and_readable(store):
