@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import click
 
 from graphsvc import __version__
-from graphsvc.cli_inputs import chosen_inputs, input_options
+from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NotFoundError
 from graphsvc.model import Tier
@@ -76,11 +75,6 @@ format_option = click.option(
 
 def echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> None:
     click.echo(render(rows, columns, fmt))
-
-
-def progress(label: str, length: int):
-    """A progress bar on stderr, so stdout stays machine-readable."""
-    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=False)
 
 
 @click.group(cls=GraphsvcGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,6 +3,7 @@ one file per input, --encoding, --on-error and --rejects."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ import click
 
 from graphsvc.model import Entity
 
-__all__ = ["chosen_inputs", "input_options"]
+__all__ = ["chosen_inputs", "input_options", "progress"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,3 +51,8 @@ def chosen_inputs(directory: Path | None, files: dict[str, Path | None]) -> dict
     if not chosen:
         raise click.UsageError("give a DIRECTORY or at least one of --users, --referrals, …")
     return chosen
+
+
+def progress(label: str, length: int) -> Any:
+    """A progress bar on stderr, so stdout stays machine-readable."""
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_pos=False)

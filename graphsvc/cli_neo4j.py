@@ -10,6 +10,7 @@ import json
 import math
 import re
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import click
 import neo4j
 from neo4j.exceptions import ClientError
 
-from graphsvc.cli_inputs import chosen_inputs, input_options
+from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.errors import ConfigError, InputError
 from graphsvc.ingest import OnError
 from graphsvc.output import FORMATS, render
@@ -165,11 +166,17 @@ def db_import(
     uri, user, password, database = _login_from(ctx)
     instance = LocalInstance.of_home(home, password)
     started = time.perf_counter()
+    total = sum(path.stat().st_size for path in chosen.values())
+    with Neo4jStore(uri, user, password, database) as store, ExitStack() as reading:
+        bar: Any = None
 
-    def on_stage(name: str) -> None:
-        click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
+        def on_stage(name: str) -> None:
+            nonlocal bar
+            reading.close()  # the read stage's progress bar ends with it
+            click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
+            if name == "read":
+                bar = reading.enter_context(progress("  reading", total))
 
-    with Neo4jStore(uri, user, password, database) as store:
         report = bulk_import(
             chosen,
             store,
@@ -179,6 +186,7 @@ def db_import(
             on_error=on_error,
             rejects=rejects,
             on_stage=on_stage,
+            on_bytes=lambda n: bar.update(n),
         )
     click.echo(report.summary())
 

@@ -74,6 +74,7 @@ def imported(home: LocalInstance, graph: Path) -> Neo4jStore:
     assert "relationships/s" in result.output
     for stage in ("check", "read", "write files", "stop", "import", "start", "schema"):
         assert f"  {stage}\n" in result.output  # progress lines (stderr)
+    assert "  reading" in result.output  # the read stage's progress bar (its label, no tty)
     assert home.running()
     store = Neo4jStore(home.uri, "neo4j", PASSWORD)
     yield store

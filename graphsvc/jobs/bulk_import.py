@@ -68,12 +68,14 @@ def bulk_import(
     on_error: OnError = "fail",
     rejects: Path | None = None,
     on_stage: Callable[[str], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Load ``files`` into the database of ``store``, served by ``instance``, as a first load.
 
     Refused (ConflictError) if the database holds data, unless ``overwrite``; bad input is
     refused (InputError) before the server is touched. If the import fails, the previous
     database is put back and the server started again before the error is raised.
+    ``on_stage(name)`` is called as each stage starts, ``on_bytes(n)`` as input is read.
     """
     if not instance.serves(store.uri):
         raise ConfigError(
@@ -107,7 +109,14 @@ def bulk_import(
     builder = ImportBuilder()
     with stage("read"):
         report = ImportReport(
-            load_files(files, builder, encoding=encoding, on_error=on_error, rejects=rejects)
+            load_files(
+                files,
+                builder,
+                encoding=encoding,
+                on_error=on_error,
+                rejects=rejects,
+                on_bytes=on_bytes,
+            )
         )
     with tempfile.TemporaryDirectory(prefix="graphsvc-import-") as tmp:
         with stage("write files"):
