@@ -282,9 +282,9 @@ class AnalysisParams:
     referral_weight: float = 1.0
     dunbar: int = 150
     deep_chain_levels: int = 3
-    # Super users (tier core) come from the top this fraction by influence; group leaders fill
-    # the top ~1% of a community-commerce graph, so 3% leaves room for the cross-group users.
-    core_top_fraction: float = 0.03
+    # Super users (tier core) receive at least this many average members' worth of attention,
+    # summed over the communities paying them attention (see analysis.tiers.attention_standing).
+    core_min_standing: float = 3.0
     exact_betweenness_max_vertices: int = 5_000
     betweenness_epsilon: float = 0.01
     betweenness_delta: float = 0.1
@@ -303,8 +303,18 @@ class AnalysisParams:
     betweenness_budget: int = 30_000_000
     # Leiden passes (igraph n_iterations); -1 = repeat until a pass no longer improves quality.
     leiden_iterations: int = 2
-    # Leiden passes of a refresh, which starts from the previous run's communities.
-    refresh_leiden_iterations: int = 1
+    # Leiden passes of a warm start (from the previous run's communities: every run after the
+    # first unless `cold`).
+    warm_leiden_iterations: int = 1
+    # A warm start is checked against one cold Leiden run on graphs up to this many (undirected)
+    # edges, and replaced by a cold run when its modularity is lower by more than this share.
+    warm_check_max_edges: int = 20_000_000
+    warm_max_modularity_loss: float = 0.01
+    # Cold runs on graphs up to this many (undirected) edges take the consensus (Lancichinetti &
+    # Fortunato 2012) of this many seeded Leiden runs, pairs kept at this agreement or more.
+    consensus_max_edges: int = 100_000
+    consensus_runs: int = 10
+    consensus_threshold: float = 0.5
     # Leiden passes when splitting communities over `dunbar` (blocks are small: one suffices).
     leiden_split_iterations: int = 1
     # Communities smaller than this (and users with no edges) stay unassigned (community "").
@@ -334,6 +344,12 @@ class AnalysisParams:
     core_min_communities: float = 3.0
     # ... or from co-members in at least this many of the user's groups (effective number).
     core_min_groups: float = 2.0
+    # Hysteresis: a user keeps their tier until its rule falls below (1 - margin) of its boundary,
+    # and moves up into core or active only above (1 + margin) of it.
+    tier_margin: float = 0.2
+    # Hysteresis: a community's or group's owner stays until a member's PageRank inside it beats
+    # the owner's by this share.
+    owner_takeover_margin: float = 0.1
     # Community shape "star" if Freeman degree centralization is at least this ...
     star_centralization: float = 0.9
     # ... or the leader takes part in at least this share of internal attention weight.
@@ -366,6 +382,10 @@ USER_RESULT_COLUMNS: MappingProxyType[str, str] = MappingProxyType(
         "direct_referrals": "int",
         "downline": "int",
         "deep_chain": "int",
+        # attention received in average members' worth, summed over communities (core rule)
+        "standing": "float",
+        # why the tier held or did not change yet at a boundary (hysteresis), "" otherwise
+        "tier_reason": "str",
         # explanations (see analysis.explain): signals, their rarity (top x% of users)
         "distinct_engagers": "int",
         "communities_reached": "float",
@@ -405,7 +425,9 @@ class CommunityResult:
     community_id: str
     size: int
     owner_id: str | None
-    owner_margin: float  # (leader - runner-up) / leader influence inside the community
+    # (leader - runner-up) / leader influence inside the community; negative when the owner
+    # stays by hysteresis behind a challenger (see owner_reason)
+    owner_margin: float
     runner_up_id: str | None
     density: float
     reciprocity: float
@@ -416,6 +438,8 @@ class CommunityResult:
     # Lineage: previous-run communities this one took members from, with the share of this
     # community's members each supplied, encoded "c-0001=0.62;c-0007=0.3" (see analysis.lineage)
     derived_from: str = ""
+    # Why the owner changed or stayed (hysteresis), e.g. "owner changed: u12 overtook u7 by 31%"
+    owner_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -424,8 +448,9 @@ class GroupResult:
     size: int
     declared_owner_id: str | None
     effective_owner_id: str | None
-    owner_margin: float
+    owner_margin: float  # negative when the owner stays by hysteresis behind a challenger
     owner_mismatch: bool
+    owner_reason: str = ""  # as CommunityResult.owner_reason
 
 
 @dataclass(frozen=True)
@@ -441,20 +466,24 @@ class RunInfo:
 @dataclass(frozen=True)
 class PreviousRun:
     """What a run inherits from the current one, aligned with the new snapshot's vertices:
-    community ids to keep (and their counters), and the start vectors of a refresh."""
+    community ids to keep (and their counters), the start vectors of a warm start, and the
+    labels that hysteresis holds (tiers, owners)."""
 
     run_id: str
     leaf: np.ndarray  # str per vertex: its finest community id in that run, "" none or new
     influence: np.ndarray  # float per vertex, NaN for users new since that run
     betweenness: np.ndarray  # float per vertex, NaN for users new since that run
     counters: dict[str, int]  # next community number ("") and sub-community number per parent
-    # per vertex, NaN for new users: a refresh moves users whose attention is unchanged
+    # per vertex, NaN for new users: a warm start moves users whose attention is unchanged
     # together with their previous community (None: every user moves alone)
     in_strength: np.ndarray | None = None
     out_strength: np.ndarray | None = None
     # per vertex, NaN none: start vectors of the leaders' PageRank inside communities
     community_score: np.ndarray | None = None
     subcommunity_score: np.ndarray | None = None
+    tier: np.ndarray | None = None  # str per vertex, "" for users new since that run
+    owners: dict[str, int] | None = None  # community id -> owner vertex (-1: gone)
+    group_owners: dict[str, int] | None = None  # group id -> effective owner vertex
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-from graphsvc.analysis.graphs import EdgeList
+from graphsvc.analysis.graphs import EdgeList, sum_by_key
 from graphsvc.analysis.lineage import community_id
 
 _RNG_LOCK = threading.Lock()
@@ -272,6 +272,40 @@ def _split(
     return key
 
 
+def _cores_apart(edges: EdgeList, module: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """``module`` with no two cores in one community: a community that merged several cores
+    (``core`` ≥ 0: the unchanged users of one previous community; -1 free) is split back into
+    one community per core, and each of its free users joins the core they are tied to most
+    strongly (the largest core when tied to none). A warm start thus never merges previous
+    communities: only users whose attention changed move. O(n + m log m)."""
+    n = len(module)
+    has = core >= 0
+    key, inverse = np.unique(module[has] * np.int64(n) + core[has], return_inverse=True)
+    cores_in = np.bincount(key // n, minlength=int(module.max()) + 1 if n else 0)
+    merged = cores_in[module] > 1
+    if not merged.any():
+        return module
+    out = module.copy()
+    out[has & merged] = int(module.max()) + 1 + inverse[merged[has]]
+    size = np.bincount(inverse, minlength=len(key))
+    largest = np.full(len(cores_in), -1, dtype=np.int64)  # per community: its largest core
+    order = np.lexsort((-size, key // n))
+    first = order[np.concatenate([[True], np.diff((key // n)[order]) != 0])]
+    largest[key[first] // n] = int(module.max()) + 1 + first
+    free = merged & ~has
+    out[free] = largest[module[free]]
+    a = np.concatenate([edges.src, edges.dst])
+    b = np.concatenate([edges.dst, edges.src])
+    w = np.concatenate([edges.weight, edges.weight])
+    tie = free[a] & has[b] & merged[b] & (module[a] == module[b])
+    if tie.any():
+        pairs, weight = sum_by_key(a[tie] * np.int64(n) + out[b[tie]], w[tie])
+        order = np.lexsort((-weight, pairs // n))
+        best = order[np.concatenate([[True], np.diff((pairs // n)[order]) != 0])]
+        out[pairs[best] // n] = pairs[best] % n
+    return out
+
+
 def modularity(edges: EdgeList, membership: np.ndarray, resolution: float = 1.0) -> float:
     """Newman's modularity of a partition of an undirected weighted graph, with the
     resolution γ of Reichardt & Bornholdt (Phys. Rev. E 74:016110, 2006):
@@ -304,6 +338,8 @@ def detect_communities(
     initial: np.ndarray | None = None,
     initial_sub: np.ndarray | None = None,
     fixed: np.ndarray | None = None,
+    fixed_sub: np.ndarray | None = None,
+    module: np.ndarray | None = None,
 ) -> Communities:
     """Communities of the symmetrized attention graph, numbered canonically.
 
@@ -320,24 +356,30 @@ def detect_communities(
     warm-starts the top-level Leiden, ``initial_sub`` the split (both constant on every
     ``fixed`` group).
 
-    ``fixed`` (a label per vertex, -1 free) screens a refresh after a small delta: vertices
-    sharing a label (unchanged users of one previous community) move as one node, so Leiden
-    runs on the collapsed graph and only the free (changed or new) users move alone — the
-    screening of Zarayeneh & Kalyanaraman, IEEE Trans. Netw. Sci. Eng. 8:1614 (2021), on
+    ``fixed`` (a label per vertex, -1 free) screens a warm start after a small delta:
+    vertices sharing a label (unchanged users of one previous community) move as one node, so
+    Leiden runs on the collapsed graph and only the free (changed or new) users move alone —
+    the screening of Zarayeneh & Kalyanaraman, IEEE Trans. Netw. Sci. Eng. 8:1614 (2021), on
     a collapsed graph as in Louvain's aggregation (Blondel et al., J. Stat. Mech. P10008,
     2008). Exact: modularity and CPM of a partition that keeps each group whole equal those
     of the collapsed partition up to a constant (node weight = summed strength). The
-    reported quality is then the full graph's modularity at ``resolution``. O(n + m log m)
-    to collapse, then O(m') per pass on the m' edges between nodes.
+    reported quality is then the full graph's modularity at ``resolution``. ``fixed_sub``
+    (finer groups, each inside one ``fixed`` group; default ``fixed``) screens the split the
+    same way. O(n + m log m) to collapse, then O(m') per pass on the m' edges between nodes.
+
+    ``module`` (a partition found elsewhere, e.g. by ``consensus_membership``) replaces the
+    top-level Leiden run.
     """
     n = edges.n
     collapsed = None if fixed is None else _collapse(edges, fixed)
-    if collapsed is None:
+    split_collapsed = collapsed if fixed_sub is None else _collapse(edges, fixed_sub)
+    quality = None  # Leiden's own objective, when it ran on the whole graph
+    if module is None and collapsed is None:
         graph = edges.to_igraph() if graph is None else graph
         module, quality = leiden_membership(
             graph, resolution=resolution, seed=seed, iterations=iterations, initial=initial
         )
-    else:
+    elif module is None:
         strength = edges.out_strength()  # undirected: both ends
         module, _ = leiden_membership(
             collapsed.graph,
@@ -348,10 +390,11 @@ def detect_communities(
             initial=None if initial is None else collapsed.per_node(initial),
             objective="modularity",
         )
-        module = module[collapsed.node]
+        module = _cores_apart(edges, module[collapsed.node], np.asarray(fixed, dtype=np.int64))
+    module = np.asarray(module, dtype=np.int64)
     degree = np.bincount(edges.src, minlength=n) + np.bincount(edges.dst, minlength=n)
     quality_at_1 = modularity(edges, module) if edges.m else 0.0
-    if collapsed is not None:
+    if quality is None:
         quality = quality_at_1
         if resolution != 1.0 and edges.m:
             quality = modularity(edges, module, resolution)
@@ -374,7 +417,7 @@ def detect_communities(
             seed=seed,
             iterations=split_iterations,
             initial=initial_sub,
-            collapsed=collapsed,
+            collapsed=split_collapsed,
         )
         sub_all, sub_parent, sub_number = rank_blocks(key, min_size, parent=np.maximum(top, 0))
         # keep only parents split into at least two sub-communities

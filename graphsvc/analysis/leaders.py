@@ -8,9 +8,9 @@ account that only broadcasts receives no attention and so never leads.
 
 from __future__ import annotations
 
-__all__ = ["Leaders", "block_leaders", "block_pagerank", "declared_owners"]
+__all__ = ["Leaders", "block_leaders", "block_pagerank", "declared_owners", "keep_incumbents"]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -286,3 +286,40 @@ def declared_owners(snapshot: GraphSnapshot) -> np.ndarray:
         missing = owner[g] < 0
         owner[g[missing]] = u[missing]
     return owner
+
+
+def keep_incumbents(
+    lead: Leaders,
+    incumbent: np.ndarray,
+    margin: float,
+    user_ids: np.ndarray,
+    *,
+    eligible: np.ndarray | None = None,
+) -> tuple[Leaders, list[str]]:
+    """Owner hysteresis: each block's ``incumbent`` (its previous owner vertex, -1 none) stays
+    leader until a member's in-block PageRank beats the incumbent's by ``margin`` (0.1: 10%);
+    the challenger is then the runner-up and the margin negative. An incumbent who left the
+    block or is no longer ``eligible`` (a lurker now) is replaced at once. Returns the leaders
+    and, per block, the reason for a change or a kept owner ("" when the owner simply leads
+    again or the block is new): "owner changed: u12 overtook u7 by 31%". O(M log M)."""
+    width = np.int64(max(len(user_ids), 1))
+    keys = lead.member_block * width + lead.member_user
+    blocks = np.flatnonzero((incumbent >= 0) & (lead.leader >= 0) & (lead.leader != incumbent))
+    held_at = find_sorted(keys, blocks * width + incumbent[blocks])
+    best_at = find_sorted(keys, blocks * width + lead.leader[blocks])
+    leader, runner_up, margin_of = lead.leader.copy(), lead.runner_up.copy(), lead.margin.copy()
+    reasons = [""] * len(lead.leader)
+    for b, h, t in zip(blocks.tolist(), held_at.tolist(), best_at.tolist(), strict=True):
+        old, new = str(user_ids[incumbent[b]]), str(user_ids[lead.leader[b]])
+        if h < 0 or (eligible is not None and not eligible[incumbent[b]]):
+            gone = "left" if h < 0 else "no longer acts"
+            reasons[b] = f"owner changed: {old} {gone}, {new} leads"
+            continue
+        held, best = float(lead.member_score[h]), float(lead.member_score[t])
+        ahead = best / held - 1.0 if held > 0 else np.inf
+        if ahead >= margin:
+            reasons[b] = f"owner changed: {new} overtook {old} by {ahead:.0%}"
+            continue
+        leader[b], runner_up[b], margin_of[b] = incumbent[b], lead.leader[b], (held - best) / held
+        reasons[b] = f"{old} stays owner: {new} is {ahead:.0%} ahead, short of {margin:.0%}"
+    return replace(lead, leader=leader, runner_up=runner_up, margin=margin_of), reasons

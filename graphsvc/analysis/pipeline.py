@@ -3,27 +3,31 @@ result out. Pure and deterministic: the same snapshot and params give identical 
 
 from __future__ import annotations
 
-__all__ = ["STAGES", "AnalysisOutput", "previous_from_output", "run_pipeline"]
+__all__ = ["STAGES", "AnalysisOutput", "owner_vertices", "previous_from_output", "run_pipeline"]
 
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from graphsvc.analysis.centrality import Betweenness, betweenness, coreness, pagerank_scores
+from graphsvc.analysis.churn import run_churn
 from graphsvc.analysis.communities import Communities, choose_resolution, detect_communities
+from graphsvc.analysis.consensus import consensus_membership
 from graphsvc.analysis.explain import main_attention_kind, rarity_columns
-from graphsvc.analysis.graphs import attention_graph, symmetrized
+from graphsvc.analysis.graphs import attention_graph, find_sorted, symmetrized
 from graphsvc.analysis.health import Health, community_health
-from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners
+from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners, keep_incumbents
 from graphsvc.analysis.lineage import PreviousLabels, previous_labels, stable_ids
 from graphsvc.analysis.referral import referral_tree
 from graphsvc.analysis.roles import guimera_amaral_roles
 from graphsvc.analysis.tiers import (
     assign_tiers,
+    attention_standing,
     community_reach,
     effective_count,
     engagement_scores,
@@ -96,6 +100,7 @@ def _community_results(
     lineage: list[str],
     lead: Leaders,
     health: Health,
+    reasons: list[str],
 ) -> list[CommunityResult]:
     out = []
     for i, cid in enumerate(ids):
@@ -113,6 +118,7 @@ def _community_results(
                 shape=str(health.shape[i]),
                 parent_id=parents[i],
                 derived_from=lineage[i],
+                owner_reason=reasons[i],
             )
         )
     return out
@@ -132,10 +138,19 @@ def _ordered_communities(
     return out
 
 
+def owner_vertices(
+    user_ids: np.ndarray, ids: list[str], owners: list[str | None]
+) -> dict[str, int]:
+    """Block id → owner vertex among ``user_ids`` (sorted), -1 for none or a user gone."""
+    known = [o or "" for o in owners]
+    at = find_sorted(np.asarray(user_ids, dtype=str), np.asarray(known, dtype=str))
+    return dict(zip(ids, at.tolist(), strict=True))
+
+
 def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
     """A run's output as the next run on the same users inherits it (in-memory runs: tests,
     benchmarks; stored runs are aligned by ``jobs.analyze.previous_run``)."""
-    cols = output.users.columns
+    cols, users = output.users.columns, output.users.user_id
     return PreviousRun(
         run_id,
         cols["community_id"],
@@ -146,6 +161,17 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
         cols["out_strength"],
         cols["community_score"],
         cols["subcommunity_score"],
+        cols["tier"],
+        owner_vertices(
+            users,
+            [c.community_id for c in output.communities],
+            [c.owner_id for c in output.communities],
+        ),
+        owner_vertices(
+            users,
+            [g.group_id for g in output.groups],
+            [g.effective_owner_id for g in output.groups],
+        ),
     )
 
 
@@ -168,7 +194,7 @@ def _warm_membership(labels: PreviousLabels) -> tuple[np.ndarray, np.ndarray]:
 def _screened(
     labels: PreviousLabels, previous: PreviousRun, in_strength: np.ndarray, out_strength: np.ndarray
 ) -> np.ndarray | None:
-    """Leiden's fixed groups on a refresh: each user whose received and given attention are
+    """Leiden's fixed groups on a warm start: each user whose received and given attention are
     unchanged keeps to its previous finest community (moves with it); users whose attention
     changed, new users, users without a community and the leftover members of a split
     community (in no sub-community: they need not belong together) move alone (-1). None
@@ -206,23 +232,106 @@ def _carried_betweenness(previous: PreviousRun) -> Betweenness:
     return Betweenness(values, f"carried over from {previous.run_id}", 0, np.nan, np.nan)
 
 
+def _use_consensus(graph: Any, params: AnalysisParams) -> bool:
+    return params.consensus_runs > 1 and graph.ecount() <= params.consensus_max_edges
+
+
+def _cold_communities(
+    detect: Callable[..., Communities], graph: Any, params: AnalysisParams, resolution: float
+) -> tuple[Communities, int | None]:
+    """A cold run: on graphs up to ``consensus_max_edges`` the consensus of
+    ``consensus_runs`` seeded Leiden runs, else one run. Returns it and the consensus rounds."""
+    if not _use_consensus(graph, params):
+        return detect(iterations=params.leiden_iterations), None
+    module, rounds = consensus_membership(
+        graph,
+        resolution=resolution,
+        seed=params.seed,
+        iterations=params.leiden_iterations,
+        runs=params.consensus_runs,
+        threshold=params.consensus_threshold,
+    )
+    return detect(module=module), rounds
+
+
+def _communities(
+    detect: Callable[..., Communities],
+    graph: Any,
+    params: AnalysisParams,
+    resolution: float,
+    warm: PreviousRun | None,
+    labels: PreviousLabels | None,
+    strength: tuple[np.ndarray, np.ndarray],
+) -> tuple[Communities, dict[str, Any]]:
+    """Communities, warm from ``warm`` (the previous run) when given, else cold. A warm start
+    is checked against one cold Leiden run when ``graph`` is given, and replaced by a cold run
+    when its modularity is lower by more than ``warm_max_modularity_loss`` of the cold one's.
+    Returns them and what happened (stats)."""
+    report: dict[str, Any] = {"community_start": "cold", "warm_from": None}
+    if warm is None:
+        comms, report["consensus_rounds"] = _cold_communities(detect, graph, params, resolution)
+        return comms, report
+    initial, initial_sub = _warm_membership(labels)
+    fixed = _screened(labels, warm, *strength)
+    comms = detect(
+        iterations=params.warm_leiden_iterations,
+        initial=initial,
+        initial_sub=initial_sub,
+        fixed=None if fixed is None else np.where(fixed >= 0, labels.top, -1),
+        fixed_sub=fixed,
+    )
+    report |= {
+        "community_start": "warm",
+        "warm_from": warm.run_id,
+        "warm_free_users": None if fixed is None else int((fixed < 0).sum()),
+        "warm_modularity": round(comms.modularity, 6),
+    }
+    if graph is None:
+        return comms, report
+    cold = detect(iterations=params.leiden_iterations)
+    report["cold_modularity"] = round(cold.modularity, 6)
+    loss = (cold.modularity - comms.modularity) / abs(cold.modularity) if cold.modularity else 0.0
+    if loss <= params.warm_max_modularity_loss:
+        return comms, report
+    report["community_start"] = "cold"
+    report["warm_fallback"] = (
+        f"warm start's modularity {comms.modularity:.4f} was {loss:.1%} below a cold run's "
+        f"{cold.modularity:.4f} (tolerance {params.warm_max_modularity_loss:.1%}): ran cold"
+    )
+    if _use_consensus(graph, params):
+        cold, report["consensus_rounds"] = _cold_communities(detect, graph, params, resolution)
+    return cold, report
+
+
+def _incumbents(owners: dict[str, int] | None, ids: list[str]) -> np.ndarray:
+    """Previous owner vertex of each block id (-1 none)."""
+    return np.array([(owners or {}).get(i, -1) for i in ids], dtype=np.int64)
+
+
 def run_pipeline(
     snapshot: GraphSnapshot,
     params: AnalysisParams,
     *,
     previous: PreviousRun | None = None,
+    cold: bool = False,
     refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> AnalysisOutput:
     """Every analysis of DESIGN §4 on one snapshot; ``on_stage(name)`` as each of ``STAGES``
     starts. With ``previous`` (the current run, aligned with this snapshot) communities keep
-    their ids by member overlap (see ``analysis.lineage``); with ``refresh`` as well, Leiden
-    (``params.refresh_leiden_iterations`` passes) and PageRank warm-start from that run and
-    betweenness is carried over (new users: NaN) — for small deltas between cold runs. Cost is
-    dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and sampled betweenness
-    (O(m) per source); everything else is O(m log m) numpy."""
+    their ids by member overlap (see ``analysis.lineage``), owners and tiers change only past
+    their hysteresis margins, the stats give the churn, and — unless ``cold`` — the run starts
+    warm from it: Leiden from its communities with unchanged users screened
+    (``params.warm_leiden_iterations`` passes; checked against a cold run on graphs up to
+    ``warm_check_max_edges`` edges), PageRank and the leaders' PageRank from its scores (same
+    fixed points). ``refresh`` (warm only) also carries betweenness over (new users: NaN)
+    instead of sampling it again. Cold runs on small graphs take a consensus of seeded runs.
+    Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and sampled
+    betweenness (O(m) per source); everything else is O(m log m) numpy."""
+    if refresh and (cold or previous is None):
+        raise ValueError("refresh starts warm from a previous run: it needs one and not cold")
     stages = _Stages(on_stage)
-    warm = previous if refresh else None
+    warm = None if cold else previous
     n = snapshot.n_users
     user_ids = np.asarray(snapshot.user_ids)
     pr = {
@@ -234,18 +343,21 @@ def run_pipeline(
     stages.start("graph")
     attention = attention_graph(snapshot, params)
     undirected = symmetrized(attention)
-    # for betweenness and Leiden on the whole graph: a refresh screens and collapses it first
-    graph = undirected.to_igraph() if warm is None or params.auto_resolution else None
+    # for betweenness and cold Leiden on the whole graph (a warm start screens and collapses
+    # it first): not built for a refresh too large for the cold check
+    checked = warm is not None and undirected.m <= params.warm_check_max_edges
+    needed = warm is None or not refresh or checked or params.auto_resolution
+    graph = undirected.to_igraph() if needed else None
     engagement = engagement_scores(snapshot, params)
 
     stages.start("influence")
-    start = None if warm is None else _warm_influence(warm.influence)
-    influence = pagerank_scores(attention, **pr, start=start)
+    pr_start = None if warm is None else _warm_influence(warm.influence)
+    influence = pagerank_scores(attention, **pr, start=pr_start)
     in_strength, out_strength = attention.in_strength(), attention.out_strength()
     cores = coreness(undirected)
 
     stages.start("betweenness")
-    if warm is None:
+    if not refresh:
         between = betweenness(
             graph,
             exact_max_vertices=params.exact_betweenness_max_vertices,
@@ -255,14 +367,10 @@ def run_pipeline(
             seed=params.seed,
         )
     else:
-        between = _carried_betweenness(warm)
+        between = _carried_betweenness(previous)
 
     stages.start("communities")
     labels_before = None if previous is None else previous_labels(previous.leaf)
-    initial, initial_sub = (None, None) if warm is None else _warm_membership(labels_before)
-    fixed = None
-    if warm is not None:
-        fixed = _screened(labels_before, warm, in_strength, out_strength)
     resolution, agreement = params.resolution, None
     if params.auto_resolution and len(snapshot.membership_user):
         resolution, agreement = choose_resolution(
@@ -272,21 +380,27 @@ def run_pipeline(
             seed=params.seed,
             iterations=params.leiden_iterations,
         )
-    comms = detect_communities(
+    detect = partial(
+        detect_communities,
         graph,
         undirected,
         resolution=resolution,
         seed=params.seed,
-        iterations=params.leiden_iterations if warm is None else params.refresh_leiden_iterations,
-        initial=initial,
-        initial_sub=initial_sub,
         min_size=params.min_community_size,
         max_size=params.dunbar,
         split_large=params.split_large,
         split_iterations=params.leiden_split_iterations,
-        fixed=fixed,
     )
-    del graph
+    comms, start = _communities(
+        detect,
+        graph if checked or warm is None else None,
+        params,
+        resolution,
+        warm,
+        labels_before,
+        (in_strength, out_strength),
+    )
+    del graph, detect
     ids = stable_ids(
         comms.top,
         comms.n_top,
@@ -325,6 +439,19 @@ def run_pipeline(
         **pr,
     )
     declared = declared_owners(snapshot)
+    reasons = {}
+    if previous is not None:
+        margin, keep = params.owner_takeover_margin, partial(keep_incumbents, eligible=eligible)
+        top_lead, reasons["top"] = keep(
+            top_lead, _incumbents(previous.owners, comms.top_ids), margin, user_ids
+        )
+        sub_lead, reasons["sub"] = keep(
+            sub_lead, _incumbents(previous.owners, comms.sub_ids), margin, user_ids
+        )
+        group_ids = np.asarray(snapshot.group_ids).astype(str).tolist()
+        group_lead, reasons["group"] = keep(
+            group_lead, _incumbents(previous.group_owners, group_ids), margin, user_ids
+        )
 
     stages.start("roles")
     roles = guimera_amaral_roles(undirected, comms.module, params)
@@ -355,16 +482,19 @@ def run_pipeline(
         is_leader[lead.leader[lead.leader >= 0]] = True
     groups_reached = effective_count(group_lead.member_user, group_lead.member_in_weight, n)
     communities_reached = community_reach(attention, comms.top)
-    tier = assign_tiers(
+    standing = attention_standing(attention, comms.top)
+    tiers = assign_tiers(
         engagement=engagement,
-        influence=influence,
+        standing=standing,
         role=roles.role,
         leaf=comms.leaf,
         is_leader=is_leader,
         communities_reached=communities_reached,
         groups_reached=groups_reached,
         params=params,
+        previous=None if previous is None else previous.tier,
     )
+    tier = tiers.tier
 
     stages.start("explanations")
     signals = {
@@ -395,6 +525,8 @@ def run_pipeline(
         "within_z": roles.within_z,
         "community_score": _per_user(top_lead, n),
         "subcommunity_score": _per_user(sub_lead, n),
+        "standing": standing,
+        "tier_reason": tiers.reason,
         "referral_level": referral.level,
         "direct_referrals": referral.direct_referrals,
         "downline": referral.downline,
@@ -409,11 +541,23 @@ def run_pipeline(
     users = UserResults(user_ids, columns)
 
     tops = _community_results(
-        user_ids, comms.top_ids, [None] * comms.n_top, ids.top_derived_from, top_lead, top_health
+        user_ids,
+        comms.top_ids,
+        [None] * comms.n_top,
+        ids.top_derived_from,
+        top_lead,
+        top_health,
+        reasons.get("top", [""] * comms.n_top),
     )
     parents = [comms.top_ids[p] for p in comms.sub_parent.tolist()]
     subs = _community_results(
-        user_ids, comms.sub_ids, parents, ids.sub_derived_from, sub_lead, sub_health
+        user_ids,
+        comms.sub_ids,
+        parents,
+        ids.sub_derived_from,
+        sub_lead,
+        sub_health,
+        reasons.get("sub", [""] * comms.n_sub),
     )
     communities = _ordered_communities(comms, tops, subs)
 
@@ -428,6 +572,7 @@ def run_pipeline(
                 effective_owner_id=_opt_id(user_ids, eff),
                 owner_margin=float(group_lead.margin[j]),
                 owner_mismatch=bool(dec >= 0 and eff >= 0 and dec != eff),
+                owner_reason=reasons["group"][j] if reasons else "",
             )
         )
     stages.stop()
@@ -458,8 +603,21 @@ def run_pipeline(
         "tiers": dict(sorted(Counter(tier.tolist()).items())),
         "roles": dict(sorted(Counter(r for r in roles.role.tolist() if r).items())),
         "previous_run": None if previous is None else previous.run_id,
-        "refreshed_from": None if warm is None else warm.run_id,
-        "refresh_free_users": None if fixed is None else int((fixed < 0).sum()),
+        **start,
+        "churn": None
+        if previous is None or previous.tier is None
+        else run_churn(
+            previous,
+            columns["community_id"],
+            tier,
+            dict(
+                zip(
+                    comms.ids,
+                    np.concatenate([top_lead.leader, sub_lead.leader]).tolist(),
+                    strict=True,
+                )
+            ),
+        ),
         "community_counters": ids.counters,
         "stage_seconds": dict(stages.seconds),
         "stage_cpu_seconds": dict(stages.cpu_seconds),
