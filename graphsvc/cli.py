@@ -186,9 +186,14 @@ class ResolutionType(click.ParamType):
 @click.option("--damping", type=click.FloatRange(0, 1, max_open=True), help="PageRank damping.")
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
 @click.option(
+    "--cold",
+    is_flag=True,
+    help="Detect communities from scratch instead of starting from the current run's.",
+)
+@click.option(
     "--refresh",
     is_flag=True,
-    help="Warm-start from the current run (for small deltas; betweenness is carried over).",
+    help="Also carry betweenness over from the current run (a quicker update after a small delta).",
 )
 @click.pass_obj
 def analyze(
@@ -198,11 +203,17 @@ def analyze(
     seed: int | None,
     damping: float | None,
     force: bool,
+    cold: bool,
     refresh: bool,
 ) -> None:
     """Compute influence, communities, group-owner KOLs, roles, tiers, referral levels and
-    community health, and publish them as the current run."""
+    community health, and publish them as the current run. Starts warm from the current run
+    (its communities, owners and tiers move only as far as the data moved them) unless
+    --cold; prints what changed since."""
     from graphsvc.jobs.analyze import analyze as run_analysis
+
+    if cold and refresh:
+        raise click.UsageError("--refresh starts warm from the current run: not with --cold")
 
     params = app.settings.with_analysis(
         resolution=None if resolution == "auto" else resolution,
@@ -217,7 +228,7 @@ def analyze(
         click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
 
     outcome = run_analysis(
-        app.store, params.analysis, force=force, refresh=refresh, on_stage=on_stage
+        app.store, params.analysis, force=force, cold=cold, refresh=refresh, on_stage=on_stage
     )
     run = outcome.run
     if outcome.up_to_date:
@@ -234,6 +245,48 @@ def analyze(
     if stats.get("resolution_agreement"):
         tried = ", ".join(f"{r}: {v:.3f}" for r, v in stats["resolution_agreement"].items())
         click.echo(f"  resolution {stats['resolution']} agrees best with the groups (NMI {tried})")
+    click.echo("  " + describe_start(stats))
+    if stats.get("churn"):
+        click.echo(describe_churn(stats["churn"], stats["previous_run"]))
+
+
+def describe_start(stats: dict[str, Any]) -> str:
+    """How the run found its communities: warm from a run (and the cold check), or cold."""
+    if stats.get("warm_fallback"):
+        return f"communities: {stats['warm_fallback']}"
+    if stats.get("community_start") == "warm":
+        check = (
+            f"; a cold run: {stats['cold_modularity']:.4f}" if stats.get("cold_modularity") else ""
+        )
+        return (
+            f"communities: warm start from {stats['warm_from']} "
+            f"(modularity {stats['warm_modularity']:.4f}{check})"
+        )
+    rounds = stats.get("consensus_rounds")
+    how = f"consensus of seeded runs ({rounds} rounds)" if rounds else "one seeded run"
+    return f"communities: cold start, {how}"
+
+
+def describe_churn(churn: dict[str, Any], since: str) -> str:
+    """The churn stats as a small table: what changed since the previous run."""
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    events = churn["communities"]
+    rows = [
+        ("users keeping their community", share(churn["kept_community"])),
+        ("users keeping their tier", share(churn["kept_tier"])),
+        ("KOLs in / out", f"+{churn['kols_in']:,} / -{churn['kols_out']:,}"),
+        ("KOL set overlap (Jaccard)", share(churn["kol_jaccard"])),
+        ("owners changed", f"{churn['owners_changed']:,} of {churn['owners_compared']:,}"),
+        (
+            "communities born / split / merged / died",
+            " / ".join(str(events[k]) for k in ("born", "split", "merged", "died")),
+        ),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join([f"  changes since {since}:", *(f"    {n:<{width}}  {v}" for n, v in rows)])
 
 
 def current_run_id(app: AppContext) -> str:
@@ -322,7 +375,11 @@ def describe_diff(diff: dict[str, Any]) -> str:
         + (", ".join(f"{k} {v}" for k, v in diff["tier_moves"]["counts"].items()) or "none"),
         "owner changes: "
         + (
-            ", ".join(f"{c['community_id']} {c['from']}->{c['to']}" for c in diff["owner_changes"])
+            ", ".join(
+                f"{c['community_id']} {c['from']}->{c['to']}"
+                + (f" ({c['reason']})" if c.get("reason") else "")
+                for c in diff["owner_changes"]
+            )
             or "none"
         ),
         f"communities born: {' '.join(comms['born']) or 'none'}; "
@@ -379,7 +436,7 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
         raise NotFoundError(f"user {user_id!r} is not in run {run_id}")
     signals = explain_row(row)
     if as_json:
-        keys = ("user_id", "name", "tier", "role", "influence_rank", "community_id")
+        keys = ("user_id", "name", "tier", "tier_reason", "role", "influence_rank", "community_id")
         body = {"run_id": run_id, **{k: row.get(k) for k in keys}, "why": signals}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -388,6 +445,8 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
         f"{user_id}{name}: {row['tier']}, influence rank #{row['influence_rank']:,}, "
         f"community {row['community_id'] or 'none'} (run {run_id})"
     )
+    if row.get("tier_reason"):
+        click.echo(f"  - tier: {row['tier_reason']}")
     for signal in signals or [{"text": "no signal: nobody engages with this user"}]:
         click.echo(f"  - {signal['text']}")
 
@@ -481,6 +540,7 @@ def demo(
         seed=None,
         damping=None,
         force=False,
+        cold=False,
         refresh=False,
     )
     click.secho("4/4 Results", bold=True)

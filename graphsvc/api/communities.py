@@ -50,6 +50,7 @@ def community_view(c: CommunityResult, labels: dict[str, str]) -> dict[str, Any]
             "user_id": c.owner_id,
             "confidence": plain(c.owner_margin),
             "runner_up_id": c.runner_up_id,
+            "reason": c.owner_reason,
         },
         "health": {
             "score": plain(health_score(c)),

@@ -139,6 +139,14 @@ _SCHEMAS: dict[str, Any] = {
             "scores": {"type": "object", "additionalProperties": _SCORE},
             "community_id": _STRING_OR_NULL,
             "tier": _STRING_OR_NULL,
+            "tier_reason": {
+                "type": ["string", "null"],
+                "description": "why hysteresis kept the tier or held a move back, else empty",
+            },
+            "standing": {
+                "type": ["number", "null"],
+                "description": "attention received, in average members' worth (core rule)",
+            },
             "role": _STRING_OR_NULL,
             "referral_level": {"type": ["integer", "null"]},
             "direct_referrals": {"type": ["integer", "null"]},
@@ -225,6 +233,10 @@ _SCHEMAS: dict[str, Any] = {
                     "user_id": _STRING_OR_NULL,
                     "confidence": _NUMBER_OR_NULL,
                     "runner_up_id": _STRING_OR_NULL,
+                    "reason": {
+                        "type": "string",
+                        "description": "why the owner changed or stayed (hysteresis)",
+                    },
                 },
             },
             "health": {
@@ -283,6 +295,7 @@ _SCHEMAS: dict[str, Any] = {
             "effective_owner_id": _STRING_OR_NULL,
             "owner_margin": _NUMBER_OR_NULL,
             "owner_mismatch": {"type": "boolean"},
+            "owner_reason": {"type": "string"},
             "top_members": {"type": "array", "items": _ref("UserRow")},
         },
     },
@@ -313,7 +326,14 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "kind": {"enum": ["analyze"]},
             "force": {"type": "boolean"},
-            "refresh": {"type": "boolean", "description": "warm-start from the current run"},
+            "cold": {
+                "type": "boolean",
+                "description": "detect communities from scratch, not from the current run's",
+            },
+            "refresh": {
+                "type": "boolean",
+                "description": "also carry betweenness over from the current run (not with cold)",
+            },
             "params": {
                 "type": "object",
                 "additionalProperties": False,

@@ -37,7 +37,7 @@ JOB_PARAMS: dict[str, tuple[tuple[type, ...], Callable[[float], bool], str]] = {
     "min_community_size": ((int,), lambda v: 1 <= v < 2**31, "an integer >= 1"),
     "auto_resolution": ((bool,), lambda v: True, "true or false"),
 }
-FLAGS = ("force", "refresh")
+FLAGS = ("force", "cold", "refresh")
 
 
 def run_view(run: RunInfo, current_id: str | None) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def get_current_run() -> dict[str, Any]:
 
 
 def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
-    """Overrides and flags (force, refresh) from a JSON body like
+    """Overrides and flags (force, cold, refresh) from a JSON body like
     {"kind": "analyze", "params": {...}, "refresh": true}."""
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
@@ -89,7 +89,9 @@ def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
         raise BadRequest(f"unknown job kind {body.get('kind')!r}; the only kind is 'analyze'")
     params, flags = body.get("params") or {}, {f: body.get(f, False) for f in FLAGS}
     if not isinstance(params, dict) or not all(isinstance(v, bool) for v in flags.values()):
-        raise BadRequest("params must be an object, force and refresh booleans")
+        raise BadRequest("params must be an object, force, cold and refresh booleans")
+    if flags["cold"] and flags["refresh"]:
+        raise BadRequest("refresh starts warm from the current run: not with cold")
     unknown = sorted((set(body) - {"kind", "params", *FLAGS}) | (set(params) - set(JOB_PARAMS)))
     if unknown:
         raise BadRequest(f"unknown fields {', '.join(unknown)}; params are {', '.join(JOB_PARAMS)}")

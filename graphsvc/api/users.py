@@ -35,6 +35,8 @@ PROFILE_FIELDS = (
     "deep_chain",
     "participation",
     "within_z",
+    "standing",
+    "tier_reason",
 )
 
 

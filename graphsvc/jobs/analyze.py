@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphsvc.analysis.graphs import find_sorted
-from graphsvc.analysis.pipeline import run_pipeline
+from graphsvc.analysis.pipeline import owner_vertices, run_pipeline
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams, GraphSnapshot, PreviousRun, RunInfo, RunResult
 from graphsvc.store.base import GraphStore
@@ -54,7 +54,7 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
     run = store.current_run()
     if run is None:
         return None
-    names = ["community_id", "influence", "betweenness", "in_strength", "out_strength"]
+    names = ["community_id", "influence", "betweenness", "in_strength", "out_strength", "tier"]
     cols = store.result_columns(run.run_id, [*names, "community_score", "subcommunity_score"])
     at = find_sorted(snapshot.user_ids, np.asarray(cols["user_id"], dtype=str))
     found = at >= 0
@@ -65,6 +65,7 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
         return out
 
     counters = run.stats.get("community_counters") or _counters_from_ids(cols["community_id"])
+    communities, groups = store.community_results(run.run_id), store.group_results(run.run_id)
     return PreviousRun(
         run.run_id,
         aligned("community_id", ""),
@@ -75,6 +76,15 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
         aligned("out_strength", np.nan),
         aligned("community_score", np.nan),
         aligned("subcommunity_score", np.nan),
+        aligned("tier", ""),
+        owner_vertices(
+            snapshot.user_ids,
+            [c.community_id for c in communities],
+            [c.owner_id for c in communities],
+        ),
+        owner_vertices(
+            snapshot.user_ids, [g.group_id for g in groups], [g.effective_owner_id for g in groups]
+        ),
     )
 
 
@@ -87,11 +97,13 @@ def analyze(
     params: AnalysisParams,
     *,
     force: bool = False,
+    cold: bool = False,
     refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> AnalyzeOutcome:
     """Run every analysis on ``store`` and publish the run; skip if the input is unchanged.
-    ``refresh`` warm-starts from the current run (see ``run_pipeline``).
+    The run starts warm from the current run unless ``cold``; ``refresh`` also carries its
+    betweenness over (see ``run_pipeline``; a refresh without a current run is a plain one).
 
     ``on_stage(name)`` is called as each stage starts (read, the pipeline's stages, write).
     """
@@ -115,7 +127,14 @@ def analyze(
         return AnalyzeOutcome(current, True, timings)
 
     previous = previous_run(store, snapshot)
-    output = run_pipeline(snapshot, params, previous=previous, refresh=refresh, on_stage=stage)
+    output = run_pipeline(
+        snapshot,
+        params,
+        previous=previous,
+        cold=cold,
+        refresh=refresh and previous is not None,
+        on_stage=stage,
+    )
     lap("analysis")
     stage("write")
     run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(started)) + secrets.token_hex(2)

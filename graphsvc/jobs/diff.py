@@ -147,7 +147,12 @@ def diff_runs(a: RunView, b: RunView, *, limit: int = 20, share: float = 0.2) ->
     ]
     owners_a = {c.community_id: c.owner_id for c in a.communities}
     owner_changes = [
-        {"community_id": c.community_id, "from": owners_a[c.community_id], "to": c.owner_id}
+        {
+            "community_id": c.community_id,
+            "from": owners_a[c.community_id],
+            "to": c.owner_id,
+            "reason": c.owner_reason,
+        }
         for c in sorted(b.communities, key=lambda c: c.community_id)
         if c.community_id in owners_a and owners_a[c.community_id] != c.owner_id
     ]

@@ -44,12 +44,15 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
         state.interrupt_jobs(INTERRUPTED)
 
-    def start_analysis(self, overrides: dict[str, Any], force: bool, refresh: bool = False) -> Job:
+    def start_analysis(
+        self, overrides: dict[str, Any], force: bool, cold: bool = False, refresh: bool = False
+    ) -> Job:
         """Record a queued analysis (ConflictError if one is active) and start its thread."""
         params = replace(self.params, **overrides)
-        job = self.state.create_job(ANALYZE, {**overrides, "force": force, "refresh": refresh})
+        flags = {"force": force, "cold": cold, "refresh": refresh}
+        job = self.state.create_job(ANALYZE, {**overrides, **flags})
         thread = threading.Thread(
-            target=self._run, args=(job, params, force, refresh), name=job.job_id, daemon=True
+            target=self._run, args=(job, params, flags), name=job.job_id, daemon=True
         )
         thread.start()
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
@@ -61,15 +64,14 @@ class JobRunner:
             thread.join(timeout)
         return not any(t.is_alive() for t in self._threads)
 
-    def _run(self, job: Job, params: AnalysisParams, force: bool, refresh: bool) -> None:
+    def _run(self, job: Job, params: AnalysisParams, flags: dict[str, bool]) -> None:
         started = time.time()
         self.state.update_job(job.job_id, status=JobStatus.RUNNING, started_at=started)
         try:
             outcome = analyze(
                 self.store,
                 params,
-                force=force,
-                refresh=refresh,
+                **flags,
                 on_stage=lambda stage: self.state.add_stage(job.job_id, stage),
             )
         except Exception as e:  # a job's failure is its record, never the server's

@@ -1021,12 +1021,14 @@ def _run_info(props: dict[str, Any]) -> RunInfo:
 
 def _community(props: dict[str, Any]) -> CommunityResult:
     values = {f: props.get(f) for f in CommunityResult.__dataclass_fields__}
-    return CommunityResult(**{**values, "derived_from": values["derived_from"] or ""})
+    text = {k: values[k] or "" for k in ("derived_from", "owner_reason")}
+    return CommunityResult(**(values | text))
 
 
 def _group(props: dict[str, Any]) -> GroupResult:
     values = {f: props.get(f) for f in GroupResult.__dataclass_fields__}
     values["owner_mismatch"] = bool(values["owner_mismatch"])
+    values["owner_reason"] = values["owner_reason"] or ""
     return GroupResult(**values)
 
 

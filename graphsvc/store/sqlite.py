@@ -138,13 +138,14 @@ CREATE INDEX IF NOT EXISTS user_results_role ON user_results (run_id, role, infl
     run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
     owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,
     centralization REAL, shape TEXT, parent_id TEXT, derived_from TEXT NOT NULL DEFAULT '',
+    owner_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, community_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS community_labels (
     community_id TEXT PRIMARY KEY, label TEXT NOT NULL, updated_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS group_results (
     run_id TEXT NOT NULL, group_id TEXT NOT NULL, size INTEGER NOT NULL,
     declared_owner_id TEXT, effective_owner_id TEXT, owner_margin REAL,
-    owner_mismatch INTEGER NOT NULL,
+    owner_mismatch INTEGER NOT NULL, owner_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, group_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
 {_COMMUNITY_INDEXES}"""
@@ -173,6 +174,13 @@ _EDGE_SQL: Final[dict[EdgeKind, tuple[str, str, dict[str, str]]]] = {
 
 _COMMUNITY_FIELDS = tuple(CommunityResult.__dataclass_fields__)
 _GROUP_FIELDS = tuple(GroupResult.__dataclass_fields__)
+
+
+def _group(row: Sequence[Any]) -> GroupResult:
+    values = dict(zip(_GROUP_FIELDS, row, strict=True))
+    return GroupResult(**{**values, "owner_mismatch": bool(values["owner_mismatch"])})
+
+
 _USER_FIELDS = ("user_id", *USER_RESULT_COLUMNS)
 
 
@@ -214,7 +222,11 @@ class SqliteStore:
         types = {"str": "TEXT", "int": "INTEGER", "float": "REAL"}
         wanted = {
             "user_results": {k: types[t] for k, t in USER_RESULT_COLUMNS.items()},
-            "community_results": {"derived_from": "TEXT NOT NULL DEFAULT ''"},
+            "community_results": {
+                "derived_from": "TEXT NOT NULL DEFAULT ''",
+                "owner_reason": "TEXT NOT NULL DEFAULT ''",
+            },
+            "group_results": {"owner_reason": "TEXT NOT NULL DEFAULT ''"},
             "interactions": {"days": "INTEGER NOT NULL DEFAULT 1"},
         }
         with self._tx() as db:
@@ -603,7 +615,7 @@ class SqliteStore:
             "ORDER BY group_id",
             (run_id,),
         )
-        return [GroupResult(*row[:-1], owner_mismatch=bool(row[-1])) for row in rows]
+        return [_group(row) for row in rows]
 
     # -- API reads ------------------------------------------------------------------------
 
@@ -742,4 +754,4 @@ class SqliteStore:
             f"WHERE run_id = ? AND {condition} ORDER BY group_id",
             (run_id, value),
         )
-        return [GroupResult(*row[:-1], owner_mismatch=bool(row[-1])) for row in rows]
+        return [_group(row) for row in rows]

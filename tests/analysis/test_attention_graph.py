@@ -60,7 +60,7 @@ def as_dict(graph: EdgeList) -> dict[tuple[int, int], float]:
 def test_analysis_imports_only_numpy_scipy_igraph_model_and_stdlib():
     allowed = {"numpy", "scipy", "igraph", "graphsvc.model", "graphsvc.analysis", "__future__"}
     stdlib = {"dataclasses", "math", "random", "threading", "contextlib", "time"}
-    stdlib |= {"collections", "collections.abc", "typing"}
+    stdlib |= {"collections", "collections.abc", "functools", "typing"}
     found = set()
     for path in ANALYSIS.glob("*.py"):
         for m in re.finditer(r"(?m)^\s*(?:from|import)\s+([\w.]+)", path.read_text("utf-8")):

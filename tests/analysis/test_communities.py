@@ -190,15 +190,19 @@ def test_screened_groups_move_whole_and_lose_no_quality():
     cold = detect(graph, max_size=150)
     n = graph.n
     alone = n + np.arange(n)
-    # a refresh: every tenth user changed and moves alone; the others keep to their community
-    fixed = np.where(np.arange(n) % 10 == 0, -1, cold.leaf)
+    # a warm start: every tenth user changed and moves alone; the others keep to their
+    # community and sub-community
+    changed = np.arange(n) % 10 == 0
+    fixed = np.where(changed, -1, cold.leaf)
+    fixed_top = np.where(changed, -1, cold.top)
     warm = detect(
         graph,
         max_size=150,
         iterations=1,
         initial=cold.module,
         initial_sub=np.where(cold.leaf >= 0, cold.leaf, alone),
-        fixed=fixed,
+        fixed=fixed_top,
+        fixed_sub=fixed,
     )
     for label in np.unique(fixed[fixed >= 0]):
         assert len(np.unique(warm.leaf[fixed == label])) == 1
@@ -213,6 +217,7 @@ def test_screened_groups_move_whole_and_lose_no_quality():
         iterations=1,
         initial=np.where(fixed >= 0, cold.module, scrambled),
         initial_sub=np.where(fixed >= 0, cold.leaf, alone),
-        fixed=fixed,
+        fixed=fixed_top,
+        fixed_sub=fixed,
     )
     assert nmi(cold.top, back.top) >= 0.99

@@ -1,5 +1,5 @@
-"""Refresh (warm start from the previous run), --resolution auto and --min-community-size on
-planted partitions."""
+"""Warm starts from the previous run (every run's default; refresh also carries betweenness
+over), --resolution auto and --min-community-size on planted partitions."""
 
 from __future__ import annotations
 
@@ -68,13 +68,14 @@ def refreshed() -> dict:
     previous = previous_from_output("run-1", first)
     return {
         "first": first,
-        "cold": run_pipeline(after, params, previous=previous),
-        "warm": run_pipeline(after, params, previous=previous, refresh=True),
+        "cold": run_pipeline(after, params, previous=previous, cold=True),
+        "warm": run_pipeline(after, params, previous=previous),
+        "refresh": run_pipeline(after, params, previous=previous, refresh=True),
         "truth": truth,
     }
 
 
-def test_refresh_agrees_with_a_cold_run(refreshed) -> None:
+def test_warm_start_agrees_with_a_cold_run(refreshed) -> None:
     cold, warm = refreshed["cold"].users.columns, refreshed["warm"].users.columns
     assert nmi(cold["community_id"], warm["community_id"]) >= 0.95
     assert nmi(warm["community_id"], refreshed["truth"]) >= 0.95
@@ -84,16 +85,21 @@ def test_refresh_agrees_with_a_cold_run(refreshed) -> None:
 
 
 def test_refresh_carries_betweenness_over_and_says_so(refreshed) -> None:
-    first, warm = refreshed["first"], refreshed["warm"]
-    assert warm.stats["refreshed_from"] == "run-1"
-    assert warm.stats["betweenness_method"] == "carried over from run-1"
+    first, refresh, warm = refreshed["first"], refreshed["refresh"], refreshed["warm"]
+    assert refresh.stats["warm_from"] == warm.stats["warm_from"] == "run-1"
+    assert refresh.stats["betweenness_method"] == "carried over from run-1"
     np.testing.assert_array_equal(
-        warm.users.columns["betweenness"], first.users.columns["betweenness"]
+        refresh.users.columns["betweenness"], first.users.columns["betweenness"]
     )
-    assert refreshed["cold"].stats["refreshed_from"] is None
+    assert warm.stats["betweenness_method"] == refreshed["cold"].stats["betweenness_method"]
+    assert refreshed["cold"].stats["warm_from"] is None
+    assert refreshed["cold"].stats["community_start"] == "cold"
+    np.testing.assert_array_equal(
+        refresh.users.columns["community_id"], warm.users.columns["community_id"]
+    )
 
 
-def test_refresh_keeps_community_ids(refreshed) -> None:
+def test_warm_start_keeps_community_ids(refreshed) -> None:
     before = refreshed["first"].users.columns["community_id"]
     after = refreshed["warm"].users.columns["community_id"]
     assert (before == after).mean() >= 0.95
@@ -156,15 +162,15 @@ def test_small_communities_are_unassigned_not_singletons() -> None:
     assert len({c.community_id for c in out.communities}) == 4
 
 
-def test_refresh_moves_only_changed_users_alone(refreshed) -> None:
+def test_warm_start_moves_only_changed_users_alone(refreshed) -> None:
     first, warm = refreshed["first"].users.columns, refreshed["warm"]
     cols = warm.users.columns
     changed = (cols["in_strength"] != first["in_strength"]) | (
         cols["out_strength"] != first["out_strength"]
     )
     assert 0 < changed.sum() < len(changed) / 2
-    assert warm.stats["refresh_free_users"] == (changed | (first["community_id"] == "")).sum()
-    assert refreshed["cold"].stats["refresh_free_users"] is None
+    assert warm.stats["warm_free_users"] == (changed | (first["community_id"] == "")).sum()
+    assert "warm_free_users" not in refreshed["cold"].stats
     # unchanged users of one previous community stay together
     kept = ~changed & (first["community_id"] != "")
     for before in np.unique(first["community_id"][kept]):
@@ -174,6 +180,6 @@ def test_refresh_moves_only_changed_users_alone(refreshed) -> None:
         previous_from_output("run-1", refreshed["first"]), in_strength=None, out_strength=None
     )
     planted_after, _ = planted(40, 50, 0.2, 0.002, seed=1, extra=0.01)
-    plain = run_pipeline(planted_after, AnalysisParams(), previous=previous, refresh=True)
-    assert plain.stats["refresh_free_users"] is None
+    plain = run_pipeline(planted_after, AnalysisParams(), previous=previous)
+    assert plain.stats["warm_free_users"] is None
     assert nmi(plain.users.columns["community_id"], cols["community_id"]) >= 0.95

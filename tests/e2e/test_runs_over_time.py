@@ -155,7 +155,7 @@ def test_explain_names_the_top_signals(two_runs) -> None:
     assert body["why"][0]["text"] in text
 
 
-def test_stored_run_gives_a_refresh_everything_it_starts_from(two_runs) -> None:
+def test_stored_run_gives_a_warm_start_everything_it_starts_from(two_runs) -> None:
     store, _, _ = two_runs
     snapshot = build_snapshot(store)
     previous = previous_run(store, snapshot)
@@ -166,15 +166,20 @@ def test_stored_run_gives_a_refresh_everything_it_starts_from(two_runs) -> None:
     for name in names:
         np.testing.assert_array_equal(getattr(previous, name)[at], cols[name])
     assert np.nanmax(np.abs(np.bincount(*_by_community(previous)) - 1)) < 1e-9
+    assert previous.tier.tolist() == [
+        r["tier"] for r in sorted(store.user_results(run), key=lambda r: r["user_id"])
+    ]
+    owners = {c.community_id: c.owner_id for c in store.community_results(run)}
+    assert {cid: str(snapshot.user_ids[v]) for cid, v in previous.owners.items()} == owners
     params = AnalysisParams()
-    cold = run_pipeline(snapshot, params, previous=previous)
-    warm = run_pipeline(snapshot, params, previous=previous, refresh=True)
-    # unchanged input: only users without a sub-community move alone; the refresh keeps
+    cold = run_pipeline(snapshot, params, previous=previous, cold=True)
+    warm = run_pipeline(snapshot, params, previous=previous)
+    # unchanged input: only users without a sub-community move alone; the warm start keeps
     # everyone else's community
     top = np.char.partition(previous.leaf.astype(str), ".")[:, 0]
     split = np.unique(top[previous.leaf != top])
     alone = (previous.leaf == "") | np.isin(previous.leaf, split)
-    assert warm.stats["refresh_free_users"] == alone.sum()
+    assert warm.stats["warm_free_users"] == alone.sum()
     kept = warm.users.columns["community_id"] == previous.leaf
     assert kept[~alone].all()
     same = warm.users.columns["community_id"] == cold.users.columns["community_id"]
