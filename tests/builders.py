@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import numpy as np
 
+from graphsvc import synth
+from graphsvc.ingest import discover, load_files
+from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
     CommunityResult,
     EdgeKind,
+    GraphSnapshot,
     Group,
     GroupResult,
     MemberRole,
@@ -20,6 +25,8 @@ from graphsvc.model import (
     UserResults,
 )
 from graphsvc.store.base import GraphStore, edge_props
+from graphsvc.store.sqlite import SqliteStore
+from graphsvc.synth import Truth
 
 
 def sample_run(run_id: str, started_at: float, ranks_of: dict[str, int]) -> RunResult:
@@ -137,3 +144,13 @@ def edge_rows(store: GraphStore, kind: EdgeKind, columns=None) -> list[tuple]:
         assert [c.dtype for c in cols] == [np.int64, np.int64, *edge_props(kind, columns).values()]
         rows += zip(*(c.tolist() for c in cols), strict=True)
     return sorted(rows)
+
+
+def generated_snapshot(users: int, seed: int, work: Path) -> tuple[GraphSnapshot, Truth]:
+    """A community-commerce graph from ``graphsvc.synth`` loaded into SQLite under ``work``,
+    as the analysis reads it, with its planted truth."""
+    truth = synth.generate(work / "data", users=users, seed=seed)
+    with SqliteStore(work / "g.db") as store:
+        store.init_schema()
+        load_files(discover(work / "data"), store)
+        return build_snapshot(store), truth
