@@ -221,3 +221,18 @@ def test_screened_groups_move_whole_and_lose_no_quality():
         fixed_sub=fixed,
     )
     assert nmi(cold.top, back.top) >= 0.99
+
+
+def test_a_warm_start_never_merges_previous_communities():
+    # two 10-cliques with heavier ties between them than inside: one community, cold
+    a, b = np.triu_indices(20, 1)
+    cross = (a < 10) != (b < 10)
+    graph = EdgeList.build(20, a, b, np.where(cross, 2.0, 1.0), directed=False)
+    assert detect(graph).n_top == 1
+    previous = np.repeat([0, 1], 10)
+    core = np.where(np.arange(20) == 0, -1, previous)  # user 0 changed: free to move
+    warm = detect(graph, iterations=1, initial=previous, fixed=core, fixed_sub=core)
+    assert warm.n_top == 2
+    assert len(set(warm.top[1:10].tolist())) == len(set(warm.top[10:].tolist())) == 1
+    assert warm.top[1] != warm.top[10]
+    assert warm.top[0] == warm.top[10]  # tied more strongly to the other core (20 > 9)

@@ -8,7 +8,13 @@ import pytest
 
 from graphsvc.analysis.centrality import pagerank_scores
 from graphsvc.analysis.graphs import EdgeList
-from graphsvc.analysis.leaders import block_leaders, block_pagerank, declared_owners
+from graphsvc.analysis.leaders import (
+    Leaders,
+    block_leaders,
+    block_pagerank,
+    declared_owners,
+    keep_incumbents,
+)
 from graphsvc.model import GraphSnapshot, MemberRole
 
 
@@ -183,3 +189,41 @@ def test_ties_go_to_the_smaller_vertex_and_lurkers_do_not_lead():
     assert result.leader.tolist() == [4, 1]
     assert result.runner_up.tolist() == [7, 3]
     assert result.margin == pytest.approx([0.0, 0.0], abs=1e-9)
+
+
+def test_owner_stays_until_overtaken_by_the_margin():
+    # blocks (members: in-block PageRank): 0 (u0 .31, u1 .33, u2 .36), 1 (u3 .3, u4 .7),
+    # 2 (u5 .6, u6 .4), 3 (u8 .6, u9 .4), 4 (u10 1), 5 (u11 1)
+    member_user = np.array([0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11])
+    member_block = np.array([0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 5])
+    score = np.array([0.31, 0.33, 0.36, 0.3, 0.7, 0.6, 0.4, 0.6, 0.4, 1.0, 1.0])
+    lead = Leaders(
+        leader=np.array([2, 4, 5, 8, 10, 11]),
+        runner_up=np.array([1, 3, 6, 9, -1, -1]),
+        margin=np.array([0.36 - 0.33, 0.4, 0.2, 0.2, 1.0, 1.0]) / [0.36, 0.7, 0.6, 0.6, 1, 1],
+        size=np.array([3, 2, 2, 2, 1, 1]),
+        member_user=member_user,
+        member_block=member_block,
+        member_score=score,
+        member_in_weight=np.ones(11),
+    )
+    user_ids = np.array([f"u{i}" for i in range(12)])
+    eligible = np.ones(12, dtype=bool)
+    eligible[9] = False  # u9 is a lurker now
+    incumbent = np.array([1, 3, 7, 9, 10, -1])
+    kept, reasons = keep_incumbents(lead, incumbent, 0.1, user_ids, eligible=eligible)
+    assert kept.leader.tolist() == [1, 4, 5, 8, 10, 11]
+    assert kept.runner_up[0] == 2
+    assert kept.margin[0] == pytest.approx((0.33 - 0.36) / 0.33)  # negative: held by hysteresis
+    assert kept.margin[1:].tolist() == pytest.approx(lead.margin[1:].tolist())
+    assert reasons == [
+        "u1 stays owner: u2 is 9% ahead, short of 10%",
+        "owner changed: u4 overtook u3 by 133%",
+        "owner changed: u7 left, u5 leads",
+        "owner changed: u9 no longer acts, u8 leads",
+        "",
+        "",
+    ]
+    unchanged, none = keep_incumbents(lead, np.full(6, -1), 0.1, user_ids)
+    assert unchanged.leader.tolist() == lead.leader.tolist()
+    assert none == [""] * 6
