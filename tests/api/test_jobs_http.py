@@ -84,7 +84,7 @@ def test_job_lifecycle(request, with_graph):
         running = wait_for(served, location, lambda j: j["progress"]["stage"] is not None)
         assert running["status"] == "running"
         assert running["progress"]["stages"][0] == "read"
-        assert running["params"] == {"seed": 3, "force": False, "refresh": False}
+        assert running["params"] == {"seed": 3, "force": False, "cold": False, "refresh": False}
         second = served.post("/api/v1/jobs", key="admin")
         assert (second.status, second.content_type) == (409, "application/problem+json")
         assert started.json["job_id"] in second.json["detail"]
@@ -102,6 +102,28 @@ def test_job_lifecycle(request, with_graph):
     served.restart()
     assert served.get(location).json == done
     assert served.post("/api/v1/jobs", key="operator").status == 202  # nothing is running now
+
+
+def test_a_cold_job_and_the_churn_in_the_runs_api(with_graph):
+    served = with_graph
+    started = served.post(
+        "/api/v1/jobs",
+        key="operator",
+        body=b'{"cold": true}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert started.status == 202, started.text
+    done = wait_for(served, started.headers["Location"], lambda j: j["status"] == "succeeded")
+    stats = served.get("/api/v1/runs/current").json["stats"]
+    assert stats["community_start"] == "cold"
+    assert stats["previous_run"] == "r0"
+    churn = stats["churn"]
+    assert churn["users_compared"] == len(USERS)
+    assert 0 <= churn["kept_tier"] <= 1
+    assert set(churn["communities"]) == {"born", "split", "merged", "died"}
+    runs = served.get("/api/v1/runs").json["data"]
+    assert runs[0]["run_id"] == done["run_id"]
+    assert runs[0]["stats"]["churn"] == churn
 
 
 def test_a_job_running_when_its_process_died_is_failed_at_restart(served):
@@ -141,6 +163,7 @@ def test_a_failed_analysis_is_a_failed_job_and_changes_nothing(served_sqlite):
         b'{"params": {"bogus": 1}}',
         b'{"params": {"seed": "x"}}',
         b'{"force": "yes"}',
+        b'{"cold": true, "refresh": true}',
         b"not json",
     ],
 )

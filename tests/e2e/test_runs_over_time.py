@@ -65,8 +65,8 @@ def two_runs(tmp_path_factory) -> tuple[SqliteStore, str, dict]:
     invoke(db, "community", "label", largest, LABEL)
     added = write_delta(root / "data" / "interactions.csv", root / "delta", 0.01, seed=1)
     invoke(db, "load", str(root / "delta"))
-    invoke(db, "analyze")
-    yield store, db, {"first": first, "largest": largest, "added": added}
+    second = invoke(db, "analyze")
+    yield store, db, {"first": first, "largest": largest, "added": added, "output": second}
     store.close()
 
 
@@ -81,6 +81,18 @@ def test_one_percent_more_interactions_keeps_community_ids(two_runs) -> None:
     in_community = top != ""
     same = top[in_community] == np.char.partition(after.astype(str), ".")[:, 0][in_community]
     assert same.mean() >= 0.95, f"only {same.mean():.1%} kept their community id"
+
+
+def test_analyze_starts_warm_and_prints_what_changed(two_runs) -> None:
+    store, db, info = two_runs
+    output = info["output"]
+    assert f"communities: warm start from {info['first']}" in output
+    assert f"changes since {info['first']}:" in output
+    churn = store.current_run().stats["churn"]
+    kept = f"{churn['kept_community']:.1%}"
+    assert any(line.split()[-1] == kept for line in output.splitlines() if "community" in line)
+    assert f"+{churn['kols_in']} / -{churn['kols_out']}" in output
+    assert churn["kept_community"] >= 0.99
 
 
 def test_names_survive_the_rerun(two_runs) -> None:
@@ -125,6 +137,10 @@ def test_runs_diff_cli_matches_direct_comparison(two_runs) -> None:
     assert (body["from_run"], body["to_run"]) == (old, new)
     expected = diff_runs(load_run_view(store, old), load_run_view(store, new), limit=5)
     assert body == json.loads(json.dumps(expected))
+    reasons = {c.community_id: c.owner_reason for c in store.community_results(new)}
+    for change in body["owner_changes"]:
+        assert change["reason"] == reasons[change["community_id"]]
+        assert change["reason"].startswith("owner changed: ")
     tiers_before = {r["user_id"]: r["tier"] for r in store.user_results(old)}
     tiers_after = {r["user_id"]: r["tier"] for r in store.user_results(new)}
     moved = sum(tiers_before[u] != tiers_after[u] for u in tiers_after)
@@ -197,6 +213,17 @@ def test_stored_run_gives_a_warm_start_everything_it_starts_from(two_runs) -> No
         np.testing.assert_allclose(
             warm.users.columns[name][intact], getattr(previous, name)[intact], rtol=0, atol=1e-9
         )
+
+
+def test_analyze_cold_on_request(two_runs) -> None:
+    """Last in this file: it adds a run."""
+    store, db, _ = two_runs
+    cold = invoke(db, "analyze", "--cold", "--force")
+    assert "communities: cold start, consensus of seeded runs" in cold
+    assert store.current_run().stats["community_start"] == "cold"
+    result = CliRunner().invoke(cli, ["--store", db, "analyze", "--cold", "--refresh"])
+    assert result.exit_code == 2
+    assert "not with --cold" in result.output
 
 
 def _by_community(previous) -> tuple[np.ndarray, np.ndarray]:
