@@ -84,7 +84,7 @@ def test_one_percent_more_interactions_keeps_community_ids(two_runs) -> None:
 
 
 def test_analyze_starts_warm_and_prints_what_changed(two_runs) -> None:
-    store, db, info = two_runs
+    store, _, info = two_runs
     output = info["output"]
     assert f"communities: warm start from {info['first']}" in output
     assert f"changes since {info['first']}:" in output
