@@ -193,7 +193,8 @@ class ResolutionType(click.ParamType):
 @click.option(
     "--refresh",
     is_flag=True,
-    help="Also carry betweenness over from the current run (a quicker update after a small delta).",
+    help="The quick update after a small delta: also carry betweenness over from the current "
+    "run, and skip the check of the warm start against a cold run.",
 )
 @click.pass_obj
 def analyze(

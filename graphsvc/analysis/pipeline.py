@@ -324,8 +324,9 @@ def run_pipeline(
     warm from it: Leiden from its communities with unchanged users screened
     (``params.warm_leiden_iterations`` passes; checked against a cold run on graphs up to
     ``warm_check_max_edges`` edges), PageRank and the leaders' PageRank from its scores (same
-    fixed points). ``refresh`` (warm only) also carries betweenness over (new users: NaN)
-    instead of sampling it again. Cold runs on small graphs take a consensus of seeded runs.
+    fixed points). ``refresh`` (warm only), the quick update, also carries betweenness over
+    (new users: NaN) instead of sampling it again and skips the cold check. Cold runs on small
+    graphs take a consensus of seeded runs.
     Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and sampled
     betweenness (O(m) per source); everything else is O(m log m) numpy."""
     if refresh and (cold or previous is None):
@@ -344,10 +345,9 @@ def run_pipeline(
     attention = attention_graph(snapshot, params)
     undirected = symmetrized(attention)
     # for betweenness and cold Leiden on the whole graph (a warm start screens and collapses
-    # it first): not built for a refresh too large for the cold check
-    checked = warm is not None and undirected.m <= params.warm_check_max_edges
-    needed = warm is None or not refresh or checked or params.auto_resolution
-    graph = undirected.to_igraph() if needed else None
+    # it first): a refresh, which carries betweenness over and trusts its warm start, needs none
+    checked = warm is not None and not refresh and undirected.m <= params.warm_check_max_edges
+    graph = undirected.to_igraph() if not refresh or params.auto_resolution else None
     engagement = engagement_scores(snapshot, params)
 
     stages.start("influence")

@@ -332,7 +332,8 @@ _SCHEMAS: dict[str, Any] = {
             },
             "refresh": {
                 "type": "boolean",
-                "description": "also carry betweenness over from the current run (not with cold)",
+                "description": "the quick update: carry betweenness over from the current run "
+                "and skip the check against a cold run (not with cold)",
             },
             "params": {
                 "type": "object",

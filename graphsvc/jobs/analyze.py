@@ -103,7 +103,8 @@ def analyze(
 ) -> AnalyzeOutcome:
     """Run every analysis on ``store`` and publish the run; skip if the input is unchanged.
     The run starts warm from the current run unless ``cold``; ``refresh`` also carries its
-    betweenness over (see ``run_pipeline``; a refresh without a current run is a plain one).
+    betweenness over and skips the cold check (see ``run_pipeline``; a refresh without a
+    current run is a plain one).
 
     ``on_stage(name)`` is called as each stage starts (read, the pipeline's stages, write).
     """

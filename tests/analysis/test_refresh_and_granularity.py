@@ -92,6 +92,8 @@ def test_refresh_carries_betweenness_over_and_says_so(refreshed) -> None:
         refresh.users.columns["betweenness"], first.users.columns["betweenness"]
     )
     assert warm.stats["betweenness_method"] == refreshed["cold"].stats["betweenness_method"]
+    assert "cold_modularity" in warm.stats  # checked against a cold run; a refresh is not
+    assert "cold_modularity" not in refresh.stats
     assert refreshed["cold"].stats["warm_from"] is None
     assert refreshed["cold"].stats["community_start"] == "cold"
     np.testing.assert_array_equal(
