@@ -72,7 +72,9 @@ def measure_refresh(
     previous = previous_from_output("before-delta", first)
     delta = grown(snapshot, share, bench.seed)
     cold = bench.timed(
-        "refresh.cold", lambda: run_pipeline(delta, bench.params, previous=previous), heavy=True
+        "refresh.cold",
+        lambda: run_pipeline(delta, bench.params, previous=previous, cold=True),
+        heavy=True,
     )
     warm = bench.timed(
         "refresh.warm",
@@ -80,7 +82,7 @@ def measure_refresh(
         heavy=True,
     )
     reseeded = dataclasses.replace(bench.params, seed=bench.params.seed + 1)
-    other = run_pipeline(delta, reseeded, previous=previous)
+    other = run_pipeline(delta, reseeded, previous=previous, cold=True)
     cold_ids, warm_ids = cold.users.columns["community_id"], warm.users.columns["community_id"]
     before = first.users.columns["community_id"]
     assigned = before != ""
@@ -95,7 +97,7 @@ def measure_refresh(
         "influence_max_abs_diff": float(
             np.abs(cold.users.columns["influence"] - warm.users.columns["influence"]).max()
         ),
-        "refresh_free_users": warm.stats["refresh_free_users"],
+        "refresh_free_users": warm.stats["warm_free_users"],
         "modularity_refresh": warm.stats["modularity"],
         "modularity_cold": cold.stats["modularity"],
         "cold_stage_seconds": cold.stats["stage_seconds"],
