@@ -1,8 +1,9 @@
 """Pure analysis on numpy columns and igraph graphs: no I/O, no store, no web.
 
 Imports only numpy, igraph and ``graphsvc.model``. Modules, one family each: ``graphs``
-(attention graph), ``centrality``, ``communities``, ``leaders``, ``roles``, ``tiers``,
-``referral``, ``health``, ``lineage`` (stable community ids), ``explain`` (why a user
+(attention graph), ``centrality``, ``communities``, ``consensus`` (consensus clustering of
+cold runs), ``leaders``, ``roles``, ``tiers``, ``referral``, ``health``, ``lineage`` (stable
+community ids), ``churn`` (what changed since the previous run), ``explain`` (why a user
 ranks), and ``pipeline`` which runs them all on a GraphSnapshot.
 """
 
