@@ -14,7 +14,7 @@ same code measures any version of the pipeline (one without ``cold`` runs only p
 
 from __future__ import annotations
 
-__all__ = ["compare", "measure"]
+__all__ = ["compare", "measure", "nmi_with_groups"]
 
 import argparse
 import inspect
@@ -68,7 +68,7 @@ def compare(before: AnalysisOutput, after: AnalysisOutput) -> dict[str, Any]:
     }
 
 
-def _nmi_with_groups(snapshot: GraphSnapshot, out: AnalysisOutput) -> float:
+def nmi_with_groups(snapshot: GraphSnapshot, out: AnalysisOutput) -> float:
     """Top-level communities against each user's first planted group (assigned users)."""
     user, group = snapshot.membership_user, snapshot.membership_group
     first = np.unique(user, return_index=True)[1]
@@ -120,8 +120,8 @@ def measure(
         "steps": steps,
         "modularity_warm": out.stats["modularity"],
         "modularity_cold": cold.stats["modularity"],
-        "nmi_groups_warm": _nmi_with_groups(current, out),
-        "nmi_groups_cold": _nmi_with_groups(current, cold),
+        "nmi_groups_warm": nmi_with_groups(current, out),
+        "nmi_groups_cold": nmi_with_groups(current, cold),
         "recall_warm": _recall(current, out, supers),
         "recall_cold": _recall(current, cold, supers),
         "fallbacks": fallbacks,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import igraph as ig
 import numpy as np
 import pytest
 
 from benchmarks.refresh import grown
+from benchmarks.stability import compare, nmi_with_groups
 from graphsvc.analysis import previous_from_output, run_pipeline
 from graphsvc.analysis.pipeline import AnalysisOutput
 from graphsvc.model import AnalysisParams, GraphSnapshot
@@ -26,31 +26,6 @@ def generated(tmp_path_factory) -> tuple[GraphSnapshot, object, AnalysisOutput]:
     return snapshot, truth, run_pipeline(snapshot, PARAMS)
 
 
-def owners_changed(before: AnalysisOutput, after: AnalysisOutput, min_size: int) -> float:
-    """Share of communities (of ``min_size`` members or more, in both runs) whose owner
-    changed."""
-    owner = {c.community_id: (c.owner_id, c.size) for c in before.communities}
-    kept = [
-        c
-        for c in after.communities
-        if c.community_id in owner and min(c.size, owner[c.community_id][1]) >= min_size
-    ]
-    assert kept
-    return sum(owner[c.community_id][0] != c.owner_id for c in kept) / len(kept)
-
-
-def nmi_with_groups(snapshot: GraphSnapshot, out: AnalysisOutput) -> float:
-    """NMI of the top-level communities with the planted groups (each user's first group)."""
-    user, group = snapshot.membership_user, snapshot.membership_group
-    first = np.unique(user, return_index=True)[1]
-    planted = np.full(snapshot.n_users, -1)
-    planted[user[first]] = group[first]
-    top = np.char.partition(out.users.columns["community_id"].astype(str), ".")[:, 0]
-    both = (top != "") & (planted >= 0)
-    found = np.unique(top[both], return_inverse=True)[1]
-    return ig.compare_communities(found.tolist(), planted[both].tolist(), method="nmi")
-
-
 def test_one_percent_more_events_moves_about_one_percent_of_the_answers(generated) -> None:
     snapshot, _, first = generated
     previous = previous_from_output("run-1", first)
@@ -62,7 +37,9 @@ def test_one_percent_more_events_moves_about_one_percent_of_the_answers(generate
     assert churn["kept_community"] >= 0.99
     assert churn["kol_jaccard"] >= 0.95
     assert 1 - churn["kept_tier"] <= 0.02
-    assert owners_changed(first, warm, 30) <= 0.01
+    changes = compare(first, warm)
+    assert changes["owners_changed_large"] <= 0.01 * changes["large_communities"]
+    assert changes["tier_changed"] == pytest.approx(1 - churn["kept_tier"])
     assert churn["communities"]["merged"] == churn["communities"]["split"] == 0
     # the same delta analysed cold moves more: what the warm start saves
     cold = run_pipeline(delta, PARAMS, previous=previous, cold=True)
