@@ -102,10 +102,14 @@ def load_query_graph(store: GraphStore) -> RunResult:
     return run
 
 
+OVERTOOK = "owner changed: u2 overtook u0 by 25%"
+
+
 def later_run(run_id: str = "r2", started_at: float = 2.0) -> RunResult:
     """The run after ``ranked_run("r1")``, with known changes: u10 joined (a KOL in new
     community c-f); u5 rose to rank 2 and became a KOL, u1 fell to rank 6 and is a member now;
-    c-b split into c-b (u1, u3, u5) and c-e (u7, u9); c-c dissolved; c-a's owner is u2."""
+    c-b split into c-b (u1, u3, u5) and c-e (u7, u9); c-c dissolved; c-a's owner is u2
+    (``OVERTOOK``)."""
     ranks = {"u0": 1, "u5": 2, "u2": 3, "u3": 4, "u4": 5, "u1": 6}
     ranks |= {"u6": 7, "u7": 8, "u8": 9, "u9": 10, "u10": 11}
     result = sample_run(run_id, started_at, ranks)
@@ -117,7 +121,9 @@ def later_run(run_id: str = "r2", started_at: float = 2.0) -> RunResult:
     columns["community_id"] = np.array([community[u] for u in user_ids], dtype=object)
     columns["tier"] = np.array([tier.get(u, "member") for u in user_ids], dtype=object)
     communities = [
-        CommunityResult("c-a", 5, "u2", 0.5, "u0", 0.5, 0.8, 0.2, 0.1, "mesh", None, "c-a=1"),
+        CommunityResult(
+            "c-a", 5, "u2", 0.5, "u0", 0.5, 0.8, 0.2, 0.1, "mesh", None, "c-a=1", OVERTOOK
+        ),
         CommunityResult("c-b", 3, "u1", 0.3, None, 0.4, 0.1, 0.9, 0.95, "star", None, "c-b=1"),
         CommunityResult("c-e", 2, "u7", 0.1, None, 1.0, 0.8, 0.5, 0.1, "mesh", None, "c-b=1"),
         CommunityResult("c-f", 1, "u10", 1.0, None, 0.0, 0.0, 1.0, 0.0, "mesh"),

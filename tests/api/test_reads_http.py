@@ -77,7 +77,7 @@ def test_communities_sort_filter_and_page(loaded):
 
 def test_community_detail_names_owner_declared_owners_health_and_members(loaded):
     body = loaded.get("/api/v1/communities/c-a").json
-    assert body["owner"] == {"user_id": "u0", "confidence": 0.5, "runner_up_id": "u2"}
+    assert body["owner"] == {"user_id": "u0", "confidence": 0.5, "runner_up_id": "u2", "reason": ""}
     assert body["declared_owners"] == [
         {"group_id": "g1", "declared_owner_id": "u9"},
         {"group_id": "g3", "declared_owner_id": None},

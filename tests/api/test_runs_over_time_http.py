@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.builders import later_run, load_query_graph
+from tests.builders import OVERTOOK, later_run, load_query_graph
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ def test_diff_of_the_previous_and_current_run(two_runs):
         "counts": {"kol->member": 1, "member->kol": 1},
         "users": {"kol->member": ["u1"], "member->kol": ["u5"]},
     }
-    assert diff["owner_changes"] == [{"community_id": "c-a", "from": "u0", "to": "u2"}]
+    assert diff["owner_changes"] == [
+        {"community_id": "c-a", "from": "u0", "to": "u2", "reason": OVERTOOK}
+    ]
     assert diff["communities"] == {
         "born": ["c-f"],
         "dissolved": ["c-c"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -278,6 +280,19 @@ def test_write_run_makes_it_current_and_readable(store):
     assert [c.community_id for c in store.community_results("r1")] == ["c-0001", "c-0002"]
     assert store.community_results("r1")[1].shape == "star"
     assert store.group_results("r1") == [GroupResult("g1", 4, "official", "a", 0.5, True)]
+
+
+def test_owner_reasons_are_kept_with_the_run(store):
+    store.ensure_users(["a", "b", "c", "d"])
+    run = sample_run("r1", 100.0, {"a": 1, "b": 2, "c": 3, "d": 4})
+    reason = "a stays owner: c is 4% ahead, short of 10%"
+    communities = [replace(run.communities[0], owner_reason=reason), run.communities[1]]
+    groups = [replace(run.groups[0], owner_reason="owner changed: a overtook b by 31%")]
+    store.write_run(replace(run, communities=communities, groups=groups))
+    assert store.community_results("r1") == communities
+    assert store.community_result("r1", "c-0001").owner_reason == reason
+    assert store.community_results("r1")[1].owner_reason == ""
+    assert store.group_results("r1") == groups
 
 
 def test_newest_run_is_current_and_old_runs_stay_readable(store):
