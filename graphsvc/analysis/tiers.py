@@ -203,10 +203,13 @@ def assign_tiers(
     return Tiers(tier, reason)
 
 
-def _tier_rank(previous: np.ndarray) -> np.ndarray:
+def _tier_rank(tiers: np.ndarray) -> np.ndarray:
     """Position of each tier among the rules (member last), -1 unknown or none."""
-    names, inverse = np.unique(np.asarray(previous, dtype=object).astype(str), return_inverse=True)
-    return np.array([_RANK.get(name, -1) for name in names.tolist()], dtype=np.int64)[inverse]
+    tiers = np.asarray(tiers, dtype=object)
+    rank = np.full(len(tiers), -1, dtype=np.int64)
+    for name, position in _RANK.items():  # a few names: one comparison each, no sort
+        rank[tiers == name] = position
+    return rank
 
 
 def _above_median(engagement: np.ndarray, pool: np.ndarray, n_pool: int) -> np.ndarray:
