@@ -164,6 +164,10 @@ def test_explain_names_the_top_signals(two_runs) -> None:
     body = json.loads(invoke(db, "explain", top["user_id"], "--json"))
     assert body["user_id"] == top["user_id"]
     assert body["influence_rank"] == 1
+    assert body["tier_reason"] == top["tier_reason"]  # "" unless a hysteresis margin decided
+    held = [r for r in store.user_results(store.current_run().run_id) if r["tier_reason"]]
+    assert held  # the second run had previous tiers: where a margin decided, explain says so
+    assert f"tier: {held[0]['tier_reason']}" in invoke(db, "explain", held[0]["user_id"])
     assert 1 <= len(body["why"]) <= 3
     assert [s["top_pct"] for s in body["why"]] == sorted(s["top_pct"] for s in body["why"])
     assert body["why"][0]["top_pct"] < 5  # the top user is rare on its strongest signal
