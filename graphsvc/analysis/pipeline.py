@@ -16,7 +16,12 @@ import numpy as np
 
 from graphsvc.analysis.centrality import Betweenness, betweenness, coreness, pagerank_scores
 from graphsvc.analysis.churn import run_churn
-from graphsvc.analysis.communities import Communities, choose_resolution, detect_communities
+from graphsvc.analysis.communities import (
+    Communities,
+    choose_resolution,
+    detect_communities,
+    leiden_membership,
+)
 from graphsvc.analysis.consensus import consensus_membership
 from graphsvc.analysis.explain import main_attention_kind, rarity_columns
 from graphsvc.analysis.graphs import attention_graph, find_sorted, symmetrized
@@ -288,19 +293,23 @@ def _communities(
     }
     if graph is None:
         return comms, report
-    cold = detect(iterations=params.leiden_iterations)
-    report["cold_modularity"] = round(cold.modularity, 6)
-    loss = (cold.modularity - comms.modularity) / abs(cold.modularity) if cold.modularity else 0.0
+    module, _ = leiden_membership(
+        graph, resolution=resolution, seed=params.seed, iterations=params.leiden_iterations
+    )
+    cold = graph.modularity(module.tolist(), weights="weight") if graph.ecount() else 0.0
+    report["cold_modularity"] = round(cold, 6)
+    loss = (cold - comms.modularity) / abs(cold) if cold else 0.0
     if loss <= params.warm_max_modularity_loss:
         return comms, report
     report["community_start"] = "cold"
     report["warm_fallback"] = (
         f"warm start's modularity {comms.modularity:.4f} was {loss:.1%} below a cold run's "
-        f"{cold.modularity:.4f} (tolerance {params.warm_max_modularity_loss:.1%}): ran cold"
+        f"{cold:.4f} (tolerance {params.warm_max_modularity_loss:.1%}): ran cold"
     )
     if _use_consensus(graph, params):
-        cold, report["consensus_rounds"] = _cold_communities(detect, graph, params, resolution)
-    return cold, report
+        comms, report["consensus_rounds"] = _cold_communities(detect, graph, params, resolution)
+        return comms, report
+    return detect(module=module), report
 
 
 def _incumbents(owners: dict[str, int] | None, ids: list[str]) -> np.ndarray:
