@@ -44,7 +44,9 @@ class AppContext:
     @property
     def store(self) -> GraphStore:
         if self._store is None:
-            self._store = open_store(self.settings.store)
+            self._store = open_store(
+                self.settings.store, connect_timeout=self.settings.connect_timeout
+            )
         return self._store
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    store = store or open_store(settings.store)
+    store = store or open_store(settings.store, connect_timeout=settings.connect_timeout)
     state = ServiceState(settings.state)
     metrics = Metrics()
     app.extensions.update(
