@@ -32,16 +32,21 @@ def test_healthz_and_readyz(served):
     ],
     ids=["sqlite", "neo4j"],
 )
-def test_readyz_is_a_503_problem_when_the_store_is_unreachable(tmp_path, unreachable):
+def test_readyz_is_a_503_problem_when_the_store_is_unreachable(tmp_path, unreachable, caplog):
     store = unreachable()
     try:
         with serving(store, tmp_path) as served:
             response = served.get("/readyz", key=None)
             assert (response.status, response.content_type) == (503, "application/problem+json")
             assert response.json["title"] == "Store unavailable"
+            assert response.json["detail"] == "not ready: the store does not answer"
             assert served.get("/healthz", key=None).status == 200
     finally:
         store.close()
+    for internal in ("127.0.0.1", "/proc/", "scripts/neo4j"):  # to the log, not to anyone
+        assert internal not in response.text
+    assert "not ready: " in caplog.text
+    assert "127.0.0.1:1" in caplog.text or "/proc/no-such-dir" in caplog.text
 
 
 def test_metrics_count_requests_per_route_and_status(served):
