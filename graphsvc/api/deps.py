@@ -13,7 +13,7 @@ from flask import current_app, request
 
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, NotFoundError
+from graphsvc.errors import ConfigError, GraphsvcError, NotFoundError
 from graphsvc.jobs.runner import JobRunner
 from graphsvc.model import RunInfo
 from graphsvc.service_state import ServiceState
@@ -22,6 +22,7 @@ from graphsvc.store.base import GraphStore
 __all__ = [
     "MAX_LIMIT",
     "BadRequest",
+    "BodyTooLarge",
     "arg",
     "bounded_int",
     "choice",
@@ -45,6 +46,15 @@ class BadRequest(ConfigError):
     """A request parameter is invalid (400)."""
 
     title = "Bad request"
+
+
+class BodyTooLarge(GraphsvcError):
+    """A request body is larger than GRAPHSVC_MAX_BODY_BYTES (413)."""
+
+    exit_code, status, title = 65, 413, "Request Entity Too Large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is over GRAPHSVC_MAX_BODY_BYTES ({limit} bytes): send less")
 
 
 def store() -> GraphStore:
