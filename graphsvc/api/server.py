@@ -1,8 +1,8 @@
 """The production HTTP server: waitress, refusing a request body before reading it when the
-request has no valid API key or declares more than GRAPHSVC_MAX_BODY_BYTES (chunked bodies:
-as soon as the running count passes it). waitress reads a whole body before the app runs, so
-these checks live in its request parser; the app checks the size again (MAX_CONTENT_LENGTH)
-behind any other WSGI server."""
+request's key may not send one or it declares more than GRAPHSVC_MAX_BODY_BYTES (a chunked
+body: as soon as the running count passes the limit). waitress reads a whole body before the
+app runs, so these checks live in its request parser; the app checks the size again
+(MAX_CONTENT_LENGTH) behind any other WSGI server."""
 
 from __future__ import annotations
 
