@@ -87,10 +87,6 @@ def arg(name: str, parse: Callable[[str], T], default: T, check: str = "") -> T:
         raise BadRequest(f"query parameter {name}={text!r} is invalid{check}") from None
 
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII only: int() also takes "５", " 5", "1_0"
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-
 def json_body(empty: Any = None) -> Any:
     """The request body parsed as JSON (``empty`` if there is none); a 400 saying what is
     wrong with it (not JSON, nested too deep, a lone surrogate)."""
@@ -103,6 +99,10 @@ def json_body(empty: Any = None) -> Any:
         return parse_json(data)
     except ValueError as e:
         raise BadRequest(f"the body is not valid JSON: {e}") from None
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII only: int() also takes "５", " 5", "1_0"
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def bounded_int(lo: int, hi: int) -> Callable[[str], int]:

@@ -19,6 +19,7 @@ CHALLENGE = 'Bearer realm="graphsvc"'  # the WWW-Authenticate header of every 40
 
 
 def problem_document(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The body of a problem response (RFC 9457)."""
     return {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
 
 
