@@ -23,6 +23,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 from graphsvc.errors import InputError
 from graphsvc.ingest.validate import RowError, Schema
+from graphsvc.jsontext import parse_json
 from graphsvc.model import Entity
 
 __all__ = [
@@ -301,7 +302,7 @@ class _JsonlTable:
             raise InputError(f"{source.name}: empty file; expected one JSON object per line")
         number, line = first
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except ValueError as err:
             raise InputError(
                 f"{source.name}:{number}: not JSON Lines (one JSON object per line): {err}"
@@ -329,7 +330,7 @@ class _JsonlTable:
 
     def align(self, line: str) -> tuple[Sequence[str], dict[str, str]]:
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except ValueError as err:
             raise RowError(None, f"bad JSON: {err}") from None
         if not isinstance(obj, dict):
