@@ -20,11 +20,12 @@ import neo4j
 from neo4j.exceptions import ClientError
 
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
+from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, InputError
 from graphsvc.ingest import OnError
 from graphsvc.output import FORMATS, render
 from graphsvc.store import NEO4J_SCHEMES
-from graphsvc.store.cypher_guard import plan_refusal, text_refusal
+from graphsvc.store.cypher_guard import WRITES, plan_refusal, text_refusal
 from graphsvc.store.neo4j import Neo4jStore, neo4j_login
 from graphsvc.store.neo4j_import import LocalInstance
 
@@ -98,8 +99,8 @@ def run_cypher(
     params: dict[str, Any],
     *,
     write: bool = False,
-    timeout: float = 60.0,
-    max_rows: int = 10_000,
+    timeout: float = Settings.cypher_timeout,
+    max_rows: int = Settings.cypher_max_rows,
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Run one statement that ``cypher_guard`` allows, in a READ transaction (a WRITE one if
     ``write``) of at most ``timeout`` seconds (0: no limit) returning at most ``max_rows``
@@ -122,7 +123,7 @@ def run_cypher(
     try:
         with store._errors(), store._session(default_access_mode=access) as session:
             refused = _refusal(session, query, params, store.database, write)
-            if refused == "writes without --write":
+            if refused == WRITES:
                 raise InputError(_READ_ONLY)
             if refused:
                 raise InputError(

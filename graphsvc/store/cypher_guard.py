@@ -29,6 +29,7 @@ __all__ = [
     "ANALYST_PROCEDURES",
     "LOAD_CSV",
     "READ_COMMANDS",
+    "WRITES",
     "plan_refusal",
     "text_refusal",
 ]
@@ -51,6 +52,7 @@ READ_COMMANDS = frozenset({"ShowIndexes", "ShowConstraints", "ShowProcedures", "
 
 ADMINISTRATION = "schema and administration commands (users, settings, indexes, CALL dbms.…)"
 LOAD_CSV = "LOAD CSV (data comes in with `graphsvc load`)"
+WRITES = "writes without --write"
 _WRITES = {"r": False, "rw": True, "w": True}
 
 
@@ -69,7 +71,7 @@ def plan_refusal(
         calls = [op for op in operators if op.get("operatorType", "").startswith("ProcedureCall")]
         return _call_refusal(_details(calls[0]), frozenset()) if calls else ADMINISTRATION
     if _WRITES[query_type] and not write:
-        return "writes without --write"
+        return WRITES
     for operator in operators:
         name, _, where = operator["operatorType"].partition("@")
         if where and where.lower() != database.lower():

@@ -60,6 +60,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
@@ -109,7 +110,7 @@ EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
 EXTRACT_SPREAD = 4  # read by relationship id while a type spans at most this many ids per edge
 WRITE_CHUNK = 50_000  # interaction relationships per statement, at most
 EXTRACT_WORKERS = 3  # extraction queries in flight: the server works while the client decodes
-CONNECT_TIMEOUT = 10.0  # seconds to connect and shake hands (Settings.connect_timeout)
+CONNECT_TIMEOUT = Settings.connect_timeout  # seconds to connect and shake hands
 
 T = TypeVar("T")
 
