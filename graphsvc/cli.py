@@ -16,7 +16,7 @@ from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NotFoundError
 from graphsvc.model import Tier
 from graphsvc.output import FORMATS, render
-from graphsvc.store import open_store
+from graphsvc.store import open_store, store_location
 from graphsvc.store.base import GraphStore
 
 __all__ = ["cli", "main"]
@@ -43,8 +43,13 @@ class AppContext:
 
     @property
     def store(self) -> GraphStore:
+        """The store, which must exist: reading a SQLite file that is not there is refused."""
+        return self.open_store(create=False)
+
+    def open_store(self, *, create: bool) -> GraphStore:
+        """The store; ``create`` (load, demo) makes a SQLite file that is not there yet."""
         if self._store is None:
-            self._store = open_store(self.settings.store)
+            self._store = open_store(self.settings.store, create=create)
         return self._store
 
     def close(self) -> None:
@@ -123,7 +128,7 @@ def generate(n_users: int, seed: int, out: Path, fmt: str) -> None:
 @click.pass_obj
 def load(
     app: AppContext,
-    directory: Path | None,
+    inputs: tuple[Path, ...],
     encoding: str | None,
     on_error: str,
     rejects: Path | None,
@@ -131,23 +136,26 @@ def load(
 ) -> None:
     """Load users, groups, memberships, referrals and interactions (CSV or JSON Lines).
 
-    Give a DIRECTORY holding users.csv, referrals.csv, … or name files one by one.
-    Loading the same files again changes nothing.
+    Give a DIRECTORY holding users.csv, referrals.csv, …, the files themselves (users.csv
+    holds users, …), or --users F, --referrals F, … for files named otherwise. Creates the
+    store if it does not exist. Loading the same files again changes nothing.
     """
     from graphsvc import ingest
 
-    chosen = chosen_inputs(directory, files)
+    chosen = chosen_inputs(inputs, files)
     total = sum(path.stat().st_size for path in chosen.values())
+    store = app.open_store(create=True)
     with progress("Loading", total) as bar:
         report = ingest.load_files(
             chosen,
-            app.store,
+            store,
             encoding=encoding,
             on_error=on_error,
             rejects=rejects,
             on_bytes=bar.update,
         )
     click.echo(report.summary())
+    click.echo(f"Loaded into {store_location(app.settings.store)}")
 
 
 # -- analysis -----------------------------------------------------------------------------
@@ -243,16 +251,34 @@ def current_run_id(app: AppContext) -> str:
     return run.run_id
 
 
+# What each line of `graphsvc stats` counts.
+STATS_MEANING = {
+    "users": "people: loaded, or named in a group, referral or interaction",
+    "groups": "explicit groups (chats, clubs) loaded or named in memberships",
+    "memberships": "user-in-group pairs",
+    "referrals": "invitees with their inviter (the earliest one)",
+    "interactions": "distinct (src, dst, kind) pairs, repeated events counted once",
+    "interaction_events": "interaction events loaded, each counted once however often loaded",
+    "current_run": "the analysis run that kols, explain, export and the API serve",
+    "store": "where the data lives",
+}
+
+
 @cli.command()
 @format_option
 @click.pass_obj
 def stats(app: AppContext, fmt: str) -> None:
-    """Counts per entity in the store, and the current run."""
+    """Counts per entity in the store, the current run and where the store is."""
     counts = app.store.counts()
     run = app.store.current_run()
-    rows = [{"entity": k, "count": v} for k, v in counts.items()]
+    rows: list[dict[str, Any]] = [
+        {"entity": k, "count": f"{v:,}" if fmt == "table" else v} for k, v in counts.items()
+    ]
     rows.append({"entity": "current_run", "count": run.run_id if run else "none"})
-    echo_rows(rows, ("entity", "count"), fmt)
+    rows.append({"entity": "store", "count": store_location(app.settings.store)})
+    for row in rows:
+        row["what"] = STATS_MEANING.get(row["entity"], "")
+    echo_rows(rows, ("entity", "count", "what"), fmt)
 
 
 @cli.command()
@@ -472,7 +498,7 @@ def demo(
     click.secho(f"1/4 Generating {n_users:,} users into {data}", bold=True)
     ctx.invoke(generate, n_users=n_users, seed=seed, out=data, fmt="csv")
     click.secho(f"2/4 Loading into {app.settings.store}", bold=True)
-    ctx.invoke(load, directory=data, encoding=None, on_error="fail", rejects=None)
+    ctx.invoke(load, inputs=(data,), encoding=None, on_error="fail", rejects=None)
     click.secho("3/4 Analysing", bold=True)
     ctx.invoke(
         analyze,

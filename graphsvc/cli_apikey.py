@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
+from graphsvc.errors import NotFoundError
 from graphsvc.output import FORMATS, render
 from graphsvc.service_state import KeyRole, ServiceState
 
 __all__ = ["apikey_group"]
 
 
-def _state(app: Any) -> ServiceState:
-    return ServiceState(app.settings.state)
+def _state(app: Any, *, create: bool = False) -> ServiceState:
+    """The service state file; only ``create`` (a new key) makes one that is not there, so a
+    typo'd GRAPHSVC_STATE is not taken for a state without keys."""
+    path = Path(app.settings.state)
+    if not create and not path.exists():
+        raise NotFoundError(
+            f"no service state at {path.resolve()} (graphsvc apikey create makes one)"
+        )
+    return ServiceState(path)
 
 
 @click.group("apikey")
@@ -28,7 +37,7 @@ def apikey_group() -> None:
 @click.pass_obj
 def create_key(app: Any, role: str, name: str) -> None:
     """Create a key and print it once (only its SHA-256 hash is stored)."""
-    key, secret = _state(app).create_key(KeyRole(role), name)
+    key, secret = _state(app, create=True).create_key(KeyRole(role), name)
     click.echo(secret)
     click.echo(f"key {key.key_id} ({key.role}): shown once, store it now", err=True)
 

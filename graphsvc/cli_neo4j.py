@@ -145,7 +145,7 @@ def db_init(ctx: click.Context) -> None:
 @click.pass_context
 def db_import(
     ctx: click.Context,
-    directory: Path | None,
+    inputs: tuple[Path, ...],
     encoding: str | None,
     on_error: OnError,
     rejects: Path | None,
@@ -162,7 +162,7 @@ def db_import(
     """
     from graphsvc.jobs.bulk_import import bulk_import
 
-    chosen = chosen_inputs(directory, files)
+    chosen = chosen_inputs(inputs, files)
     uri, user, password, database = _login_from(ctx)
     instance = LocalInstance.of_home(home, password)
     started = time.perf_counter()

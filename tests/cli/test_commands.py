@@ -8,13 +8,18 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from graphsvc.api import create_app
 from graphsvc.cli import cli
+from graphsvc.config import Settings
+from graphsvc.errors import NotFoundError
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import sample_run
 
 
 @pytest.fixture
 def db(tmp_path) -> str:
+    """An empty store that exists (schema applied)."""
+    SqliteStore(tmp_path / "cli.db").init_schema()
     return f"sqlite:///{tmp_path / 'cli.db'}"
 
 
@@ -41,9 +46,111 @@ def test_every_command_has_help(db, command):
 
 def test_stats_on_a_new_store_counts_zero(db):
     result = run(db, "stats", "--format", "json")
-    rows = json.loads(result.output)
-    assert {r["entity"]: r["count"] for r in rows}["users"] == 0
-    assert rows[-1] == {"entity": "current_run", "count": "none"}
+    rows = {r["entity"]: r["count"] for r in json.loads(result.output)}
+    assert rows["users"] == 0
+    assert rows["current_run"] == "none"
+
+
+def test_stats_says_what_each_line_counts_with_thousands_separators(db, tmp_path):
+    store = SqliteStore(tmp_path / "cli.db")
+    store.ensure_users([f"u{i}" for i in range(1234)])
+    store.close()
+    lines = run(db, "stats").output.splitlines()
+    users = next(line for line in lines if line.startswith("users "))
+    assert users.split()[1] == "1,234"
+    assert "people" in users
+    body = lines[2:]  # after the header and the rule
+    assert all(len(line.split()) >= 3 for line in body)  # entity, count, what it counts
+    assert lines[-1].split()[:2] == ["store", str(tmp_path / "cli.db")]
+    rows = json.loads(run(db, "stats", "--format", "json").output)
+    assert rows[0] == {"entity": "users", "count": 1234, "what": rows[0]["what"]}
+    assert all(row["what"] for row in rows)
+
+
+READING_COMMANDS = [
+    ["stats"],
+    ["kols"],
+    ["runs"],
+    ["runs", "diff"],
+    ["analyze"],
+    ["explain", "u1"],
+    ["export", "--out", "out"],
+    ["community", "label", "c-0001", "x"],
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=" ".join)
+def test_reading_a_store_that_does_not_exist_exits_66_and_creates_nothing(
+    tmp_path, monkeypatch, command
+):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--store", "sqlite:///grapsvc.db", *command])
+    assert result.exit_code == 66, result.output
+    assert result.output == (
+        f"Error: no store at {tmp_path / 'grapsvc.db'} (run graphsvc load first)\n"
+    )
+    assert not (tmp_path / "grapsvc.db").exists()
+
+
+def test_the_api_refuses_a_store_that_does_not_exist(tmp_path):
+    """What `graphsvc serve` builds first: it exits 66 instead of serving an empty store."""
+    settings = Settings(store=f"sqlite:///{tmp_path / 'grapsvc.db'}", state=str(tmp_path / "s.db"))
+    with pytest.raises(NotFoundError, match=r"no store at .*grapsvc\.db"):
+        create_app(settings)
+    assert not (tmp_path / "grapsvc.db").exists()
+
+
+def test_load_creates_a_relative_store_and_says_its_absolute_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "users.csv").write_text("user_id,name\nu1,Ann\n", encoding="utf-8")
+    db = "sqlite:///tmp/x.db"  # relative, as in SQLAlchemy: ./tmp/x.db
+    result = run(db, "load", "users.csv")
+    assert result.exit_code == 0, result.output
+    where = tmp_path / "tmp" / "x.db"
+    assert where.is_file()
+    assert result.output.splitlines()[-1] == f"Loaded into {where}"
+    assert f"store               {where}" in run(db, "stats").output
+
+
+def test_apikey_list_on_a_missing_state_exits_66_and_create_makes_it(db, tmp_path):
+    env = {"GRAPHSVC_STATE": str(tmp_path / "typo-state.db")}
+    listed = run(db, "apikey", "list", env=env)
+    assert listed.exit_code == 66
+    assert f"no service state at {tmp_path / 'typo-state.db'}" in listed.output
+    assert not (tmp_path / "typo-state.db").exists()
+    assert run(db, "apikey", "revoke", "k1", env=env).exit_code == 66
+    assert run(db, "apikey", "create", "--role", "reader", env=env).exit_code == 0
+    assert run(db, "apikey", "list", env=env).exit_code == 0
+
+
+def test_load_takes_files_named_for_their_input(db, tmp_path):
+    (tmp_path / "users.csv").write_text("user_id,name\nu1,Ann\nu2,Bo\n", encoding="utf-8")
+    (tmp_path / "referrals.jsonl").write_text(
+        '{"inviter_id": "u1", "invitee_id": "u3"}\n', encoding="utf-8"
+    )
+    result = run(db, "load", str(tmp_path / "users.csv"), str(tmp_path / "referrals.jsonl"))
+    assert result.exit_code == 0, result.output
+    counts = {
+        r["entity"]: r["count"] for r in json.loads(run(db, "stats", "--format", "json").output)
+    }
+    assert (counts["users"], counts["referrals"]) == (3, 1)
+
+
+def test_load_refuses_a_file_whose_name_names_no_input(db, tmp_path):
+    (tmp_path / "export.csv").write_text("user_id\nu1\n", encoding="utf-8")
+    result = run(db, "load", str(tmp_path / "export.csv"))
+    assert result.exit_code == 65
+    assert "export.csv: which input is it?" in result.output
+    assert "--users FILE" in result.output
+
+
+def test_load_refuses_two_files_of_one_input(db, tmp_path):
+    (tmp_path / "d").mkdir()
+    for folder in (tmp_path, tmp_path / "d"):
+        (folder / "users.csv").write_text("user_id\nu1\n", encoding="utf-8")
+    result = run(db, "load", str(tmp_path / "d"), str(tmp_path / "users.csv"))
+    assert result.exit_code == 2
+    assert "both hold users" in result.output
 
 
 def test_kols_before_any_run_exits_66_with_a_hint(db):
