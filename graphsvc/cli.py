@@ -12,10 +12,10 @@ import click
 
 from graphsvc import __version__
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
+from graphsvc.cli_output import bom_option, echo_rows, format_option, wants_bom
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NotFoundError
 from graphsvc.model import Tier
-from graphsvc.output import FORMATS, render
 from graphsvc.store import open_store, store_location
 from graphsvc.store.base import GraphStore
 
@@ -66,20 +66,6 @@ class GraphsvcGroup(click.Group):
         except GraphsvcError as e:
             click.secho(f"Error: {e}", err=True, fg="red")
             ctx.exit(e.exit_code)
-
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-
-
-def echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> None:
-    click.echo(render(rows, columns, fmt))
 
 
 @click.group(cls=GraphsvcGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -421,12 +407,13 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--run", "run_id", help="A run id (default: the current run).")
+@bom_option
 @click.pass_obj
 def export(app: AppContext, out: Path, run_id: str | None) -> None:
     """Write users.csv, communities.csv and groups.csv of a run."""
     from graphsvc.jobs.export import export_run
 
-    written = export_run(app.store, out, run_id)
+    written = export_run(app.store, out, run_id, bom=wants_bom())
     click.echo(", ".join(f"{name}: {n:,} rows" for name, n in written.items()) + f" in {out}")
 
 

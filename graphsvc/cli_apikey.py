@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
+from graphsvc.cli_output import echo_rows, format_option
 from graphsvc.errors import NotFoundError
-from graphsvc.output import FORMATS, render
 from graphsvc.service_state import KeyRole, ServiceState
 
 __all__ = ["apikey_group"]
@@ -43,7 +43,7 @@ def create_key(app: Any, role: str, name: str) -> None:
 
 
 @apikey_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.pass_obj
 def list_keys(app: Any, fmt: str) -> None:
     """Keys with their id, name, role and state (never the key itself)."""
@@ -57,7 +57,7 @@ def list_keys(app: Any, fmt: str) -> None:
         }
         for k in _state(app).api_keys()
     ]
-    click.echo(render(rows, ("key_id", "name", "role", "created", "revoked"), fmt))
+    echo_rows(rows, ("key_id", "name", "role", "created", "revoked"), fmt)
 
 
 @apikey_group.command("revoke")

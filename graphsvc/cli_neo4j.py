@@ -19,9 +19,9 @@ import neo4j
 from neo4j.exceptions import ClientError
 
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
+from graphsvc.cli_output import echo_rows, format_option
 from graphsvc.errors import ConfigError, InputError
 from graphsvc.ingest import OnError
-from graphsvc.output import FORMATS, render
 from graphsvc.store import NEO4J_SCHEMES
 from graphsvc.store.neo4j import Neo4jStore, neo4j_login
 from graphsvc.store.neo4j_import import LocalInstance
@@ -201,7 +201,7 @@ def db_import(
     help="Read the statement from a .cypher file (e.g. cypher/queries/top_kols.cypher).",
 )
 @click.option("--param", "-p", "params", multiple=True, help="name=value (typed); repeatable.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.option("--write", is_flag=True, help="Allow the statement to write (default: read-only).")
 @click.pass_context
 def cypher_command(
@@ -230,4 +230,4 @@ def cypher_command(
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(render(rows, columns, fmt))
+        echo_rows(rows, columns, fmt)

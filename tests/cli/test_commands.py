@@ -178,12 +178,20 @@ def test_kols_formats(db_with_run, fmt):
     if fmt == "json":
         assert [r["user_id"] for r in json.loads(result.output)] == ["a", "b"]
     elif fmt == "csv":
-        rows = list(csv.DictReader(result.output.splitlines()))
+        assert result.output.startswith("\ufeffinfluence_rank,")  # Excel reads UTF-8 right
+        rows = list(csv.DictReader(result.output.removeprefix("\ufeff").splitlines()))
         assert [r["user_id"] for r in rows] == ["a", "b"]
     else:
         lines = result.output.splitlines()
         assert lines[0].split()[:2] == ["influence_rank", "user_id"]
         assert len(lines) == 4  # header, rule, two rows
+
+
+def test_csv_without_bom_for_pipelines(db_with_run, tmp_path):
+    result = run(db_with_run, "kols", "--format", "csv", "--no-bom")
+    assert result.output.startswith("influence_rank,user_id,")
+    assert run(db_with_run, "export", "--out", str(tmp_path / "x"), "--no-bom").exit_code == 0
+    assert (tmp_path / "x" / "users.csv").read_bytes().startswith(b"user_id,")
 
 
 def test_kols_filters_by_tier(db_with_run):
@@ -195,11 +203,13 @@ def test_export_writes_three_files(db_with_run, tmp_path):
     out = tmp_path / "export"
     result = run(db_with_run, "export", "--out", str(out))
     assert result.exit_code == 0
-    with (out / "users.csv").open(encoding="utf-8") as f:
+    for name in ("users.csv", "communities.csv", "groups.csv"):
+        assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM, for Excel
+    with (out / "users.csv").open(encoding="utf-8-sig") as f:
         users = list(csv.DictReader(f))
     assert [u["user_id"] for u in users] == ["a", "b", "c"]
     assert {"user_id", "name", "community_id", "tier", "influence"} <= set(users[0])
-    with (out / "groups.csv").open(encoding="utf-8") as f:
+    with (out / "groups.csv").open(encoding="utf-8-sig") as f:
         groups = list(csv.DictReader(f))
     assert groups == [
         {
@@ -211,5 +221,5 @@ def test_export_writes_three_files(db_with_run, tmp_path):
             "owner_mismatch": "1",
         }
     ]
-    with (out / "communities.csv").open(encoding="utf-8") as f:
+    with (out / "communities.csv").open(encoding="utf-8-sig") as f:
         assert [c["community_id"] for c in csv.DictReader(f)] == ["c-0001", "c-0002"]
