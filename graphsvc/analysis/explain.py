@@ -59,7 +59,7 @@ def main_attention_kind(
     kind = np.asarray(snapshot.interaction_kind, dtype=np.int64)
     weight = interaction_attention(snapshot, params)
     keep = src != dst
-    cells = np.bincount(dst[keep] * width + kind[keep], weight[keep], n * width)
+    cells = np.bincount(dst[keep] * width + kind[keep], weight[keep], n * width).astype(float)
     inviter = np.asarray(snapshot.referral_inviter, dtype=np.int64)
     referral = np.full(len(inviter), float(params.referral_weight))
     cells += np.bincount(inviter * width + width - 1, referral, n * width)

@@ -203,6 +203,12 @@ def test_empty_and_edgeless_snapshots():
         assert out.users.columns["influence"].sum() == pytest.approx(1.0 if n else 0.0)
 
 
+def test_referrals_without_interactions():
+    out = run_pipeline(build(5, [], referrals=[(0, 1), (0, 2), (1, 3)]), AnalysisParams())
+    assert out.users.columns["main_attention_kind"].tolist()[:2] == ["referral", "referral"]
+    assert out.users.columns["downline"].tolist()[0] == 3
+
+
 def test_params_are_plain_values():
     for f in dataclasses.fields(AnalysisParams):
         value = getattr(AnalysisParams(), f.name)
