@@ -222,7 +222,8 @@ def analyze(
         f"Run {run.run_id}: {stats.get('n_users', 0):,} users, "
         f"{stats.get('n_communities', 0):,} communities "
         f"(modularity {stats.get('modularity', float('nan')):.3f}) in "
-        f"{time.perf_counter() - started:.1f}s, peak memory {stats.get('peak_rss_mb', 0):,.0f} MB"
+        f"{time.perf_counter() - started:.1f}s, process peak memory (RSS) "
+        f"{outcome.peak_rss_mb:,.0f} MB"
     )
     click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items()))
     if stats.get("resolution_agreement"):
