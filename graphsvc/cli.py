@@ -15,7 +15,7 @@ from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.cli_output import bom_option, echo_rows, format_option, wants_bom
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NotFoundError
-from graphsvc.model import Tier
+from graphsvc.model import CommunityResult, Tier
 from graphsvc.store import open_store, store_location
 from graphsvc.store.base import GraphStore
 
@@ -500,13 +500,16 @@ def demo(
     click.secho("4/4 Results", bold=True)
     click.echo("Top KOLs:")
     ctx.invoke(kols, limit=10, community=None, tier=None, fmt="table")
-    big = [c for c in app.store.community_results(current_run_id(app)) if c.size >= 150]
-    click.echo(f"\nOwners of the {len(big)} communities over Dunbar's 150:")
-    echo_rows(
-        [vars(c) for c in big[:20]],
-        ("community_id", "size", "owner_id", "owner_margin", "shape", "owner_share"),
-        "table",
-    )
+    dunbar = app.settings.analysis.dunbar
+    see = f"graphsvc --store {app.settings.store} export --out DIR, or /api/v1/communities"
+    title, big = over_dunbar(app.store.community_results(current_run_id(app)), dunbar, see)
+    click.echo(f"\n{title}")
+    if big:
+        echo_rows(
+            [vars(c) for c in big],
+            ("community_id", "size", "owner_id", "owner_margin", "shape", "owner_share"),
+            "table",
+        )
     if serve:
         from graphsvc.service_state import KeyRole, ServiceState
 
@@ -515,6 +518,28 @@ def demo(
         click.echo(f"\nAPI key (reader, shown once): {secret}")
         click.echo(f"  curl -H 'Authorization: Bearer {secret}' '{url}'\n")
         serve_app(app, app.settings.host, port, workers=8)
+
+
+def over_dunbar(
+    communities: list[CommunityResult], dunbar: int, see: str, shown: int = 20
+) -> tuple[str, list[CommunityResult]]:
+    """The demo's last table: a title saying what it lists and where to ``see`` the rest,
+    and the largest ``shown`` top-level communities of more than ``dunbar`` members
+    (sub-communities are the parts such a community is split into)."""
+    big = sorted(
+        (c for c in communities if not c.parent_id and c.size > dunbar),
+        key=lambda c: (-c.size, c.community_id),
+    )
+    if not big:
+        return f"No community has more than Dunbar's {dunbar} members.", []
+    rest = see
+    if len(big) > shown:
+        head = f"Owners of the {shown} largest of the {len(big)} communities"
+        rest = f"all of them, and their sub-communities: {rest}"
+    else:
+        head = f"Owners of the {len(big)} communities"
+        rest = f"their sub-communities: {rest}"
+    return f"{head} over Dunbar's {dunbar} members ({rest}):", big[:shown]
 
 
 def _register_optional_commands() -> None:

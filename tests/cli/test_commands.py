@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from graphsvc.api import create_app
-from graphsvc.cli import cli
+from graphsvc.cli import cli, over_dunbar
 from graphsvc.config import Settings
 from graphsvc.errors import NotFoundError
+from graphsvc.model import CommunityResult
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import sample_run
 
@@ -223,3 +224,27 @@ def test_export_writes_three_files(db_with_run, tmp_path):
     ]
     with (out / "communities.csv").open(encoding="utf-8-sig") as f:
         assert [c["community_id"] for c in csv.DictReader(f)] == ["c-0001", "c-0002"]
+
+
+def community(community_id: str, size: int, parent_id: str | None = None) -> CommunityResult:
+    return CommunityResult(
+        community_id, size, "u1", 0.5, None, 0.1, 0.2, 0.3, 0.4, "mesh", parent_id
+    )
+
+
+def test_demo_lists_top_level_communities_over_dunbar_and_says_so():
+    top = [community(f"c-{i:04d}", 151 + i) for i in range(25)]
+    parts = [community("c-0024.01", 170, "c-0024"), community("c-0024.02", 6, "c-0024")]
+    title, rows = over_dunbar([*top, *parts, community("c-0099", 150)], 150, "SEE")
+    assert title == (
+        "Owners of the 20 largest of the 25 communities over Dunbar's 150 members "
+        "(all of them, and their sub-communities: SEE):"
+    )
+    assert [c.size for c in rows] == list(range(175, 155, -1))
+    title, rows = over_dunbar(top[:3] + parts, 150, "SEE")
+    assert title.startswith("Owners of the 3 communities over Dunbar's 150 members")
+    assert len(rows) == 3
+    assert over_dunbar(parts, 150, "SEE") == (
+        "No community has more than Dunbar's 150 members.",
+        [],
+    )

@@ -127,6 +127,9 @@ def test_demo_prints_kols_then_serves_the_api(tmp_path):
         text = "".join(output)
         assert "Top KOLs:" in text, text
         assert re.search(r"^\s*1\s+u\d+", text, re.MULTILINE), text
+        said = re.search(r"^(?:Owners of the (\d+) |No community)", text, re.MULTILINE)
+        table = text[said.end() :].split("\n\n")[0].splitlines()[3:]  # title, header, rule
+        assert len(table) == int(said.group(1) or 0)  # as many rows as the title says
         key = re.search(r"API key \(reader, shown once\): (\S+)", text).group(1)
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/kols?limit=3",
