@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from graphsvc.errors import ConfigError
-from graphsvc.model import DEFAULT_KIND_WEIGHTS, AnalysisParams
+from graphsvc.model import DEFAULT_KIND_WEIGHTS, RENAMED_PARAMS, AnalysisParams
 
 __all__ = ["Settings", "parse_value"]
 
@@ -35,6 +35,9 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        for old, new in RENAMED_PARAMS.items():
+            if f"GRAPHSVC_{old.upper()}" in env:
+                raise ConfigError(f"GRAPHSVC_{old.upper()} is now GRAPHSVC_{new.upper()}")
         own = _values_from_env(cls, env, skip={"analysis"})
         analysis = AnalysisParams(**_values_from_env(AnalysisParams, env))
         return cls(**own, analysis=analysis)

@@ -61,6 +61,7 @@ from neo4j.exceptions import (
 
 from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError
 from graphsvc.model import (
+    RENAMED_TIERS,
     USER_RESULT_COLUMNS,
     CommunityResult,
     EdgeBatch,
@@ -87,6 +88,7 @@ from graphsvc.store.base import (
     CommunityQuery,
     UserQuery,
     edge_props,
+    renamed_run_json,
     result_column,
 )
 
@@ -317,6 +319,40 @@ class Neo4jStore:
                 ).consume()
 
         self._write(seed)
+        self._rename_tiers()
+
+    def _rename_tiers(self) -> None:
+        """Once per database: runs stored under old tier and setting names get the new ones
+        (``base.RENAMED_TIERS``), so they read, filter and compare like new runs."""
+        if self._value("MATCH (c:Counter {name: 'tiers_renamed'}) RETURN count(c)"):
+            return
+        for old, new in RENAMED_TIERS.items():
+            self._autocommit(
+                "MATCH (r:UserResult) WHERE r.tier = $old "
+                "CALL (r) { SET r.tier = $new } IN TRANSACTIONS OF 50000 ROWS",
+                old=old,
+                new=new,
+            )
+
+        def rename_runs(tx: neo4j.ManagedTransaction) -> None:
+            runs = tx.run(
+                "MATCH (r:AnalysisRun) RETURN r.run_id AS id, r.params AS p, r.stats AS s"
+            )
+            for run in list(runs):
+                renamed = renamed_run_json(
+                    json.loads(run["p"] or "{}"), json.loads(run["s"] or "{}")
+                )
+                if renamed is not None:
+                    params, stats = (json.dumps(d, sort_keys=True) for d in renamed)
+                    tx.run(
+                        "MATCH (r:AnalysisRun {run_id: $id}) SET r.params = $p, r.stats = $s",
+                        id=run["id"],
+                        p=params,
+                        s=stats,
+                    ).consume()
+            tx.run("MERGE (c:Counter {name: 'tiers_renamed'}) SET c.value = 1").consume()
+
+        self._write(rename_runs)
 
     # -- writes ---------------------------------------------------------------------------
 

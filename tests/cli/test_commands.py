@@ -248,3 +248,11 @@ def test_demo_lists_top_level_communities_over_dunbar_and_says_so():
         "No community has more than Dunbar's 150 members.",
         [],
     )
+
+
+def test_the_old_name_of_the_lurker_setting_is_refused_naming_the_new_one(db):
+    result = run(db, "stats", env={"GRAPHSVC_PERIPHERAL_MAX_ENGAGEMENT": "1"})
+    assert result.exit_code == 78
+    assert (
+        "GRAPHSVC_PERIPHERAL_MAX_ENGAGEMENT is now GRAPHSVC_LURKER_MAX_ENGAGEMENT" in result.output
+    )

@@ -64,12 +64,12 @@ def test_official_account_groups_are_flagged(analysed):
     assert sum(flagged) / len(flagged) >= 0.9
 
 
-def test_lurkers_are_peripheral(analysed):
+def test_lurkers_are_tier_lurker(analysed):
     store, truth, _ = analysed
     run_id = store.current_run().run_id
     tiers = {r["user_id"]: r["tier"] for r in store.user_results(run_id)}
     lurkers = truth["lurkers"]
-    assert sum(tiers[u] == Tier.PERIPHERAL for u in lurkers) / len(lurkers) >= 0.95
+    assert sum(tiers[u] == Tier.LURKER for u in lurkers) / len(lurkers) >= 0.95
 
 
 def test_reanalysing_unchanged_input_is_up_to_date(analysed):
