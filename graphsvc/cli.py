@@ -385,6 +385,7 @@ def community_label(app: AppContext, community_id: str, label: str | None, remov
 def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) -> None:
     """Why USER_ID ranks where they do: tier, rank and the strongest signals behind them."""
     from graphsvc.analysis.explain import explain as explain_row
+    from graphsvc.analysis.explain import influence_text
 
     run_id = run_id or current_run_id(app)
     row = app.store.user_result(run_id, user_id)
@@ -392,13 +393,16 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
         raise NotFoundError(f"user {user_id!r} is not in run {run_id}")
     signals = explain_row(row)
     if as_json:
-        keys = ("user_id", "name", "tier", "role", "influence_rank", "community_id")
+        keys = ("user_id", "name", "tier", "role", "influence_rank", "influence", "community_id")
         body = {"run_id": run_id, **{k: row.get(k) for k in keys}, "why": signals}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
+    run = next(r for r in app.store.runs() if r.run_id == run_id)
+    n_users = run.stats.get("n_users", 0)
     name = f" ({row['name']})" if row.get("name") else ""
     click.echo(
-        f"{user_id}{name}: {row['tier']}, influence rank #{row['influence_rank']:,}, "
+        f"{user_id}{name}: {row['tier']}, influence rank #{row['influence_rank']:,} of "
+        f"{n_users:,}, {influence_text(row['influence'], row['influence_rank'], n_users)}, "
         f"community {row['community_id'] or 'none'} (run {run_id})"
     )
     for signal in signals or [{"text": "no signal: nobody engages with this user"}]:

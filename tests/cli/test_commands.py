@@ -256,3 +256,26 @@ def test_the_old_name_of_the_lurker_setting_is_refused_naming_the_new_one(db):
     assert (
         "GRAPHSVC_PERIPHERAL_MAX_ENGAGEMENT is now GRAPHSVC_LURKER_MAX_ENGAGEMENT" in result.output
     )
+
+
+def test_explain_in_words_a_marketer_reads(db):
+    result = sample_run("r1", 1.0, {f"u{i}": i + 1 for i in range(1000)})
+    columns = result.users.columns
+    columns["influence"][0] = 0.000042
+    columns["communities_reached"][0], columns["reach_top_pct"][0] = 4.2, 0.3
+    columns["in_strength"][0], columns["attention_top_pct"][0] = 12345.678, 0.1
+    result.info.stats["n_users"] = 1000
+    store = SqliteStore(db.removeprefix("sqlite:///"))
+    store.write_run(result)
+    store.close()
+    lines = run(db, "explain", "u0").output.splitlines()
+    assert lines[0].startswith(
+        "u0: kol, influence rank #1 of 1,000, PageRank 0.000042 (top 0.1%), community c-0001"
+    )
+    assert lines[1:] == [
+        "  - 12,346 weighted attention received (top 0.1%)",
+        "  - attention from 4.2 communities (top 0.3%)",
+    ]
+    table = run(db, "kols", "--limit", "1").output
+    assert "0.000042" in table
+    assert "e-05" not in table
