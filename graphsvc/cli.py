@@ -14,7 +14,7 @@ from graphsvc import __version__
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.cli_output import bom_option, echo_rows, format_option, wants_bom
 from graphsvc.config import Settings
-from graphsvc.errors import GraphsvcError, NotFoundError
+from graphsvc.errors import GraphsvcError, NotFoundError, shown
 from graphsvc.model import CommunityResult, Tier
 from graphsvc.store import open_store, store_location
 from graphsvc.store.base import GraphStore
@@ -160,7 +160,7 @@ class ResolutionType(click.ParamType):
         except ValueError:
             number = 0.0
         if not number > 0:
-            self.fail(f"{value!r} is not a positive number or 'auto'", param, ctx)
+            self.fail(f"{shown(value)} is not a positive number or 'auto'", param, ctx)
         return number
 
 
@@ -390,7 +390,7 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
     run_id = run_id or current_run_id(app)
     row = app.store.user_result(run_id, user_id)
     if row is None:
-        raise NotFoundError(f"user {user_id!r} is not in run {run_id}")
+        raise NotFoundError(f"user {shown(user_id)} is not in run {run_id}")
     signals = explain_row(row)
     if as_json:
         keys = ("user_id", "name", "tier", "role", "influence_rank", "influence", "community_id")

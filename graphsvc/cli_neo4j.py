@@ -20,7 +20,7 @@ from neo4j.exceptions import ClientError
 
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.cli_output import echo_rows, format_option
-from graphsvc.errors import ConfigError, InputError
+from graphsvc.errors import ConfigError, InputError, shown
 from graphsvc.ingest import OnError
 from graphsvc.store import NEO4J_SCHEMES
 from graphsvc.store.neo4j import Neo4jStore, neo4j_login
@@ -37,7 +37,7 @@ def parse_param(text: str) -> tuple[str, Any]:
     (quote it, ``k='42'``, to keep digits a string)."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise ConfigError(f"--param {text!r}: write name=value")
+        raise ConfigError(f"--param {shown(text)}: write name=value")
     name = name.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return name, value[1:-1]

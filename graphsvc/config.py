@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from graphsvc.errors import ConfigError
+from graphsvc.errors import ConfigError, shown
 from graphsvc.model import DEFAULT_KIND_WEIGHTS, RENAMED_PARAMS, AnalysisParams
 
 __all__ = ["Settings", "parse_value"]
@@ -87,5 +87,5 @@ def parse_value(name: str, text: str, kind: Any) -> Any:
             float: "a number",
             MappingProxyType: "a list like reply=2,like=0.5",
         }[origin]
-        raise ConfigError(f"{name}={text!r} is not {expected}") from None
+        raise ConfigError(f"{name}={shown(text)} is not {expected}") from None
     raise ConfigError(f"{name}: unsupported setting type {kind}")

@@ -13,7 +13,7 @@ from flask import current_app, request
 
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, NotFoundError
+from graphsvc.errors import ConfigError, NotFoundError, shown
 from graphsvc.jobs.runner import JobRunner
 from graphsvc.model import RunInfo
 from graphsvc.service_state import ServiceState
@@ -71,7 +71,7 @@ def arg(name: str, parse: Callable[[str], T], default: T, check: str = "") -> T:
     try:
         return parse(text)
     except ValueError:
-        raise BadRequest(f"query parameter {name}={text!r} is invalid{check}") from None
+        raise BadRequest(f"query parameter {name}={shown(text)} is invalid{check}") from None
 
 
 def bounded_int(lo: int, hi: int) -> Callable[[str], int]:

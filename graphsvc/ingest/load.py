@@ -16,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from graphsvc.errors import InputError
+from graphsvc.errors import InputError, shown
 from graphsvc.ingest.ahead import run_ahead
 from graphsvc.ingest.plans import Plan, ReferralPlan, plan_for
 from graphsvc.ingest.readers import (
@@ -132,7 +132,7 @@ def _entity(value: Entity | str) -> Entity:
     try:
         return Entity(value)
     except ValueError:
-        raise InputError(f"unknown input {value!r}; inputs are {', '.join(Entity)}") from None
+        raise InputError(f"unknown input {shown(value)}; inputs are {', '.join(Entity)}") from None
 
 
 class _Meter:

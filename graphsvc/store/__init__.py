@@ -53,5 +53,9 @@ def open_store(uri: str, *, create: bool = False) -> GraphStore:
         raise ConfigError(
             f"store {uri!r}: unknown scheme {scheme!r}; use sqlite:///file.db or bolt://host:7687"
         )
-    store.init_schema()
+    try:
+        store.init_schema()
+    except BaseException:
+        store.close()  # e.g. an unreachable server: no driver left open
+        raise
     return store

@@ -59,7 +59,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError
+from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError, shown
 from graphsvc.model import (
     RENAMED_TIERS,
     USER_RESULT_COLUMNS,
@@ -232,8 +232,9 @@ class Neo4jStore:
                 f"({e.message})"
             ) from e
         except (ServiceUnavailable, SessionExpired) as e:
+            reason = " ".join(str(e).split())  # the driver's message spans lines
             raise StoreError(
-                f"Neo4j at {self.uri} is unreachable ({e}); start a local one with "
+                f"Neo4j at {self.uri} is unreachable ({reason}); start a local one with "
                 "`scripts/neo4j start`"
             ) from e
         except ConstraintError as e:
@@ -729,7 +730,7 @@ class Neo4jStore:
             run_id=str(run_id),
         )
         if not found:
-            raise NotFoundError(f"no analysis run {run_id!r}")
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
 
     def user_results(
         self,
@@ -759,7 +760,7 @@ class Neo4jStore:
     def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
         rows = self._fetch(_USER_PROFILE, run_id=str(run_id), user_id=str(user_id))
         if not rows:
-            raise NotFoundError(f"no analysis run {run_id!r}")
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
         row = rows[0]
         if row["r"] is None:
             return None

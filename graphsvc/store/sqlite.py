@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from graphsvc.errors import NotFoundError, StoreError
+from graphsvc.errors import NotFoundError, StoreError, shown
 from graphsvc.model import (
     DAY_SECONDS,
     RENAMED_TIERS,
@@ -545,7 +545,7 @@ class SqliteStore:
 
     def _require_run(self, run_id: str) -> None:
         if not self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
-            raise NotFoundError(f"no analysis run {run_id!r}")
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
 
     def user_results(
         self,

@@ -14,7 +14,7 @@ from graphsvc.config import Settings
 from graphsvc.errors import NotFoundError
 from graphsvc.model import CommunityResult
 from graphsvc.store.sqlite import SqliteStore
-from tests.builders import sample_run
+from tests.builders import free_port, sample_run
 
 
 @pytest.fixture
@@ -279,3 +279,16 @@ def test_explain_in_words_a_marketer_reads(db):
     table = run(db, "kols", "--limit", "1").output
     assert "0.000042" in table
     assert "e-05" not in table
+
+
+def test_errors_stay_on_one_line_and_cut_what_they_echo(db_with_run):
+    result = run(db_with_run, "explain", "x" * 100_000)
+    assert result.exit_code == 66
+    assert result.output == f"Error: user '{'x' * 80}'…(100,000 chars) is not in run r1\n"
+
+
+def test_an_unreachable_neo4j_is_one_line(tmp_path):
+    result = run(f"bolt://127.0.0.1:{free_port()}", "stats")
+    assert result.exit_code == 69
+    assert result.output.count("\n") == 1
+    assert "is unreachable" in result.output
