@@ -20,10 +20,10 @@ import neo4j
 from neo4j.exceptions import ClientError
 
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
+from graphsvc.cli_output import echo_rows, format_option
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, InputError
+from graphsvc.errors import ConfigError, InputError, shown
 from graphsvc.ingest import OnError
-from graphsvc.output import FORMATS, render
 from graphsvc.store import NEO4J_SCHEMES
 from graphsvc.store.cypher_guard import WRITES, plan_refusal, text_refusal
 from graphsvc.store.neo4j import Neo4jStore, neo4j_login
@@ -40,7 +40,7 @@ def parse_param(text: str) -> tuple[str, Any]:
     (quote it, ``k='42'``, to keep digits a string)."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise ConfigError(f"--param {text!r}: write name=value")
+        raise ConfigError(f"--param {shown(text)}: write name=value")
     name = name.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return name, value[1:-1]
@@ -207,7 +207,7 @@ def db_init(ctx: click.Context) -> None:
 @click.pass_context
 def db_import(
     ctx: click.Context,
-    directory: Path | None,
+    inputs: tuple[Path, ...],
     encoding: str | None,
     on_error: OnError,
     rejects: Path | None,
@@ -224,7 +224,7 @@ def db_import(
     """
     from graphsvc.jobs.bulk_import import bulk_import
 
-    chosen = chosen_inputs(directory, files)
+    chosen = chosen_inputs(inputs, files)
     uri, user, password, database = _login_from(ctx)
     instance = LocalInstance.of_home(home, password)
     started = time.perf_counter()
@@ -267,7 +267,7 @@ def db_import(
     help="Read the statement from a .cypher file (e.g. cypher/queries/top_kols.cypher).",
 )
 @click.option("--param", "-p", "params", multiple=True, help="name=value (typed); repeatable.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.option(
     "--write", is_flag=True, help="Allow the statement to write data (default: read-only)."
 )
@@ -321,4 +321,4 @@ def cypher_command(
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(render(rows, columns, fmt))
+        echo_rows(rows, columns, fmt)

@@ -23,7 +23,7 @@ from graphsvc.api.deps import (
     page,
     store,
 )
-from graphsvc.errors import NotFoundError
+from graphsvc.errors import NotFoundError, shown
 from graphsvc.jobs.labels import label_community
 from graphsvc.model import CommunityResult, GroupResult
 from graphsvc.output import plain
@@ -111,7 +111,7 @@ def get_community(community_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     c = store().community_result(run_id, community_id)
     if c is None:
-        raise NotFoundError(f"community {community_id!r} is not in run {run_id}")
+        raise NotFoundError(f"community {shown(community_id)} is not in run {run_id}")
     led = store().groups_led_by(run_id, c.owner_id) if c.owner_id else []
     return {
         "run_id": run_id,
@@ -144,7 +144,7 @@ def get_group(group_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     g = store().group_result(run_id, group_id)
     if g is None:
-        raise NotFoundError(f"group {group_id!r} is not in run {run_id}")
+        raise NotFoundError(f"group {shown(group_id)} is not in run {run_id}")
     return {
         "run_id": run_id,
         **group_view(g),

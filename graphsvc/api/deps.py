@@ -14,7 +14,7 @@ from flask import current_app, request
 
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, GraphsvcError, NotFoundError
+from graphsvc.errors import ConfigError, GraphsvcError, NotFoundError, shown
 from graphsvc.jobs.runner import JobRunner
 from graphsvc.jsontext import parse_json
 from graphsvc.model import RunInfo
@@ -84,7 +84,7 @@ def arg(name: str, parse: Callable[[str], T], default: T, check: str = "") -> T:
     try:
         return parse(text)
     except ValueError:
-        raise BadRequest(f"query parameter {name}={text!r} is invalid{check}") from None
+        raise BadRequest(f"query parameter {name}={shown(text)} is invalid{check}") from None
 
 
 def json_body(empty: Any = None) -> Any:

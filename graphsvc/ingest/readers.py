@@ -21,7 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Protocol
 
-from graphsvc.errors import InputError
+from graphsvc.errors import InputError, shown
 from graphsvc.ingest.validate import RowError, Schema
 from graphsvc.jsontext import parse_json
 from graphsvc.model import Entity
@@ -314,6 +314,7 @@ class _JsonlTable:
             )
         _check_columns(source, number, list(obj), schema)
         self._first = first
+        self._required = schema.required
         self._fields = schema.fields
         self._known = frozenset(schema.fields)
         self._extras = schema.extras
@@ -335,6 +336,9 @@ class _JsonlTable:
             raise RowError(None, f"bad JSON: {err}") from None
         if not isinstance(obj, dict):
             raise RowError(None, "expected a JSON object")
+        if missing := [f for f in self._required if f not in obj]:
+            found = ", ".join(shown(k, 40) for k in list(obj)[:12]) or "none"
+            raise RowError(missing[0], f"missing (keys found: {found})")
         get = obj.get
         values = [v if type(v := get(f)) is str else _scalar(v, f) for f in self._fields]
         if not self._extras:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from graphsvc.errors import InputError, NotFoundError
+from graphsvc.errors import InputError, NotFoundError, shown
 from graphsvc.store.base import GraphStore
 
 __all__ = ["MAX_LABEL_LENGTH", "label_community"]
@@ -22,7 +22,7 @@ def label_community(store: GraphStore, community_id: str, label: str | None) -> 
     run = store.current_run()
     if run is None or store.community_result(run.run_id, community_id) is None:
         where = f"run {run.run_id}" if run else "any run (run `graphsvc analyze` first)"
-        raise NotFoundError(f"no community {community_id!r} in {where}")
+        raise NotFoundError(f"no community {shown(community_id)} in {where}")
     if label is not None:
         label = label.strip()
         if not label or len(label) > MAX_LABEL_LENGTH:

@@ -61,8 +61,9 @@ from neo4j.exceptions import (
 )
 
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError
+from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError, shown
 from graphsvc.model import (
+    RENAMED_TIERS,
     USER_RESULT_COLUMNS,
     CommunityResult,
     EdgeBatch,
@@ -89,6 +90,7 @@ from graphsvc.store.base import (
     CommunityQuery,
     UserQuery,
     edge_props,
+    renamed_run_json,
     result_column,
 )
 
@@ -336,6 +338,40 @@ class Neo4jStore:
                 ).consume()
 
         self._write(seed)
+        self._rename_tiers()
+
+    def _rename_tiers(self) -> None:
+        """Once per database: runs stored under old tier and setting names get the new ones
+        (``base.RENAMED_TIERS``), so they read, filter and compare like new runs."""
+        if self._value("MATCH (c:Counter {name: 'tiers_renamed'}) RETURN count(c)"):
+            return
+        for old, new in RENAMED_TIERS.items():
+            self._autocommit(
+                "MATCH (r:UserResult) WHERE r.tier = $old "
+                "CALL (r) { SET r.tier = $new } IN TRANSACTIONS OF 50000 ROWS",
+                old=old,
+                new=new,
+            )
+
+        def rename_runs(tx: neo4j.ManagedTransaction) -> None:
+            runs = tx.run(
+                "MATCH (r:AnalysisRun) RETURN r.run_id AS id, r.params AS p, r.stats AS s"
+            )
+            for run in list(runs):
+                renamed = renamed_run_json(
+                    json.loads(run["p"] or "{}"), json.loads(run["s"] or "{}")
+                )
+                if renamed is not None:
+                    params, stats = (json.dumps(d, sort_keys=True) for d in renamed)
+                    tx.run(
+                        "MATCH (r:AnalysisRun {run_id: $id}) SET r.params = $p, r.stats = $s",
+                        id=run["id"],
+                        p=params,
+                        s=stats,
+                    ).consume()
+            tx.run("MERGE (c:Counter {name: 'tiers_renamed'}) SET c.value = 1").consume()
+
+        self._write(rename_runs)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -720,7 +756,7 @@ class Neo4jStore:
             run_id=str(run_id),
         )
         if not found:
-            raise NotFoundError(f"no analysis run {run_id!r}")
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
 
     def user_results(
         self,
@@ -750,7 +786,7 @@ class Neo4jStore:
     def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
         rows = self._fetch(_USER_PROFILE, run_id=str(run_id), user_id=str(user_id))
         if not rows:
-            raise NotFoundError(f"no analysis run {run_id!r}")
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
         row = rows[0]
         if row["r"] is None:
             return None
