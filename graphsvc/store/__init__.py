@@ -36,8 +36,8 @@ def open_store(uri: str, *, create: bool = False, **neo4j_options: Any) -> Graph
     ``sqlite:///relative.db`` or ``sqlite:////abs/path.db`` for the embedded store: a file that
     does not exist is created only with ``create`` (loading), else NotFoundError, so a typo'd
     path is not taken for an empty store; ``neo4j://host:7687`` or ``bolt://host:7687`` for
-    Neo4j (credentials from NEO4J_USER and NEO4J_PASSWORD, or in the URI; ``neo4j_options`` such as ``connect_timeout`` go to
-    ``Neo4jStore``).
+    Neo4j (credentials from NEO4J_USER and NEO4J_PASSWORD, or in the URI; ``neo4j_options``
+    such as ``connect_timeout`` go to ``Neo4jStore``).
     """
     scheme = urlparse(uri).scheme
     if scheme == "sqlite":
