@@ -17,6 +17,9 @@ import numpy as np
 __all__ = [
     "DAY_SECONDS",
     "DEFAULT_KIND_WEIGHTS",
+    "RENAMED_PARAMS",
+    "RENAMED_TIERS",
+    "REPLACED_PARAMS",
     "UNDATED_DAY",
     "USER_RESULT_COLUMNS",
     "AnalysisParams",
@@ -101,7 +104,19 @@ class Tier(StrEnum):
     KOL = "kol"
     ACTIVE = "active"
     MEMBER = "member"
-    PERIPHERAL = "peripheral"
+    LURKER = "lurker"
+
+
+# Renamed since runs were first stored: the lurkers' tier was "peripheral", a word that also
+# names a Guimerà–Amaral role; its threshold setting was renamed with it. Warm starts became
+# the default, and the refresh's Leiden passes with them every warm start's.
+RENAMED_TIERS = {"peripheral": Tier.LURKER.value}
+RENAMED_PARAMS = {
+    "peripheral_max_engagement": "lurker_max_engagement",
+    "refresh_leiden_iterations": "warm_leiden_iterations",
+}
+# Settings gone, with what took their place: core was the top share by influence.
+REPLACED_PARAMS = {"core_top_fraction": "core_min_standing"}
 
 
 class Role(StrEnum):
@@ -335,8 +350,8 @@ class AnalysisParams:
     # Hub participation bounds: R5 P ≤ a, R6 ≤ b, R7 above.
     role_p_provincial_hub: float = 0.30
     role_p_connector_hub: float = 0.75
-    # Lurker (tier peripheral): own weighted actions (interactions sent + referrals made) ≤ this.
-    peripheral_max_engagement: float = 0.0
+    # Tier lurker: own weighted actions (interactions sent + referrals made) ≤ this.
+    lurker_max_engagement: float = 0.0
     # Leaders (communities and groups) are chosen among non-lurkers when a block has any.
     leaders_exclude_lurkers: bool = True
     # Core reach: attention from at least this many communities (an effective number: the

@@ -1,10 +1,10 @@
-"""Tiers (hierarchy levels): core, kol, active, member, peripheral.
+"""Tiers (hierarchy levels): core, kol, active, member, lurker.
 
 Rules, checked in this order (the first that holds wins), every threshold in AnalysisParams:
 
-1. ``peripheral`` — lurker (潜水): the user's own engagement (attention weight of the
-   interactions they sent + ``referral_weight`` × referrals they made) is at most
-   ``peripheral_max_engagement`` (default 0: never acted), however much others mention them.
+1. ``lurker`` (潜水): the user's own engagement (attention weight of the interactions they
+   sent + ``referral_weight`` × referrals they made) is at most ``lurker_max_engagement``
+   (default 0: never acted), however much others mention them.
 2. ``core`` — super user (超级用户): attended to across communities. Their *standing* (the
    attention they receive, in average members' worth of each community paying it; see
    ``attention_standing``) is at least ``core_min_standing`` (3), *and* they reach across
@@ -26,7 +26,7 @@ user whose previous tier came after it moves up only above 1 + ``tier_margin``; 
 a previous tier (new, or the first run) is judged at 1. Lurking and leading are facts, not
 scores near a boundary: they take effect at once (owners have their own hysteresis).
 
-Peripheral comes first because DESIGN §4 defines lurkers by what they do, not by the
+Lurker comes first because DESIGN §4 defines lurkers by what they do, not by the
 attention they get; leaders are chosen among non-lurkers (``leaders_exclude_lurkers``), so the
 rule rarely demotes one.
 """
@@ -138,7 +138,7 @@ class Tiers:
 
 
 # The rules with a boundary ratio, in precedence order, and the tiers ranked as rules apply.
-_ORDER = [Tier.PERIPHERAL.value, Tier.CORE.value, Tier.KOL.value, Tier.ACTIVE.value]
+_ORDER = [Tier.LURKER.value, Tier.CORE.value, Tier.KOL.value, Tier.ACTIVE.value]
 _RANK = {tier: i for i, tier in enumerate([*_ORDER, Tier.MEMBER.value])}
 
 
@@ -167,7 +167,7 @@ def assign_tiers(
     engagement = np.asarray(engagement, dtype=float)
     before = np.full(n, -1) if previous is None else _tier_rank(previous)
     margin = params.tier_margin
-    peripheral = engagement <= params.peripheral_max_engagement
+    lurker = engagement <= params.lurker_max_engagement
 
     bridging = np.isin(role, [Role.CONNECTOR_HUB.value, Role.KINLESS_HUB.value])
     reach = np.maximum(
@@ -188,8 +188,8 @@ def assign_tiers(
     core, core_why = _banded(core_ratio, before, rule(Tier.CORE.value), margin, strict=False)
     active, active_why = _banded(active_ratio, before, rule(Tier.ACTIVE.value), margin, strict=True)
     tier = np.select(
-        [peripheral, core, kol, active],
-        [Tier.PERIPHERAL.value, Tier.CORE.value, Tier.KOL.value, Tier.ACTIVE.value],
+        [lurker, core, kol, active],
+        [Tier.LURKER.value, Tier.CORE.value, Tier.KOL.value, Tier.ACTIVE.value],
         Tier.MEMBER.value,
     ).astype(object)
     reason = np.full(n, "", dtype=object)

@@ -89,7 +89,7 @@ def _tiers(**given):
     return assign_tiers(**(args | given))
 
 
-def test_precedence_peripheral_core_kol_active_member():
+def test_precedence_lurker_core_kol_active_member():
     n = 200
     engagement = np.full(n, 2.0)
     engagement[::2] = 1.0  # the community median is 1.5
@@ -109,7 +109,7 @@ def test_precedence_peripheral_core_kol_active_member():
         role=role,
     )
     assert tiers.tier[:8].tolist() == [
-        "peripheral",
+        "lurker",
         "core",
         "member",
         "kol",
