@@ -11,7 +11,7 @@ from flask.blueprints import BlueprintSetupState
 
 from graphsvc.api.auth import Forbidden, Unauthorized
 from graphsvc.errors import GraphsvcError
-from graphsvc.web.text import TIER_ORDER, label_of, language, texts
+from graphsvc.web.text import TIER_ORDER, label_of, language, texts, why_text
 
 __all__ = ["bp"]
 
@@ -66,6 +66,7 @@ def page_context() -> dict[str, Any]:
         "t": texts(lang),
         "lang": lang,
         "label": lambda kind, value: label_of(lang, kind, value),
+        "why": lambda signal: why_text(lang, signal),
         "tiers": TIER_ORDER,
         "key": signed_in_key(),
         "csrf_token": csrf_token,

@@ -16,7 +16,7 @@ __all__ = ["tier_history"]
 
 UP_DEPTH = 10  # the API's deepest
 DOWN_DEPTH, DOWN_LIMIT = 5, 1000  # downline levels fetched, rows at most
-OPEN_DEPTH = 2  # tree levels shown open; deeper ones start collapsed
+OPEN_DEPTH, OPEN_BRANCHES = 2, 3  # the 3 biggest branches open 2 levels; the rest collapsed
 SHOWN = ("user_id", "name", "run_id", "scores", "why", "groups", "inviter_id", "community_id")
 SHOWN += ("tier", "role", "referral_level", "direct_referrals", "downline", "deep_chain")
 
@@ -55,6 +55,7 @@ def user(user_id: str) -> str:
         down=down,
         downline_tree=referral_tree(user_id, down["data"]),
         open_depth=OPEN_DEPTH,
+        open_branches=OPEN_BRANCHES,
         history=history,
         rank_chart=rank_chart,
         extra={k: v for k, v in profile.items() if k not in SHOWN},

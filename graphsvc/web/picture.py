@@ -31,10 +31,13 @@ def _layout(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> np.
     ).reshape(-1, 2)
     isolated = np.asarray(graph.degree()) == 0
     connected = ~isolated
-    if connected.any():  # robust scaling: a few far-flung members do not squeeze the rest
-        lo, hi = np.percentile(coords[connected], [2, 98], axis=0)
-        scaled = (coords[connected] - lo) / np.maximum(hi - lo, 1e-9)
-        coords[connected] = 0.06 + 0.88 * np.clip(scaled, 0, 1)
+    if connected.any():  # radius → its square root: the dense middle opens up, all in view
+        middle = np.median(coords[connected], axis=0)
+        offset = coords[connected] - middle
+        distance = np.hypot(offset[:, 0], offset[:, 1])
+        reach = max(float(distance.max()), 1e-9)
+        stretch = np.sqrt(distance / reach) / np.maximum(distance / reach, 1e-9)
+        coords[connected] = 0.5 + 0.44 * offset / reach * stretch[:, None]
     if isolated.any():
         angle = np.linspace(0, 2 * math.pi, int(isolated.sum()), endpoint=False)
         ring = np.column_stack([np.cos(angle), np.sin(angle)])

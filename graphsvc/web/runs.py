@@ -20,6 +20,8 @@ __all__ = ["DIFF_LIMIT"]
 DIFF_LIMIT = 20  # users per list
 JOBS_SHOWN = 20
 REFRESH_SECONDS = 2  # while a job is queued or running, the runs page reloads itself
+# run figures shown, as `graphsvc runs` shows them: stats key -> text key
+RUN_STATS = {"n_users": "users", "n_communities": "nav_communities", "modularity": "modularity"}
 
 
 @bp.get("/changes")
@@ -41,7 +43,11 @@ def runs() -> str:
     jobs = [job_view(j) for j in state().recent_jobs(JOBS_SHOWN)]
     busy = any(j["status"] in ACTIVE for j in jobs)
     return render_template(
-        "runs.html", body=body, jobs=jobs, refresh=REFRESH_SECONDS if busy else None
+        "runs.html",
+        body=body,
+        jobs=jobs,
+        run_stats=RUN_STATS,
+        refresh=REFRESH_SECONDS if busy else None,
     )
 
 

@@ -10,7 +10,7 @@ from flask import request, session
 
 from graphsvc.model import Role, Tier
 
-__all__ = ["LANGUAGES", "TIER_ORDER", "Texts", "label_of", "language", "texts"]
+__all__ = ["LANGUAGES", "TIER_ORDER", "Texts", "label_of", "language", "texts", "why_text"]
 
 LANGUAGES = ("en", "zh")
 TIER_ORDER = tuple(t.value for t in Tier)
@@ -111,6 +111,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "to_run": "To",
         "compare": "Compare",
         "users": "Users",
+        "modularity": "Modularity",
         "new_users": "new",
         "new_kols": "New KOLs",
         "lost_kols": "Lost KOLs",
@@ -142,7 +143,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "runs": "Runs",
         "started": "Started",
         "current": "current",
-        "stats": "Figures",
         "language": "中文",
         "error_title": "Something is wrong",
         "back": "Back to the KOL ranking",
@@ -242,6 +242,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "to_run": "到",
         "compare": "比较",
         "users": "用户",
+        "modularity": "模块度",
         "new_users": "新增",
         "new_kols": "新晋 KOL",
         "lost_kols": "流失 KOL",
@@ -273,7 +274,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "runs": "分析批次",
         "started": "开始时间",
         "current": "当前",
-        "stats": "统计",
         "language": "English",
         "error_title": "出错了",
         "back": "返回 KOL 排行",
@@ -321,6 +321,16 @@ _LABELS: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 _LABELS["en"]["role"] = {r.value: r.value.replace("_", " ") for r in Role}
+_LABELS["zh"]["member_role"] = {"owner": "群主", "admin": "管理员", "member": "成员"}
+
+# The API's explanations are English sentences; Chinese says each signal in its own words.
+_WHY_ZH = {
+    "engagers": "{value} 位不同的用户与其互动",
+    "attention": "获得加权关注 {value}",
+    "downline": "裂变下线 {value} 人",
+    "reach": "受到约 {value} 个社群的关注",
+    "groups": "其所在的约 {value} 个群关注其发言",
+}
 
 
 class Texts(dict):
@@ -340,6 +350,16 @@ def label_of(lang: str, kind: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     return _LABELS[lang].get(kind, {}).get(str(value), str(value))
+
+
+def why_text(lang: str, signal: dict[str, Any]) -> str:
+    """One explanation (signal, value, top_pct, text) in the reader's language."""
+    words = _WHY_ZH.get(signal["signal"]) if lang == "zh" else None
+    if words is None:
+        return signal["text"]
+    value = signal["value"]
+    shown = f"{value:,.3g}" if isinstance(value, float) else f"{value:,}"
+    return f"{words.format(value=shown)}(前 {signal['top_pct']:.3g}%)"
 
 
 def language() -> str:

@@ -1,5 +1,5 @@
 """The dashboard over a real HTTP server on a generated graph (2,000 users, two runs), once per
-store and module; a small cookie-keeping HTTP client; helpers for the browser."""
+store (shared by the session); a small cookie-keeping HTTP client; helpers for the browser."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ USERS, SEED = 2000, 3
 SHOTS_ENV = "GRAPHSVC_SCREENSHOTS"  # also copy screenshots here (for a person to look at)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def dashboard(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Served]:
     """A generated graph analysed twice (the second run at another resolution, so the
     changes page has something to show), served with keys per role."""
@@ -54,6 +54,7 @@ class Client:
     plain http, which is exactly what the dashboard sets (browsers allow it on 127.0.0.1)."""
 
     base: str
+    keys: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     set_cookie: list[str] = field(default_factory=list)
 
@@ -94,7 +95,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @pytest.fixture
 def client(dashboard: Served) -> Client:
-    return Client(dashboard.base)
+    """A browser-like client with no cookie yet; ``keys`` are the server's, by role."""
+    return Client(dashboard.base, keys=dashboard.keys)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,113 @@
+"""The dashboard over HTTP, on every store: sign-in and its cookie, CSRF, roles, deep links,
+errors as pages, the CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from graphsvc.service_state import KeyRole, ServiceState
+from tests.web.conftest import Client
+
+
+def test_pages_wait_behind_sign_in_and_come_back_to_the_deep_link(client):
+    status, headers, _ = client.get("/kols?tier=kol&community=c-0001")
+    assert status == 302
+    assert headers["Location"] == "/signin?next=/kols?tier%3Dkol%26community%3Dc-0001"
+    status, headers, _ = client.post(
+        "/signin",
+        {"key": client_key(client), "csrf_token": client.csrf(), "next": "/kols?tier=kol"},
+    )
+    assert (status, headers["Location"]) == (302, "/kols?tier=kol")
+    (cookie,) = [c for c in client.set_cookie if c.startswith("graphsvc_session=")]
+    flags = {f.strip().lower() for f in cookie.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=lax"} <= flags
+    status, _, page = client.get("/kols?tier=kol")
+    assert status == 200
+    assert "tier t-kol" in page
+
+
+def client_key(client: Client, role: str = "reader") -> str:
+    return client.keys[role]
+
+
+def test_a_wrong_key_or_a_missing_csrf_token_signs_nobody_in(client):
+    status, _, page = client.post("/signin", {"key": "gsk_nope", "csrf_token": client.csrf()})
+    assert status == 401
+    assert "unknown or revoked" in page
+    status, _, page = client.post("/signin", {"key": client_key(client)})
+    assert status == 400
+    assert "reload the page" in page
+    assert client.get("/kols")[0] == 302  # still signed out
+
+
+def test_sign_in_never_redirects_off_site(client):
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        form = {"key": client_key(client), "csrf_token": client.csrf(), "next": target}
+        assert client.post("/signin", form)[1]["Location"] == "/kols"
+
+
+def test_only_operators_start_analyses_and_only_with_the_form_token(client, dashboard):
+    client.sign_in(client_key(client, "reader"))
+    status, _, page = client.post("/runs", {"csrf_token": client.csrf("/runs")})
+    assert status == 403
+    assert "operator role" in page
+    client.sign_in(client_key(client, "operator"))
+    assert client.post("/runs", {})[0] == 400  # no CSRF token
+    status, headers, _ = client.post("/runs", {"csrf_token": client.csrf("/runs")})
+    assert status == 302
+    job_id = re.fullmatch(r"/runs\?job=(job-\w+)", headers["Location"]).group(1)
+    dashboard.app.extensions["graphsvc.jobs"].join(120)
+    assert dashboard.get(f"/api/v1/jobs/{job_id}").json["status"] == "succeeded"
+    assert f">{job_id}<" in client.get(f"/runs?job={job_id}")[2]
+
+
+def test_a_revoked_key_signs_its_holder_out(client, dashboard):
+    state = ServiceState(dashboard.settings.state)
+    key, secret = state.create_key(KeyRole.READER, "soon revoked")
+    client.sign_in(secret)
+    assert client.get("/kols")[0] == 200
+    state.revoke_key(key.key_id)
+    state.close()
+    assert client.get("/kols")[0] == 302
+
+
+def test_sessions_outlive_a_restart(client, dashboard):
+    client.sign_in(client_key(client))
+    dashboard.restart()  # a new process: the signing key comes from the service state
+    client.base = dashboard.base
+    assert client.get("/kols")[0] == 200
+
+
+def test_errors_are_pages_with_a_message(client):
+    client.sign_in(client_key(client))
+    for path, status, words in (
+        ("/users/nobody", 404, "nobody"),
+        ("/communities/c-none", 404, "c-none"),
+        ("/kols?tier=chief", 400, "tier"),
+        ("/kols?cursor=garbage", 400, "cursor"),
+    ):
+        got, headers, page = client.get(path)
+        assert (got, headers.get_content_type()) == (status, "text/html"), path
+        assert words in page
+
+
+def test_search_by_exact_id_opens_the_person(client, dashboard):
+    client.sign_in(client_key(client))
+    top = dashboard.get("/api/v1/kols?limit=1").json["data"][0]["user_id"]
+    status, headers, _ = client.get(f"/kols?q={top}")
+    assert (status, headers["Location"]) == (302, f"/users/{top}")
+
+
+def test_csv_download_holds_the_views_rows(client, dashboard):
+    client.sign_in(client_key(client))
+    status, headers, body = client.get("/kols.csv?tier=kol&sort=downline")
+    assert status == 200
+    assert headers.get_content_type() == "text/csv"
+    assert body.startswith("\ufeff")  # spreadsheets read UTF-8 (Chinese names) with a BOM
+    rows = list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
+    expected = dashboard.get("/api/v1/kols?tier=kol&sort=downline&limit=1000").json["data"]
+    assert [r["user_id"] for r in rows] == [r["user_id"] for r in expected]
+    assert rows[0]["name"] == expected[0]["name"]
+    assert {r["tier"] for r in rows} == {"kol"}
