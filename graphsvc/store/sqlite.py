@@ -710,10 +710,10 @@ class SqliteStore:
                    SELECT u.uid FROM json_each(?) j JOIN users u ON u.user_id = j.value),
                edges(src, dst, kind, count) AS (
                    SELECT src, dst, kind, count FROM interactions
-                   WHERE src IN ids AND dst IN ids
+                   WHERE src IN ids AND +dst IN ids  -- dst: a lookup, not an index loop
                    UNION ALL
                    SELECT inviter_uid, invitee_uid, -1, 1 FROM referrals
-                   WHERE invitee_uid IN ids AND inviter_uid IN ids)
+                   WHERE invitee_uid IN ids AND +inviter_uid IN ids)
                SELECT s.user_id, d.user_id, e.kind, e.count FROM edges e
                JOIN users s ON s.uid = e.src JOIN users d ON d.uid = e.dst""",
             (json.dumps(list(user_ids)),),

@@ -5,6 +5,7 @@ sub-communities and lineage, top members."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import current_app, render_template, request, url_for
 
@@ -63,7 +64,8 @@ def _picture(run_id: str, community_id: str, owner_id: str | None, children: lis
     def draw() -> tuple[Any, int, list[dict[str, Any]]]:
         members = _members(run_id, [community_id, *children])
         edges = store().edges_among([m["user_id"] for m in members])
-        svg = community_picture(members, edges, owner_id, lambda u: url_for("web.user", user_id=u))
+        person = url_for("web.user", user_id="-")[:-1]  # url_for per member costs 0.3 ms
+        svg = community_picture(members, edges, owner_id, lambda u: person + quote(u, safe=""))
         return svg, len(members), members[:TOP_MEMBERS]
 
     return memo().get(("picture", revision, run_id, community_id), draw)
