@@ -17,7 +17,7 @@ from graphsvc.web.calls import api
 
 __all__ = ["COLUMNS", "LATER_COLUMNS"]
 
-WEB_ONLY = ("q", "lang", "page")  # page parameters the API does not take
+WEB_ONLY = ("q", "lang")  # page parameters the API does not take
 SEARCH_LIMIT = 50
 CSV_PAGE, MAX_CSV_ROWS = 1000, 10_000
 COLUMNS = (
@@ -73,7 +73,6 @@ def kols() -> Response | str:
         sort=request.args.get("sort") or USER_SORTS[0],
         roles=ROLES,
         later=_later_columns(body["data"]),
-        page=request.args.get("page", "1"),
     )
 
 
