@@ -9,8 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
-from graphsvc.api.auth import Forbidden, Unauthorized
-from graphsvc.errors import GraphsvcError
+from graphsvc.api.auth import Unauthorized
+from graphsvc.api.deps import store
+from graphsvc.errors import GraphsvcError, NotFoundError
 from graphsvc.web.text import TIER_ORDER, label_of, language, texts, why_text
 
 __all__ = ["bp"]
@@ -79,5 +80,7 @@ def error_page(error: GraphsvcError) -> Response | tuple[str, int]:
     if isinstance(error, Unauthorized):
         back = request.full_path.rstrip("?") if request.method == "GET" else request.path
         return redirect(url_for("web.signin", next=back))
-    status = error.status if not isinstance(error, Forbidden) else 403
-    return render_template("error.html", status=status, message=str(error)), status
+    message = str(error)
+    if isinstance(error, NotFoundError) and store().current_run() is None:
+        message = texts(language()).no_run
+    return render_template("error.html", status=error.status, message=message), error.status

@@ -7,6 +7,7 @@ import csv
 import io
 
 from graphsvc.service_state import KeyRole, ServiceState
+from tests.api.conftest import serving
 from tests.web.conftest import Client
 
 
@@ -108,3 +109,15 @@ def test_csv_download_holds_the_views_rows(client, dashboard):
     assert [r["user_id"] for r in rows] == [r["user_id"] for r in expected]
     assert rows[0]["name"] == expected[0]["name"]
     assert {r["tier"] for r in rows} == {"kol"}
+
+
+def test_before_the_first_run_pages_point_to_the_runs_page(sqlite_store, tmp_path):
+    with serving(sqlite_store, tmp_path) as served:
+        client = Client(served.base, keys=served.keys)
+        client.sign_in(client_key(client, "operator"))
+        status, _, page = client.get("/kols?lang=en")
+        assert status == 404
+        assert "No analysis run yet" in page
+        assert 'href="/runs"' in page
+        assert client.get("/runs")[0] == 200
+        assert client.get("/changes")[0] == 200
