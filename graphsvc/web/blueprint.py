@@ -60,7 +60,7 @@ def as_datetime(seconds: float) -> str:
 
 @bp.context_processor
 def page_context() -> dict[str, Any]:
-    from graphsvc.web.session import csrf_token, signed_in_key
+    from graphsvc.web.session import csrf_token, signed_in_key  # session.py imports bp
 
     lang = language()
     return {
