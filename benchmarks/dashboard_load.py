@@ -12,7 +12,7 @@ apart. Files go to ``--work``; the figures to ``--results`` if given.
 
 from __future__ import annotations
 
-__all__ = ["measure_pages", "prepare"]
+__all__ = ["PAGES", "measure_pages", "prepare"]
 
 import argparse
 import http.client
@@ -55,6 +55,18 @@ def prepare(store_uri: str, data: Path, users: int) -> dict[str, float]:
     return took
 
 
+PAGES = (
+    "kols",
+    "kols_community",
+    "kols_search",
+    "person",
+    "community",
+    "communities",
+    "changes",
+    "runs",
+)
+
+
 def _get(conn: http.client.HTTPConnection, path: str) -> tuple[float, bytes]:
     """Seconds to the whole body of ``path``, and the body; anything but 200 is an error."""
     t0 = time.perf_counter()
@@ -94,6 +106,7 @@ def measure_pages(port: int, loads: int, seed: int = 0) -> dict[str, Any]:
         }
         first_changes = _get(conn, "/changes")[0]
         out: dict[str, Any] = {"changes_first_load_s": first_changes}
+        assert tuple(targets) == PAGES
         for name, path_of in targets.items():
             seconds = []
             for i in range(loads):

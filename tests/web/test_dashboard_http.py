@@ -121,3 +121,17 @@ def test_before_the_first_run_pages_point_to_the_runs_page(sqlite_store, tmp_pat
         assert 'href="/runs"' in page
         assert client.get("/runs")[0] == 200
         assert client.get("/changes")[0] == 200
+
+
+def test_the_page_load_benchmark_loads_every_page(dashboard):
+    from benchmarks.dashboard_load import PAGES, measure_pages
+
+    dashboard.restart(anonymous_reads=True)
+    try:
+        port = int(dashboard.base.rsplit(":", 1)[1])
+        figures = measure_pages(port, loads=2)
+    finally:
+        dashboard.restart(anonymous_reads=False)
+    assert set(figures) == {"changes_first_load_s", *PAGES}
+    assert all(figures[page]["n"] == 2 for page in PAGES)
+    assert all(0 < figures[page]["p50"] <= figures[page]["max"] for page in PAGES)
