@@ -4,6 +4,7 @@ sub-communities and lineage, top members."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import quote
 
@@ -47,28 +48,35 @@ def sub_communities(run_id: str) -> dict[str, list[dict[str, Any]]]:
     return memo().get(("sub-communities", run_id), build)
 
 
-def _members(run_id: str, community_ids: list[str]) -> list[dict[str, Any]]:
-    """The ``MAX_NODES`` most influential users of these communities."""
+def _members(
+    run_id: str, community_id: str, size: int, children: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The community's ``MAX_NODES`` most influential members; of a split community, each
+    sub-community's most influential in proportion to its size (a sample by sub-community,
+    read in about ``MAX_NODES`` rows however big the community)."""
+    quota = {community_id: MAX_NODES}
+    quota |= {c["community_id"]: math.ceil(MAX_NODES * c["size"] / size) for c in children}
     found: dict[str, dict[str, Any]] = {}
-    for community_id in community_ids:
-        query = UserQuery(community_id=community_id, limit=MAX_NODES)
+    for part, limit in quota.items():
+        query = UserQuery(community_id=part, limit=limit)
         found.update((row["user_id"], row) for row in store().user_page(run_id, query))
     return sorted(found.values(), key=lambda r: r["influence_rank"])[:MAX_NODES]
 
 
-def _picture(run_id: str, community_id: str, owner_id: str | None, children: list[str]) -> Any:
+def _picture(run_id: str, community: dict[str, Any], children: list[dict[str, Any]]) -> Any:
     """The community's SVG, how many members it shows and the most influential ones, kept per
     store revision (ties come from the live graph)."""
     revision = current_app.extensions["graphsvc.responses"].revision()
 
     def draw() -> tuple[Any, int, list[dict[str, Any]]]:
-        members = _members(run_id, [community_id, *children])
+        members = _members(run_id, community["community_id"], community["size"], children)
         edges = store().edges_among([m["user_id"] for m in members])
+        owner_id = community["owner"]["user_id"]
         person = url_for("web.user", user_id="-")[:-1]  # url_for per member costs 0.3 ms
         svg = community_picture(members, edges, owner_id, lambda u: person + quote(u, safe=""))
         return svg, len(members), members[:TOP_MEMBERS]
 
-    return memo().get(("picture", revision, run_id, community_id), draw)
+    return memo().get(("picture", revision, run_id, community["community_id"]), draw)
 
 
 def health_series(community_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -93,9 +101,7 @@ def community(community_id: str) -> str:
     detail = api(f"/communities/{community_id}")
     run_id = current_run().run_id
     children = sub_communities(run_id).get(community_id, [])
-    svg, shown, top = _picture(
-        run_id, community_id, detail["owner"]["user_id"], [c["community_id"] for c in children]
-    )
+    svg, shown, top = _picture(run_id, detail, children)
     series, charts = health_series(community_id)
     return render_template(
         "community.html",
