@@ -208,6 +208,11 @@ def test_runs_page_starts_an_analysis_for_operators_only(browser, dashboard, sho
         time.sleep(1)
         browser.refresh()
     save_shot(browser, shots, f"runs-laptop-{dashboard.kind}")
+    # the new run's first readers wait for nothing: its diff and score columns are ready
+    dashboard.app.extensions["graphsvc.jobs"].join(60)
+    newest, previous = (r["run_id"] for r in api(dashboard, "/api/v1/runs")["data"][:2])
+    assert ("diff", previous, newest) in dashboard.app.extensions["graphsvc.web.memo"]._values
+    assert dashboard.app.extensions["graphsvc.score_ranks"]._run_id == newest
 
 
 def test_chinese_text_and_a_phone_layout(browser, dashboard, shots):
