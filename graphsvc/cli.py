@@ -12,11 +12,11 @@ import click
 
 from graphsvc import __version__
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
+from graphsvc.cli_output import bom_option, echo_rows, format_option, wants_bom
 from graphsvc.config import Settings
-from graphsvc.errors import GraphsvcError, NotFoundError
-from graphsvc.model import Tier
-from graphsvc.output import FORMATS, render
-from graphsvc.store import open_store
+from graphsvc.errors import GraphsvcError, NotFoundError, shown
+from graphsvc.model import CommunityResult, Tier
+from graphsvc.store import open_store, store_location
 from graphsvc.store.base import GraphStore
 
 __all__ = ["cli", "main"]
@@ -43,8 +43,17 @@ class AppContext:
 
     @property
     def store(self) -> GraphStore:
+        """The store, which must exist: reading a SQLite file that is not there is refused."""
+        return self.open_store(create=False)
+
+    def open_store(self, *, create: bool) -> GraphStore:
+        """The store; ``create`` (load, demo) makes a SQLite file that is not there yet."""
         if self._store is None:
-            self._store = open_store(self.settings.store)
+            self._store = open_store(
+                self.settings.store,
+                create=create,
+                connect_timeout=self.settings.connect_timeout,
+            )
         return self._store
 
     def close(self) -> None:
@@ -61,20 +70,6 @@ class GraphsvcGroup(click.Group):
         except GraphsvcError as e:
             click.secho(f"Error: {e}", err=True, fg="red")
             ctx.exit(e.exit_code)
-
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-
-
-def echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> None:
-    click.echo(render(rows, columns, fmt))
 
 
 @click.group(cls=GraphsvcGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,7 +118,7 @@ def generate(n_users: int, seed: int, out: Path, fmt: str) -> None:
 @click.pass_obj
 def load(
     app: AppContext,
-    directory: Path | None,
+    inputs: tuple[Path, ...],
     encoding: str | None,
     on_error: str,
     rejects: Path | None,
@@ -131,23 +126,26 @@ def load(
 ) -> None:
     """Load users, groups, memberships, referrals and interactions (CSV or JSON Lines).
 
-    Give a DIRECTORY holding users.csv, referrals.csv, … or name files one by one.
-    Loading the same files again changes nothing.
+    Give a DIRECTORY holding users.csv, referrals.csv, …, the files themselves (users.csv
+    holds users, …), or --users F, --referrals F, … for files named otherwise. Creates the
+    store if it does not exist. Loading the same files again changes nothing.
     """
     from graphsvc import ingest
 
-    chosen = chosen_inputs(directory, files)
+    chosen = chosen_inputs(inputs, files)
     total = sum(path.stat().st_size for path in chosen.values())
+    store = app.open_store(create=True)
     with progress("Loading", total) as bar:
         report = ingest.load_files(
             chosen,
-            app.store,
+            store,
             encoding=encoding,
             on_error=on_error,
             rejects=rejects,
             on_bytes=bar.update,
         )
     click.echo(report.summary())
+    click.echo(f"Loaded into {store_location(app.settings.store)}")
 
 
 # -- analysis -----------------------------------------------------------------------------
@@ -166,7 +164,7 @@ class ResolutionType(click.ParamType):
         except ValueError:
             number = 0.0
         if not number > 0:
-            self.fail(f"{value!r} is not a positive number or 'auto'", param, ctx)
+            self.fail(f"{shown(value)} is not a positive number or 'auto'", param, ctx)
         return number
 
 
@@ -228,7 +226,8 @@ def analyze(
         f"Run {run.run_id}: {stats.get('n_users', 0):,} users, "
         f"{stats.get('n_communities', 0):,} communities "
         f"(modularity {stats.get('modularity', float('nan')):.3f}) in "
-        f"{time.perf_counter() - started:.1f}s, peak memory {stats.get('peak_rss_mb', 0):,.0f} MB"
+        f"{time.perf_counter() - started:.1f}s, process peak memory (RSS) "
+        f"{outcome.peak_rss_mb:,.0f} MB"
     )
     click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items()))
     if stats.get("resolution_agreement"):
@@ -243,16 +242,34 @@ def current_run_id(app: AppContext) -> str:
     return run.run_id
 
 
+# What each line of `graphsvc stats` counts.
+STATS_MEANING = {
+    "users": "people: loaded, or named in a group, referral or interaction",
+    "groups": "explicit groups (chats, clubs) loaded or named in memberships",
+    "memberships": "user-in-group pairs",
+    "referrals": "invitees with their inviter (the earliest one)",
+    "interactions": "distinct (src, dst, kind) pairs, repeated events counted once",
+    "interaction_events": "interaction events loaded, each counted once however often loaded",
+    "current_run": "the analysis run that kols, explain, export and the API serve",
+    "store": "where the data lives",
+}
+
+
 @cli.command()
 @format_option
 @click.pass_obj
 def stats(app: AppContext, fmt: str) -> None:
-    """Counts per entity in the store, and the current run."""
+    """Counts per entity in the store, the current run and where the store is."""
     counts = app.store.counts()
     run = app.store.current_run()
-    rows = [{"entity": k, "count": v} for k, v in counts.items()]
+    rows: list[dict[str, Any]] = [
+        {"entity": k, "count": f"{v:,}" if fmt == "table" else v} for k, v in counts.items()
+    ]
     rows.append({"entity": "current_run", "count": run.run_id if run else "none"})
-    echo_rows(rows, ("entity", "count"), fmt)
+    rows.append({"entity": "store", "count": store_location(app.settings.store)})
+    for row in rows:
+        row["what"] = STATS_MEANING.get(row["entity"], "")
+    echo_rows(rows, ("entity", "count", "what"), fmt)
 
 
 @cli.command()
@@ -372,20 +389,24 @@ def community_label(app: AppContext, community_id: str, label: str | None, remov
 def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) -> None:
     """Why USER_ID ranks where they do: tier, rank and the strongest signals behind them."""
     from graphsvc.analysis.explain import explain as explain_row
+    from graphsvc.analysis.explain import influence_text
 
     run_id = run_id or current_run_id(app)
     row = app.store.user_result(run_id, user_id)
     if row is None:
-        raise NotFoundError(f"user {user_id!r} is not in run {run_id}")
+        raise NotFoundError(f"user {shown(user_id)} is not in run {run_id}")
     signals = explain_row(row)
     if as_json:
-        keys = ("user_id", "name", "tier", "role", "influence_rank", "community_id")
+        keys = ("user_id", "name", "tier", "role", "influence_rank", "influence", "community_id")
         body = {"run_id": run_id, **{k: row.get(k) for k in keys}, "why": signals}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
+    run = next(r for r in app.store.runs() if r.run_id == run_id)
+    n_users = run.stats.get("n_users", 0)
     name = f" ({row['name']})" if row.get("name") else ""
     click.echo(
-        f"{user_id}{name}: {row['tier']}, influence rank #{row['influence_rank']:,}, "
+        f"{user_id}{name}: {row['tier']}, influence rank #{row['influence_rank']:,} of "
+        f"{n_users:,}, {influence_text(row['influence'], row['influence_rank'], n_users)}, "
         f"community {row['community_id'] or 'none'} (run {run_id})"
     )
     for signal in signals or [{"text": "no signal: nobody engages with this user"}]:
@@ -395,12 +416,13 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--run", "run_id", help="A run id (default: the current run).")
+@bom_option
 @click.pass_obj
 def export(app: AppContext, out: Path, run_id: str | None) -> None:
     """Write users.csv, communities.csv and groups.csv of a run."""
     from graphsvc.jobs.export import export_run
 
-    written = export_run(app.store, out, run_id)
+    written = export_run(app.store, out, run_id, bom=wants_bom())
     click.echo(", ".join(f"{name}: {n:,} rows" for name, n in written.items()) + f" in {out}")
 
 
@@ -409,12 +431,11 @@ def export(app: AppContext, out: Path, run_id: str | None) -> None:
 
 def serve_app(app: AppContext, host: str, port: int, workers: int) -> None:
     """Serve the API with waitress until Ctrl-C; announces the address once it listens."""
-    from waitress import create_server
-
     from graphsvc.api import create_app
+    from graphsvc.api.server import http_server
 
     settings = replace(app.settings, host=host, port=port)
-    server = create_server(create_app(settings), host=host, port=port, threads=workers)
+    server = http_server(create_app(settings), host, port, threads=workers)
     url = f"http://{host}:{server.effective_port}"
     click.echo(f"Serving {settings.store} on {url}/api/v1/kols (Ctrl-C to stop)")
     try:
@@ -472,7 +493,7 @@ def demo(
     click.secho(f"1/4 Generating {n_users:,} users into {data}", bold=True)
     ctx.invoke(generate, n_users=n_users, seed=seed, out=data, fmt="csv")
     click.secho(f"2/4 Loading into {app.settings.store}", bold=True)
-    ctx.invoke(load, directory=data, encoding=None, on_error="fail", rejects=None)
+    ctx.invoke(load, inputs=(data,), encoding=None, on_error="fail", rejects=None)
     click.secho("3/4 Analysing", bold=True)
     ctx.invoke(
         analyze,
@@ -486,13 +507,16 @@ def demo(
     click.secho("4/4 Results", bold=True)
     click.echo("Top KOLs:")
     ctx.invoke(kols, limit=10, community=None, tier=None, fmt="table")
-    big = [c for c in app.store.community_results(current_run_id(app)) if c.size >= 150]
-    click.echo(f"\nOwners of the {len(big)} communities over Dunbar's 150:")
-    echo_rows(
-        [vars(c) for c in big[:20]],
-        ("community_id", "size", "owner_id", "owner_margin", "shape", "owner_share"),
-        "table",
-    )
+    dunbar = app.settings.analysis.dunbar
+    see = f"graphsvc --store {app.settings.store} export --out DIR, or /api/v1/communities"
+    title, big = over_dunbar(app.store.community_results(current_run_id(app)), dunbar, see)
+    click.echo(f"\n{title}")
+    if big:
+        echo_rows(
+            [vars(c) for c in big],
+            ("community_id", "size", "owner_id", "owner_margin", "shape", "owner_share"),
+            "table",
+        )
     if serve:
         from graphsvc.service_state import KeyRole, ServiceState
 
@@ -501,6 +525,28 @@ def demo(
         click.echo(f"\nAPI key (reader, shown once): {secret}")
         click.echo(f"  curl -H 'Authorization: Bearer {secret}' '{url}'\n")
         serve_app(app, app.settings.host, port, workers=8)
+
+
+def over_dunbar(
+    communities: list[CommunityResult], dunbar: int, see: str, shown: int = 20
+) -> tuple[str, list[CommunityResult]]:
+    """The demo's last table: a title saying what it lists and where to ``see`` the rest,
+    and the largest ``shown`` top-level communities of more than ``dunbar`` members
+    (sub-communities are the parts such a community is split into)."""
+    big = sorted(
+        (c for c in communities if not c.parent_id and c.size > dunbar),
+        key=lambda c: (-c.size, c.community_id),
+    )
+    if not big:
+        return f"No community has more than Dunbar's {dunbar} members.", []
+    rest = see
+    if len(big) > shown:
+        head = f"Owners of the {shown} largest of the {len(big)} communities"
+        rest = f"all of them, and their sub-communities: {rest}"
+    else:
+        head = f"Owners of the {len(big)} communities"
+        rest = f"their sub-communities: {rest}"
+    return f"{head} over Dunbar's {dunbar} members ({rest}):", big[:shown]
 
 
 def _register_optional_commands() -> None:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from graphsvc.output import FORMATS, render
+from graphsvc.cli_output import echo_rows, format_option
+from graphsvc.errors import NotFoundError
 from graphsvc.service_state import KeyRole, ServiceState
 
 __all__ = ["apikey_group"]
 
 
-def _state(app: Any) -> ServiceState:
-    return ServiceState(app.settings.state)
+def _state(app: Any, *, create: bool = False) -> ServiceState:
+    """The service state file; only ``create`` (a new key) makes one that is not there, so a
+    typo'd GRAPHSVC_STATE is not taken for a state without keys."""
+    path = Path(app.settings.state)
+    if not create and not path.exists():
+        raise NotFoundError(
+            f"no service state at {path.resolve()} (graphsvc apikey create makes one)"
+        )
+    return ServiceState(path)
 
 
 @click.group("apikey")
@@ -28,13 +37,13 @@ def apikey_group() -> None:
 @click.pass_obj
 def create_key(app: Any, role: str, name: str) -> None:
     """Create a key and print it once (only its SHA-256 hash is stored)."""
-    key, secret = _state(app).create_key(KeyRole(role), name)
+    key, secret = _state(app, create=True).create_key(KeyRole(role), name)
     click.echo(secret)
     click.echo(f"key {key.key_id} ({key.role}): shown once, store it now", err=True)
 
 
 @apikey_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.pass_obj
 def list_keys(app: Any, fmt: str) -> None:
     """Keys with their id, name, role and state (never the key itself)."""
@@ -48,7 +57,7 @@ def list_keys(app: Any, fmt: str) -> None:
         }
         for k in _state(app).api_keys()
     ]
-    click.echo(render(rows, ("key_id", "name", "role", "created", "revoked"), fmt))
+    echo_rows(rows, ("key_id", "name", "role", "created", "revoked"), fmt)
 
 
 @apikey_group.command("revoke")

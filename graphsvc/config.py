@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from graphsvc.errors import ConfigError
-from graphsvc.model import DEFAULT_KIND_WEIGHTS, AnalysisParams
+from graphsvc.errors import ConfigError, shown
+from graphsvc.model import DEFAULT_KIND_WEIGHTS, RENAMED_PARAMS, AnalysisParams
 
 __all__ = ["Settings", "parse_value"]
 
@@ -30,11 +30,17 @@ class Settings:
     anonymous_reads: bool = False  # GET endpoints without an API key
     max_body_bytes: int = 64 * 2**20  # largest ingest request body
     response_cache_bytes: int = 64 * 2**20  # encoded read responses kept (0: no cache)
+    connect_timeout: float = 10.0  # seconds to connect to Neo4j (TCP and Bolt handshake)
+    cypher_timeout: float = 60.0  # seconds a `graphsvc cypher` statement may run (0: no limit)
+    cypher_max_rows: int = 10_000  # rows a `graphsvc cypher` statement may return
     analysis: AnalysisParams = field(default_factory=AnalysisParams)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        for old, new in RENAMED_PARAMS.items():
+            if f"GRAPHSVC_{old.upper()}" in env:
+                raise ConfigError(f"GRAPHSVC_{old.upper()} is now GRAPHSVC_{new.upper()}")
         own = _values_from_env(cls, env, skip={"analysis"})
         analysis = AnalysisParams(**_values_from_env(AnalysisParams, env))
         return cls(**own, analysis=analysis)
@@ -84,5 +90,5 @@ def parse_value(name: str, text: str, kind: Any) -> Any:
             float: "a number",
             MappingProxyType: "a list like reply=2,like=0.5",
         }[origin]
-        raise ConfigError(f"{name}={text!r} is not {expected}") from None
+        raise ConfigError(f"{name}={shown(text)} is not {expected}") from None
     raise ConfigError(f"{name}: unsupported setting type {kind}")

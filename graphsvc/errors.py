@@ -9,6 +9,7 @@ __all__ = [
     "InputError",
     "NotFoundError",
     "StoreError",
+    "shown",
 ]
 
 
@@ -46,3 +47,12 @@ class StoreError(GraphsvcError):
     """The store cannot be reached or refused an operation."""
 
     exit_code, status, title = 69, 503, "Store unavailable"  # EX_UNAVAILABLE
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """Input echoed in a message, quoted as ``repr`` does (so on one line), and past ``limit``
+    characters cut with its length: a 100 kB id reads 'u00000…'…(100,000 chars)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}…({len(value):,} chars)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else f"{text[:limit]}…({len(text):,} chars)"

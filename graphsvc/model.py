@@ -17,6 +17,8 @@ import numpy as np
 __all__ = [
     "DAY_SECONDS",
     "DEFAULT_KIND_WEIGHTS",
+    "RENAMED_PARAMS",
+    "RENAMED_TIERS",
     "UNDATED_DAY",
     "USER_RESULT_COLUMNS",
     "AnalysisParams",
@@ -101,7 +103,13 @@ class Tier(StrEnum):
     KOL = "kol"
     ACTIVE = "active"
     MEMBER = "member"
-    PERIPHERAL = "peripheral"
+    LURKER = "lurker"
+
+
+# Renamed since runs were first stored: the lurkers' tier was "peripheral", a word that also
+# names a Guimerà–Amaral role; its threshold setting was renamed with it.
+RENAMED_TIERS = {"peripheral": Tier.LURKER.value}
+RENAMED_PARAMS = {"peripheral_max_engagement": "lurker_max_engagement"}
 
 
 class Role(StrEnum):
@@ -325,8 +333,8 @@ class AnalysisParams:
     # Hub participation bounds: R5 P ≤ a, R6 ≤ b, R7 above.
     role_p_provincial_hub: float = 0.30
     role_p_connector_hub: float = 0.75
-    # Lurker (tier peripheral): own weighted actions (interactions sent + referrals made) ≤ this.
-    peripheral_max_engagement: float = 0.0
+    # Tier lurker: own weighted actions (interactions sent + referrals made) ≤ this.
+    lurker_max_engagement: float = 0.0
     # Leaders (communities and groups) are chosen among non-lurkers when a block has any.
     leaders_exclude_lurkers: bool = True
     # Core reach: attention from at least this many communities (an effective number: the

@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 __all__ = ["FORMATS", "plain", "render"]
 
 FORMATS = ("table", "json", "csv")
@@ -18,8 +20,8 @@ FORMATS = ("table", "json", "csv")
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, float):  # six significant digits, never scientific notation
+        return np.format_float_positional(value, precision=6, fractional=False, trim="-")
     return str(value)
 
 

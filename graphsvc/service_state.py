@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from graphsvc.errors import ConflictError, NotFoundError
+from graphsvc.errors import ConflictError, NotFoundError, shown
 from graphsvc.sqlite_connections import SqliteConnections
 
 __all__ = ["ApiKey", "Job", "JobStatus", "KeyRole", "ServiceState"]
@@ -93,7 +93,7 @@ class ServiceState:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._connections = SqliteConnections(
-            self.path, purpose="service state", pragmas=("busy_timeout=10000",)
+            self.path, purpose="service state", pragmas=("busy_timeout=10000",), mode=0o600
         )
         self._db.executescript(_SCHEMA)
 
@@ -131,7 +131,7 @@ class ServiceState:
                 (time.time(), key_id),
             ).rowcount
         if not found:
-            raise NotFoundError(f"no API key {key_id!r}: see `graphsvc apikey list`")
+            raise NotFoundError(f"no API key {shown(key_id)}: see `graphsvc apikey list`")
 
     def authenticate(self, secret: str) -> ApiKey | None:
         """The live key with this secret, or None."""
@@ -185,7 +185,7 @@ class ServiceState:
         row = self._db.execute(f"SELECT {_JOB_FIELDS} FROM jobs WHERE job_id = ?", (job_id,))
         found = row.fetchone()
         if found is None:
-            raise NotFoundError(f"no job {job_id!r}")
+            raise NotFoundError(f"no job {shown(job_id)}")
         return _job(found)
 
     def recent_jobs(self, limit: int = 20) -> list[Job]:

@@ -58,7 +58,7 @@ def ranked_run(run_id: str = "r1") -> RunResult:
     columns["coreness"] = np.array([3, 3, 2, 3, 1, 2, 2, -1, 1, 3], dtype=np.int64)
     columns["downline"] = np.array([5, 2, 0, 2, 0, 0, 0, 0, 0, 0], dtype=np.int64)
     columns["community_id"] = np.array(["c-a", "c-b"] * 5, dtype=object)
-    columns["tier"] = np.array(["core", "kol", "kol"] + ["member"] * 6 + ["peripheral"], object)
+    columns["tier"] = np.array(["core", "kol", "kol"] + ["member"] * 6 + ["lurker"], object)
     columns["role"] = np.array(["connector_hub", "provincial_hub"] + ["peripheral"] * 8, object)
     communities = [
         CommunityResult("c-a", 4, "u0", 0.5, "u2", 0.5, 0.8, 0.2, 0.1, "mesh"),
@@ -106,7 +106,7 @@ def later_run(run_id: str = "r2", started_at: float = 2.0) -> RunResult:
     columns = dict(result.users.columns)
     community = {u: "c-a" for u in ("u0", "u2", "u4", "u6", "u8")}
     community |= {"u1": "c-b", "u3": "c-b", "u5": "c-b", "u7": "c-e", "u9": "c-e", "u10": "c-f"}
-    tier = {"u0": "core", "u2": "kol", "u5": "kol", "u10": "kol", "u9": "peripheral"}
+    tier = {"u0": "core", "u2": "kol", "u5": "kol", "u10": "kol", "u9": "lurker"}
     columns["community_id"] = np.array([community[u] for u in user_ids], dtype=object)
     columns["tier"] = np.array([tier.get(u, "member") for u in user_ids], dtype=object)
     communities = [

@@ -202,6 +202,21 @@ def test_bad_json_line(tmp_path, store):
     assert store.counts() == EMPTY
 
 
+def test_a_json_line_without_a_required_key_names_it_and_the_keys_found(tmp_path, sqlite_store):
+    path = write(tmp_path, "users.jsonl", '{"user_id": "u1"}\n{"userid": "u2", "name": "Bo"}\n')
+    with pytest.raises(InputError) as err:
+        load_files({Entity.USERS: path}, sqlite_store)
+    assert "users.jsonl:2: user_id: missing (keys found: 'userid', 'name')" in str(err.value)
+
+
+def test_a_huge_bad_value_is_cut_in_the_message(tmp_path, sqlite_store):
+    path = write(tmp_path, "users.csv", "user_id,joined_at\nu1," + "9" * 50_000 + "x\n")
+    with pytest.raises(InputError) as err:
+        load_files({Entity.USERS: path}, sqlite_store)
+    assert f"bad timestamp '{'9' * 80}'…(50,001 chars)" in str(err.value)
+    assert len(str(err.value)) < 400
+
+
 def test_listing_is_capped(tmp_path, store):
     rows = "".join(f"u{i},u{i},like\n" for i in range(25))
     path = write(tmp_path, "interactions.csv", "src_id,dst_id,kind\n" + rows)

@@ -1,4 +1,4 @@
-// Question: how many users are in each tier (core, kol, active, member, peripheral), and how
+// Question: how many users are in each tier (core, kol, active, member, lurker), and how
 // much influence does each tier hold?
 // Parameters: none.
 // Example: graphsvc cypher -f cypher/queries/tier_census.cypher

@@ -7,7 +7,15 @@ with at least that value) as result columns, and the main kind of attention rece
 
 from __future__ import annotations
 
-__all__ = ["SIGNALS", "explain", "main_attention_kind", "rarity_columns", "top_percent"]
+__all__ = [
+    "SIGNALS",
+    "explain",
+    "figure",
+    "influence_text",
+    "main_attention_kind",
+    "rarity_columns",
+    "top_percent",
+]
 
 from typing import Any
 
@@ -16,15 +24,36 @@ import numpy as np
 from graphsvc.analysis.graphs import interaction_attention
 from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
 
-# signal: (result column holding its value, what it counts)
+# signal: (result column holding its value, what it says about the value {v}); reach and
+# groups are effective numbers (inverse Simpson): "4.2 communities" pay attention as much as
+# 4.2 equally attentive ones would.
 SIGNALS = {
-    "engagers": ("distinct_engagers", "distinct people engage with them"),
-    "attention": ("in_strength", "weighted attention received"),
-    "downline": ("downline", "users in their referral downline"),
-    "reach": ("communities_reached", "communities pay them attention (effective number)"),
-    "groups": ("groups_reached", "of their groups pay them attention (effective number)"),
+    "engagers": ("distinct_engagers", "{v} distinct people engage with them"),
+    "attention": ("in_strength", "{v} weighted attention received"),
+    "downline": ("downline", "{v} users in their referral downline"),
+    "reach": ("communities_reached", "attention from {v} communities"),
+    "groups": ("groups_reached", "attention from co-members in {v} of their groups"),
 }
 KINDS = [k.value for k in InteractionKind] + ["referral"]
+_KIND_WORDS = {"reply": "replies", "red_packet": "red packets"}  # else the kind + "s"
+
+
+def figure(value: float) -> str:
+    """A number as a marketer reads it, never in scientific notation: 4,885 · 19.2 · 4.2 ·
+    0.00042 (two significant digits below 1)."""
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    size = abs(value)
+    if size >= 1 or size == 0:
+        text = f"{value:,.{0 if size >= 100 else 1}f}"
+        return text.removesuffix(".0")
+    return np.format_float_positional(value, precision=2, unique=False, fractional=False, trim="-")
+
+
+def influence_text(influence: float, rank: int, n_users: int) -> str:
+    """ "PageRank 0.00042 (top 0.3%)": the score and the share of users ranked at or above."""
+    share = f" (top {figure(100.0 * rank / n_users)}%)" if n_users else ""
+    return f"PageRank {figure(influence)}{share}"
 
 
 def top_percent(values: np.ndarray) -> np.ndarray:
@@ -59,7 +88,7 @@ def main_attention_kind(
     kind = np.asarray(snapshot.interaction_kind, dtype=np.int64)
     weight = interaction_attention(snapshot, params)
     keep = src != dst
-    cells = np.bincount(dst[keep] * width + kind[keep], weight[keep], n * width)
+    cells = np.bincount(dst[keep] * width + kind[keep], weight[keep], n * width).astype(float)
     inviter = np.asarray(snapshot.referral_inviter, dtype=np.int64)
     referral = np.full(len(inviter), float(params.referral_weight))
     cells += np.bincount(inviter * width + width - 1, referral, n * width)
@@ -73,16 +102,16 @@ def main_attention_kind(
 
 def explain(row: dict[str, Any], top: int = 3) -> list[dict[str, Any]]:
     """The ``top`` rarest signals of a stored user row, rarest first: signal, value, top_pct
-    and a sentence ("412 distinct people engage with them (top 0.1%)")."""
+    and a sentence ("412 distinct people engage with them (top 0.1%)", "attention from 4.2
+    communities (top 0.3%)")."""
     found = []
     for name, (column, words) in SIGNALS.items():
         rarity, value = row.get(f"{name}_top_pct"), row.get(column)
         if rarity is None or rarity != rarity or value is None or not value > 0:
             continue  # no signal: nothing received, or not computed
-        shown = f"{value:,.3g}" if isinstance(value, float) else f"{value:,}"
-        text = f"{shown} {words} (top {rarity:.3g}%)"
-        if name == "attention" and row.get("main_attention_kind"):
+        text = f"{words.format(v=figure(value))} (top {figure(rarity)}%)"
+        if name == "attention" and (kind := row.get("main_attention_kind")):
             share = row.get("main_attention_share") or 0.0
-            text += f", {share:.0%} of it {row['main_attention_kind']}"
+            text += f", {share:.0%} of it {_KIND_WORDS.get(kind, kind + 's')}"
         found.append({"signal": name, "value": value, "top_pct": rarity, "text": text})
     return sorted(found, key=lambda s: s["top_pct"])[:top]

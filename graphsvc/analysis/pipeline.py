@@ -300,7 +300,7 @@ def run_pipeline(
     comms = replace(comms, top_ids=ids.top_ids, sub_ids=ids.sub_ids)
 
     stages.start("leaders")
-    eligible = engagement > params.peripheral_max_engagement
+    eligible = engagement > params.lurker_max_engagement
     eligible = eligible if params.leaders_exclude_lurkers else None
 
     def partition_leaders(labels: np.ndarray, n_blocks: int, start: np.ndarray | None) -> Leaders:

@@ -1,10 +1,10 @@
-"""Tiers (hierarchy levels): core, kol, active, member, peripheral.
+"""Tiers (hierarchy levels): core, kol, active, member, lurker.
 
 Rules, checked in this order (the first that holds wins), every threshold in AnalysisParams:
 
-1. ``peripheral`` — lurker (潜水): the user's own engagement (attention weight of the
-   interactions they sent + ``referral_weight`` × referrals they made) is at most
-   ``peripheral_max_engagement`` (default 0: never acted), however much others mention them.
+1. ``lurker`` (潜水): the user's own engagement (attention weight of the interactions they
+   sent + ``referral_weight`` × referrals they made) is at most ``lurker_max_engagement``
+   (default 0: never acted), however much others mention them.
 2. ``core`` — super user (超级用户): among the top ``core_top_fraction`` (default 3%, at least
    one user) by influence, *and* reaching across communities: a connector or kinless hub, or
    attention received from at least ``core_min_communities`` (3) communities, or from
@@ -17,7 +17,7 @@ Rules, checked in this order (the first that holds wins), every threshold in Ana
    (unassigned users are compared with the median of all unassigned users).
 5. ``member`` — everyone else.
 
-Peripheral comes first because DESIGN §4 defines lurkers by what they do, not by the
+Lurker comes first because DESIGN §4 defines lurkers by what they do, not by the
 attention they get; leaders are chosen among non-lurkers (``leaders_exclude_lurkers``), so the
 rule rarely demotes one.
 """
@@ -113,7 +113,7 @@ def assign_tiers(
     """Tier of every user by the rules in this module's docstring. O(n log n)."""
     n = len(engagement)
     engagement = np.asarray(engagement, dtype=float)
-    peripheral = engagement <= params.peripheral_max_engagement
+    lurker = engagement <= params.lurker_max_engagement
 
     top_k = min(n, max(1, math.ceil(params.core_top_fraction * n))) if n else 0
     top = np.zeros(n, dtype=bool)
@@ -134,8 +134,8 @@ def assign_tiers(
     active = engagement > group_median(engagement, pool, n_leaf)[pool]
 
     tier = np.select(
-        [peripheral, core, kol, active],
-        [Tier.PERIPHERAL.value, Tier.CORE.value, Tier.KOL.value, Tier.ACTIVE.value],
+        [lurker, core, kol, active],
+        [Tier.LURKER.value, Tier.CORE.value, Tier.KOL.value, Tier.ACTIVE.value],
         Tier.MEMBER.value,
     )
     return tier.astype(object)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.api.auth import requires
@@ -19,10 +19,11 @@ from graphsvc.api.deps import (
     choice,
     current_run,
     cursor_arg,
+    json_body,
     page,
     store,
 )
-from graphsvc.errors import NotFoundError
+from graphsvc.errors import NotFoundError, shown
 from graphsvc.jobs.labels import label_community
 from graphsvc.model import CommunityResult, GroupResult
 from graphsvc.output import plain
@@ -110,7 +111,7 @@ def get_community(community_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     c = store().community_result(run_id, community_id)
     if c is None:
-        raise NotFoundError(f"community {community_id!r} is not in run {run_id}")
+        raise NotFoundError(f"community {shown(community_id)} is not in run {run_id}")
     led = store().groups_led_by(run_id, c.owner_id) if c.owner_id else []
     return {
         "run_id": run_id,
@@ -126,7 +127,7 @@ def get_community(community_id: str) -> dict[str, Any]:
 @requires(KeyRole.OPERATOR)
 def put_community_label(community_id: str) -> dict[str, Any]:
     """Name a community, body {"label": "母婴团购群A"}; {"label": null} removes the name."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict) or set(body) != {"label"}:
         raise BadRequest('the body must be a JSON object like {"label": "name"}')
     label = body["label"]
@@ -143,7 +144,7 @@ def get_group(group_id: str) -> dict[str, Any]:
     run_id = current_run().run_id
     g = store().group_result(run_id, group_id)
     if g is None:
-        raise NotFoundError(f"group {group_id!r} is not in run {run_id}")
+        raise NotFoundError(f"group {shown(group_id)} is not in run {run_id}")
     return {
         "run_id": run_id,
         **group_view(g),

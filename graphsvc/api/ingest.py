@@ -10,6 +10,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from graphsvc import ingest
 from graphsvc.api.auth import requires
 from graphsvc.api.deps import arg, choice, store
+from graphsvc.errors import shown
 from graphsvc.model import Entity
 from graphsvc.service_state import KeyRole
 
@@ -29,7 +30,7 @@ def load(entity: str) -> dict[str, Any]:
     fmt = FORMATS.get(request.mimetype)
     if fmt is None:
         raise UnsupportedMediaType(
-            f"send Content-Type {' or '.join(FORMATS)}, not {request.mimetype or 'nothing'!r}"
+            f"send Content-Type {' or '.join(FORMATS)}, not {shown(request.mimetype or 'nothing')}"
         )
     on_error = arg("on_error", choice(("fail", "skip")), "fail", " (fail or skip)")
     report = ingest.load_stream(

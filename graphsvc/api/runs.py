@@ -17,10 +17,12 @@ from graphsvc.api.deps import (
     bounded_int,
     current_run,
     jobs,
+    json_body,
     json_safe,
     state,
     store,
 )
+from graphsvc.errors import shown
 from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.model import RunInfo
 from graphsvc.service_state import Job, KeyRole
@@ -82,11 +84,11 @@ def get_current_run() -> dict[str, Any]:
 def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
     """Overrides and flags (force, refresh) from a JSON body like
     {"kind": "analyze", "params": {...}, "refresh": true}."""
-    body = request.get_json(silent=True) if request.content_length else {}
+    body = json_body(empty={})
     if not isinstance(body, dict):
         raise BadRequest('the body must be a JSON object like {"kind": "analyze"}')
     if body.get("kind", "analyze") != "analyze":
-        raise BadRequest(f"unknown job kind {body.get('kind')!r}; the only kind is 'analyze'")
+        raise BadRequest(f"unknown job kind {shown(body.get('kind'))}; the only kind is 'analyze'")
     params, flags = body.get("params") or {}, {f: body.get(f, False) for f in FLAGS}
     if not isinstance(params, dict) or not all(isinstance(v, bool) for v in flags.values()):
         raise BadRequest("params must be an object, force and refresh booleans")
@@ -96,7 +98,7 @@ def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
     for name, value in params.items():
         types, valid, words = JOB_PARAMS[name]
         if type(value) not in types or not valid(value):
-            raise BadRequest(f"params.{name} must be {words}, not {value!r}")
+            raise BadRequest(f"params.{name} must be {words}, not {shown(value)}")
     return params, flags
 
 

@@ -13,7 +13,7 @@ from graphsvc.analysis.explain import explain
 from graphsvc.api.auth import requires
 from graphsvc.api.cache import cached
 from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, store
-from graphsvc.errors import NotFoundError
+from graphsvc.errors import NotFoundError, shown
 from graphsvc.model import RunInfo
 from graphsvc.output import plain
 from graphsvc.service_state import KeyRole
@@ -76,7 +76,7 @@ def _ranks() -> ScoreRanks:
 
 
 def _not_in_run(run: RunInfo, user_id: str) -> NotFoundError:
-    return NotFoundError(f"user {user_id!r} is not in run {run.run_id}")
+    return NotFoundError(f"user {shown(user_id)} is not in run {run.run_id}")
 
 
 def user_profile(run: RunInfo, user_id: str) -> dict[str, Any]:

@@ -6,7 +6,14 @@ Bad input raises ``graphsvc.errors.InputError`` and nothing else.
 
 from __future__ import annotations
 
-from graphsvc.ingest.load import BATCH_ROWS, OnError, discover, load_files, load_stream
+from graphsvc.ingest.load import (
+    BATCH_ROWS,
+    OnError,
+    discover,
+    entity_of,
+    load_files,
+    load_stream,
+)
 from graphsvc.ingest.report import EntityReport, LoadReport
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "LoadReport",
     "OnError",
     "discover",
+    "entity_of",
     "load_files",
     "load_stream",
 ]

@@ -16,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from graphsvc.errors import InputError
+from graphsvc.errors import InputError, shown
 from graphsvc.ingest.ahead import run_ahead
 from graphsvc.ingest.plans import Plan, ReferralPlan, plan_for
 from graphsvc.ingest.readers import (
@@ -33,7 +33,7 @@ from graphsvc.ingest.validate import PARSERS, SCHEMAS, Problem, RowError
 from graphsvc.model import Entity
 from graphsvc.store.base import LoadTarget
 
-__all__ = ["BATCH_ROWS", "OnError", "discover", "load_files", "load_stream"]
+__all__ = ["BATCH_ROWS", "OnError", "discover", "entity_of", "load_files", "load_stream"]
 
 BATCH_ROWS = 50_000
 OnError = Literal["fail", "skip"]
@@ -67,6 +67,20 @@ def discover(directory: Path) -> dict[Entity, Path]:
             f"{directory}: no input files (expected {names} as .csv, .jsonl or .ndjson)"
         )
     return found
+
+
+def entity_of(path: Path) -> Entity:
+    """What a file holds, from its name as in a directory: ``users.csv``, ``referrals.jsonl``."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() in FORMATS:
+            return Entity(path.stem.lower())
+    except ValueError:
+        pass
+    raise InputError(
+        f"{path}: which input is it? Name it {', '.join(Entity)} (.csv, .jsonl or .ndjson) "
+        "or pass it as --users FILE, --referrals FILE, …"
+    )
 
 
 def load_files(
@@ -118,7 +132,7 @@ def _entity(value: Entity | str) -> Entity:
     try:
         return Entity(value)
     except ValueError:
-        raise InputError(f"unknown input {value!r}; inputs are {', '.join(Entity)}") from None
+        raise InputError(f"unknown input {shown(value)}; inputs are {', '.join(Entity)}") from None
 
 
 class _Meter:

@@ -21,8 +21,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Protocol
 
-from graphsvc.errors import InputError
+from graphsvc.errors import InputError, shown
 from graphsvc.ingest.validate import RowError, Schema
+from graphsvc.jsontext import parse_json
 from graphsvc.model import Entity
 
 __all__ = [
@@ -301,7 +302,7 @@ class _JsonlTable:
             raise InputError(f"{source.name}: empty file; expected one JSON object per line")
         number, line = first
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except ValueError as err:
             raise InputError(
                 f"{source.name}:{number}: not JSON Lines (one JSON object per line): {err}"
@@ -313,6 +314,7 @@ class _JsonlTable:
             )
         _check_columns(source, number, list(obj), schema)
         self._first = first
+        self._required = schema.required
         self._fields = schema.fields
         self._known = frozenset(schema.fields)
         self._extras = schema.extras
@@ -329,11 +331,14 @@ class _JsonlTable:
 
     def align(self, line: str) -> tuple[Sequence[str], dict[str, str]]:
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except ValueError as err:
             raise RowError(None, f"bad JSON: {err}") from None
         if not isinstance(obj, dict):
             raise RowError(None, "expected a JSON object")
+        if missing := [f for f in self._required if f not in obj]:
+            found = ", ".join(shown(k, 40) for k in list(obj)[:12]) or "none"
+            raise RowError(missing[0], f"missing (keys found: {found})")
         get = obj.get
         values = [v if type(v := get(f)) is str else _scalar(v, f) for f in self._fields]
         if not self._extras:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from graphsvc.errors import shown
 from graphsvc.model import Referral
 
 __all__ = ["Resolution", "resolve"]
@@ -51,8 +52,8 @@ def resolve(
         winner = best[r.invitee_id][1]
         if r.inviter_id != winner.inviter_id:
             out.conflicts.append(
-                f"{name}:{line}: invitee_id: {r.invitee_id!r} has an earlier inviter "
-                f"{winner.inviter_id!r}; inviter {r.inviter_id!r} not written"
+                f"{name}:{line}: invitee_id: {shown(r.invitee_id)} has an earlier inviter "
+                f"{shown(winner.inviter_id)}; inviter {shown(r.inviter_id)} not written"
             )
     held = {s.invitee_id: s for s in stored}
     accepted = []
@@ -61,13 +62,14 @@ def resolve(
         if before is not None and before.inviter_id != r.inviter_id:
             if _rank(before) <= _rank(r):
                 out.conflicts.append(
-                    f"{name}:{line}: invitee_id: {r.invitee_id!r} already has inviter "
-                    f"{before.inviter_id!r} in the store; inviter {r.inviter_id!r} not written"
+                    f"{name}:{line}: invitee_id: {shown(r.invitee_id)} already has inviter "
+                    f"{shown(before.inviter_id)} in the store; inviter {shown(r.inviter_id)} "
+                    "not written"
                 )
                 continue
             out.conflicts.append(
-                f"{name}:{line}: invitee_id: {r.invitee_id!r}: earlier inviter {r.inviter_id!r} "
-                f"replaces {before.inviter_id!r} in the store"
+                f"{name}:{line}: invitee_id: {shown(r.invitee_id)}: earlier inviter "
+                f"{shown(r.inviter_id)} replaces {shown(before.inviter_id)} in the store"
             )
         accepted.append((line, r))
     inviter_of = {s.invitee_id: s.inviter_id for s in held.values()}
@@ -103,7 +105,7 @@ def _add_acyclic(
         top = root(r.inviter_id)
         if top == r.invitee_id:
             out.cycles[line] = (
-                f"referral {r.inviter_id!r} → {r.invitee_id!r} closes a cycle: "
+                f"referral {shown(r.inviter_id)} → {shown(r.invitee_id)} closes a cycle: "
                 f"{_chain(r, inviter_of)}"
             )
             continue

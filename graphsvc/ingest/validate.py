@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from graphsvc.errors import shown
 from graphsvc.model import (
     Entity,
     Group,
@@ -122,7 +123,7 @@ def _seconds(text: str, field: str) -> int:
             return math.floor(number)
         raise RowError(
             field,
-            f"bad timestamp {text!r} (expected ISO 8601 like 2024-05-01T20:00:00+08:00, "
+            f"bad timestamp {shown(text)} (expected ISO 8601 like 2024-05-01T20:00:00+08:00, "
             "or Unix seconds)",
         ) from None
     if stamp.tzinfo is None:
@@ -145,7 +146,7 @@ def _kind(text: str) -> InteractionKind:
     kind = _KINDS.get(text) or _KINDS.get(text.strip().lower())
     if kind is None:
         raise RowError(
-            "kind", f"unknown interaction kind {text!r} (expected one of {', '.join(_KINDS)})"
+            "kind", f"unknown interaction kind {shown(text)} (expected one of {', '.join(_KINDS)})"
         )
     return kind
 
@@ -155,7 +156,7 @@ def _role(text: str) -> MemberRole:
         return MemberRole.MEMBER
     role = _ROLES.get(text.strip().lower())
     if role is None:
-        raise RowError("role", f"unknown role {text!r} (expected one of {', '.join(_ROLES)})")
+        raise RowError("role", f"unknown role {shown(text)} (expected one of {', '.join(_ROLES)})")
     return role
 
 
@@ -165,9 +166,9 @@ def _weight(text: str) -> float:
     try:
         weight = float(text)
     except ValueError:
-        raise RowError("weight", f"not a number: {text!r}") from None
+        raise RowError("weight", f"not a number: {shown(text)}") from None
     if not 0 <= weight < math.inf:  # also refuses NaN
-        raise RowError("weight", f"must be a finite number ≥ 0, got {text!r}")
+        raise RowError("weight", f"must be a finite number ≥ 0, got {shown(text)}")
     return weight
 
 
@@ -191,7 +192,7 @@ def _referral(v: Sequence[str], _: dict[str, str]) -> Referral:
     inviter, invitee = _id(v[0], "inviter_id"), _id(v[1], "invitee_id")
     if inviter == invitee:
         raise RowError(
-            "invitee_id", f"self-referral: inviter_id and invitee_id are both {inviter!r}"
+            "invitee_id", f"self-referral: inviter_id and invitee_id are both {shown(inviter)}"
         )
     return Referral(inviter, invitee, parse_time(v[2], "referred_at"), _optional(v[3]))
 
@@ -203,7 +204,7 @@ def _interaction(v: Sequence[str], _: dict[str, str]) -> Event:
     if not src or not dst or src == dst:
         _id(src, "src_id")
         _id(dst, "dst_id")
-        raise RowError("dst_id", f"self-loop: src_id and dst_id are both {src!r}")
+        raise RowError("dst_id", f"self-loop: src_id and dst_id are both {shown(src)}")
     return (
         src,
         dst,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import resource
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,13 @@ from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams, GraphSnapshot, PreviousRun, RunInfo, RunResult
 from graphsvc.store.base import GraphStore
 
-__all__ = ["AnalyzeOutcome", "analyze", "previous_run", "snapshot_fingerprint"]
+__all__ = [
+    "AnalyzeOutcome",
+    "analyze",
+    "previous_run",
+    "process_peak_rss_mb",
+    "snapshot_fingerprint",
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class AnalyzeOutcome:
     run: RunInfo
     up_to_date: bool  # True: the input was unchanged, nothing was written
     timings: dict[str, float]
+    peak_rss_mb: float = 0.0  # the process's peak resident memory so far, the write included
 
 
 def snapshot_fingerprint(snapshot: GraphSnapshot, params: AnalysisParams) -> str:
@@ -78,8 +86,10 @@ def previous_run(store: GraphStore, snapshot: GraphSnapshot) -> PreviousRun | No
     )
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+def process_peak_rss_mb() -> float:
+    """The peak resident memory of this process so far (ru_maxrss), in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes, or KiB
 
 
 def analyze(
@@ -119,9 +129,10 @@ def analyze(
     lap("analysis")
     stage("write")
     run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(started)) + secrets.token_hex(2)
-    stats = {**output.stats, "seconds": dict(timings), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+    # the run records the peak before its own write; the outcome, the peak after it
+    stats = {**output.stats, "seconds": dict(timings), "peak_rss_mb": process_peak_rss_mb()}
     info = RunInfo(run_id, started, time.time(), params.as_dict(), stats, fingerprint)
     result = RunResult(info, output.users, output.communities, output.groups)
     store.write_run(result)
     lap("write")
-    return AnalyzeOutcome(info, False, timings)
+    return AnalyzeOutcome(info, False, timings, process_peak_rss_mb())

@@ -27,17 +27,20 @@ GROUP_EXPORT_COLUMNS = (
 )
 
 
-def _write(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+def _write(path: Path, columns: tuple[str, ...], rows: list[dict], bom: bool) -> None:
     tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
+    with tmp.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(columns)
         writer.writerows([plain(row.get(c)) for c in columns] for row in rows)
     tmp.replace(path)  # readers never see a half-written file
 
 
-def export_run(store: GraphStore, out_dir: Path, run_id: str | None = None) -> dict[str, int]:
-    """Write users.csv, communities.csv and groups.csv of a run (default: the current one).
+def export_run(
+    store: GraphStore, out_dir: Path, run_id: str | None = None, *, bom: bool = True
+) -> dict[str, int]:
+    """Write users.csv, communities.csv and groups.csv of a run (default: the current one),
+    UTF-8 with a byte order mark unless not ``bom`` (Excel needs it to read UTF-8 text).
 
     Returns the number of rows written per file.
     """
@@ -57,7 +60,7 @@ def export_run(store: GraphStore, out_dir: Path, run_id: str | None = None) -> d
         {**dataclasses.asdict(g), "owner_mismatch": int(g.owner_mismatch)}
         for g in store.group_results(run)
     ]
-    _write(out_dir / "users.csv", USER_EXPORT_COLUMNS, users)
-    _write(out_dir / "communities.csv", COMMUNITY_EXPORT_COLUMNS, communities)
-    _write(out_dir / "groups.csv", GROUP_EXPORT_COLUMNS, groups)
+    _write(out_dir / "users.csv", USER_EXPORT_COLUMNS, users, bom)
+    _write(out_dir / "communities.csv", COMMUNITY_EXPORT_COLUMNS, communities, bom)
+    _write(out_dir / "groups.csv", GROUP_EXPORT_COLUMNS, groups, bom)
     return {"users.csv": len(users), "communities.csv": len(communities), "groups.csv": len(groups)}

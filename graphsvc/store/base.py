@@ -13,6 +13,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from graphsvc.model import (
+    RENAMED_PARAMS,
+    RENAMED_TIERS,
     CommunityResult,
     EdgeBatch,
     EdgeKind,
@@ -40,6 +42,7 @@ __all__ = [
     "UserQuery",
     "edge_props",
     "health_score",
+    "renamed_run_json",
     "result_column",
 ]
 
@@ -96,6 +99,19 @@ def result_column(values: Sequence[Any], kind: str) -> np.ndarray:
     if kind == "int":
         return np.array([-1 if v is None else v for v in values], dtype=np.int64)
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def renamed_run_json(params: dict[str, Any], stats: dict[str, Any]) -> tuple[dict, dict] | None:
+    """A stored run's params and stats with the old tier and setting names replaced (tier
+    counts are ``stats["tiers"]``), or None when they hold no old name; each store renames
+    what it holds once, when opened."""
+    tiers = stats.get("tiers") or {}
+    if not (RENAMED_PARAMS.keys() & params.keys() or RENAMED_TIERS.keys() & tiers.keys()):
+        return None
+    params = {RENAMED_PARAMS.get(k, k): v for k, v in params.items()}
+    if tiers:
+        stats = {**stats, "tiers": {RENAMED_TIERS.get(k, k): v for k, v in tiers.items()}}
+    return params, stats
 
 
 def edge_props(kind: EdgeKind, columns: Sequence[str] | None) -> dict[str, type]:

@@ -18,9 +18,10 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from graphsvc.errors import NotFoundError, StoreError
+from graphsvc.errors import NotFoundError, StoreError, shown
 from graphsvc.model import (
     DAY_SECONDS,
+    RENAMED_TIERS,
     USER_RESULT_COLUMNS,
     CommunityResult,
     EdgeBatch,
@@ -47,6 +48,7 @@ from graphsvc.store.base import (
     CommunityQuery,
     UserQuery,
     edge_props,
+    renamed_run_json,
     result_column,
 )
 
@@ -210,6 +212,28 @@ class SqliteStore:
     def init_schema(self) -> None:
         self._db.executescript(_SCHEMA)
         self._add_missing_columns()
+        self._rename_tiers()
+
+    def _rename_tiers(self) -> None:
+        """Once per file: runs stored under old tier and setting names get the new ones
+        (``base.RENAMED_TIERS``), so they read, filter and compare like new runs."""
+        done = "SELECT 1 FROM meta WHERE key = 'tiers_renamed'"
+        if self._db.execute(done).fetchone():
+            return
+        with self._tx() as db:
+            if db.execute(done).fetchone():
+                return
+            for old, new in RENAMED_TIERS.items():
+                db.execute("UPDATE user_results SET tier = ? WHERE tier = ?", (new, old))
+            runs = db.execute("SELECT run_id, params, stats FROM runs").fetchall()
+            for run_id, params, stats in runs:
+                renamed = renamed_run_json(json.loads(params), json.loads(stats))
+                if renamed is not None:
+                    db.execute(
+                        "UPDATE runs SET params = ?, stats = ? WHERE run_id = ?",
+                        (*(json.dumps(d, sort_keys=True) for d in renamed), run_id),
+                    )
+            db.execute("INSERT INTO meta VALUES ('tiers_renamed', '1')")
 
     def _add_missing_columns(self) -> None:
         """Bring a file written by an earlier version up to this schema: result columns added
@@ -524,7 +548,7 @@ class SqliteStore:
 
     def _require_run(self, run_id: str) -> None:
         if not self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
-            raise NotFoundError(f"no analysis run {run_id!r}")
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
 
     def user_results(
         self,

@@ -105,16 +105,16 @@ def planted_tiers() -> GraphSnapshot:
     return build(50, rows, groups={"g1": (0, [*range(12), 48])})
 
 
-def test_lurker_is_peripheral_and_cross_community_hub_is_core():
+def test_lurker_is_tier_lurker_and_cross_community_hub_is_core():
     out = run_pipeline(planted_tiers(), AnalysisParams())
     rows = {r["user_id"]: r for r in out.users.rows()}
     assert rows["u05"]["in_strength"] > 0  # mentioned by the whole community ...
-    assert rows["u05"]["tier"] == Tier.PERIPHERAL  # ... yet a lurker
+    assert rows["u05"]["tier"] == Tier.LURKER  # ... yet a lurker
     assert rows["u48"]["influence_rank"] == 1
     assert rows["u48"]["tier"] == Tier.CORE
     leaders = [rows[f"u{12 * c:02d}"]["tier"] for c in range(4)]
     assert leaders == [Tier.KOL] * 4
-    assert rows["u49"]["tier"] == Tier.PERIPHERAL
+    assert rows["u49"]["tier"] == Tier.LURKER
     assert rows["u49"]["community_id"] == ""
     assert np.isnan(rows["u49"]["within_z"])
     assert rows["u49"]["role"] == ""
@@ -199,8 +199,14 @@ def test_empty_and_edgeless_snapshots():
         out = run_pipeline(build(n, []), AnalysisParams())
         assert len(out.users) == n
         assert out.communities == []
-        assert out.users.columns["tier"].tolist() == [Tier.PERIPHERAL] * n
+        assert out.users.columns["tier"].tolist() == [Tier.LURKER] * n
         assert out.users.columns["influence"].sum() == pytest.approx(1.0 if n else 0.0)
+
+
+def test_referrals_without_interactions():
+    out = run_pipeline(build(5, [], referrals=[(0, 1), (0, 2), (1, 3)]), AnalysisParams())
+    assert out.users.columns["main_attention_kind"].tolist()[:2] == ["referral", "referral"]
+    assert out.users.columns["downline"].tolist()[0] == 3
 
 
 def test_params_are_plain_values():

@@ -107,7 +107,7 @@ def test_planted_snapshot_pipeline():
     )
     assert hits / len(truth["leader"]) >= 0.95
     tiers = out.users.columns["tier"]
-    assert (tiers[truth["lurker"]] == "peripheral").all()
+    assert (tiers[truth["lurker"]] == "lurker").all()
 
 
 def main() -> None:

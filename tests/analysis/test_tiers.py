@@ -68,7 +68,7 @@ def test_engagement_counts_own_actions_only():
     assert got.tolist() == [1.0, 1.0, 1.0]  # reply 1×1; like 0.5×2; two referrals × 0.5
 
 
-def test_precedence_peripheral_core_kol_active_member():
+def test_precedence_lurker_core_kol_active_member():
     n = 200
     engagement = np.full(n, 2.0)
     engagement[::2] = 1.0  # the community median is 1.5
@@ -91,7 +91,7 @@ def test_precedence_peripheral_core_kol_active_member():
         params=AnalysisParams(),
     )
     assert tiers[:8].tolist() == [
-        "peripheral",
+        "lurker",
         "core",
         "member",
         "kol",

@@ -45,7 +45,7 @@ def test_kols_without_a_run_is_a_404_problem(served):
         ("limit=1&sort=downline&tier=member", ["u3", "u4", "u5", "u6", "u7", "u8"]),
         ("limit=2&community=c-b&role=peripheral", ["u3", "u5", "u7", "u9"]),
         ("min_score=0.3&limit=1", ["u0", "u1", "u2"]),
-        ("tier=peripheral", ["u9"]),
+        ("tier=lurker", ["u9"]),
     ],
 )
 def test_kols_filter_sort_and_page_within_one_run(ranked, query, expected):

@@ -36,6 +36,20 @@ def test_unknown_user_is_a_404_problem(loaded):
         assert "nobody" in response.json["detail"]
 
 
+def test_a_huge_id_is_cut_in_the_404_detail(loaded):
+    huge = "u" * 100_000
+    for path in (
+        f"/api/v1/users/{huge}",
+        f"/api/v1/communities/{huge}",
+        f"/api/v1/kols?cursor={huge}",
+    ):
+        response = loaded.get(path)
+        assert response.status in (400, 404)
+        detail = response.json["detail"]
+        assert f"'{'u' * 80}'…(100,000 chars)" in detail
+        assert len(detail) < 300
+
+
 @pytest.mark.parametrize(
     ("query", "expected", "truncated"),
     [

@@ -120,5 +120,5 @@ def test_user_profile_explains_the_ranking(two_runs):
         ("downline", 30, 2.0),
     ]
     assert why[0]["text"] == "412 distinct people engage with them (top 0.5%)"
-    assert why[1]["text"].endswith("45% of it reply")
+    assert why[1]["text"] == "88 weighted attention received (top 1%), 45% of it replies"
     assert two_runs.get("/api/v1/users/u6").json["why"] == []

@@ -89,7 +89,7 @@ def test_names_survive_the_rerun(two_runs) -> None:
     current = store.current_run().run_id
     assert store.community_result(current, info["largest"]) is not None
     invoke(db, "export", "--out", str(Path(store.path).parent / "export"))
-    with (Path(store.path).parent / "export" / "communities.csv").open(encoding="utf-8") as f:
+    with (Path(store.path).parent / "export" / "communities.csv").open(encoding="utf-8-sig") as f:
         labels = {r["community_id"]: r["label"] for r in csv.DictReader(f)}
     assert labels[info["largest"]] == LABEL
 
