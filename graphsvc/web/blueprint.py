@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
+from graphsvc.analysis.explain import figure
 from graphsvc.api.auth import Unauthorized
 from graphsvc.api.deps import store
 from graphsvc.errors import GraphsvcError, NotFoundError
@@ -50,6 +51,9 @@ def url_with(**changes: Any) -> str:
     for name in [k for k, v in changes.items() if v is None]:
         args.pop(name, None)
     return url_for(request.endpoint or "web.kols", **(request.view_args or {}), **args)
+
+
+bp.add_app_template_filter(figure, "figure")  # numbers as explanations write them
 
 
 @bp.app_template_filter("datetime")

@@ -13,6 +13,8 @@ import igraph as ig
 import numpy as np
 from markupsafe import Markup, escape
 
+from graphsvc.analysis.explain import figure
+
 __all__ = ["TreeNode", "community_picture", "line_chart", "referral_tree"]
 
 SIZE = 1000  # picture units; the SVG scales to its box
@@ -161,20 +163,16 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, invert: bool = Fal
             x, y = at(i, v)
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(points[i][0])}: '
-                f"{escape(_short(v))}</title></circle>"
+                f"{escape(figure(v))}</title></circle>"
             )
         first, last = known[0][1], known[-1][1]
-        parts.append(f'<text x="{pad}" y="{height - 1}">{escape(_short(first))}</text>')
+        parts.append(f'<text x="{pad}" y="{height - 1}">{escape(figure(first))}</text>')
         parts.append(
             f'<text x="{width - pad}" y="{height - 1}" text-anchor="end">'
-            f"{escape(_short(last))}</text>"
+            f"{escape(figure(last))}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-def _short(value: float) -> str:
-    return f"{value:.3g}"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import request, session
 
+from graphsvc.analysis.explain import figure
 from graphsvc.model import Role, Tier
 
 __all__ = ["LANGUAGES", "TIER_ORDER", "Texts", "label_of", "language", "texts", "why_text"]
@@ -357,9 +358,7 @@ def why_text(lang: str, signal: dict[str, Any]) -> str:
     words = _WHY_ZH.get(signal["signal"]) if lang == "zh" else None
     if words is None:
         return signal["text"]
-    value = signal["value"]
-    shown = f"{value:,.3g}" if isinstance(value, float) else f"{value:,}"
-    return f"{words.format(value=shown)}(前 {signal['top_pct']:.3g}%)"
+    return f"{words.format(value=figure(signal['value']))}(前 {figure(signal['top_pct'])}%)"
 
 
 def language() -> str:

@@ -42,6 +42,12 @@ def test_a_wrong_key_or_a_missing_csrf_token_signs_nobody_in(client):
     assert client.get("/kols")[0] == 302  # still signed out
 
 
+def test_forms_are_small_and_refused_before_they_are_read(client):
+    status, headers, body = client.post("/signin", {"key": "k" * 70_000, "csrf_token": "t"})
+    assert (status, headers.get_content_type()) == (413, "application/problem+json")
+    assert "at most 65536 bytes" in body
+
+
 def test_sign_in_never_redirects_off_site(client):
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         form = {"key": client_key(client), "csrf_token": client.csrf(), "next": target}
