@@ -7,6 +7,8 @@
 // (0, 1, 2, ...) handed out by (:Sequence {name: 'user'}), used for columnar extraction.
 CREATE CONSTRAINT user_id_unique IF NOT EXISTS FOR (u:User) REQUIRE u.user_id IS UNIQUE;
 CREATE CONSTRAINT user_uid_unique IF NOT EXISTS FOR (u:User) REQUIRE u.uid IS UNIQUE;
+// names: the dashboard's search by name prefix
+CREATE INDEX user_name IF NOT EXISTS FOR (u:User) ON (u.name);
 // (:Group {group_id, gid, name, owner_id, created_at})
 CREATE CONSTRAINT group_id_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.group_id IS UNIQUE;
 CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS UNIQUE;

@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     stages TEXT NOT NULL, created_at REAL NOT NULL, started_at REAL, finished_at REAL,
     run_id TEXT, up_to_date INTEGER, error TEXT);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at REAL NOT NULL);
 """
 
 
@@ -179,27 +182,18 @@ class ServiceState:
             )
 
     def job(self, job_id: str) -> Job:
-        row = self._db.execute(
-            "SELECT job_id, kind, status, params, created_at, stages, started_at, finished_at, "
-            "run_id, up_to_date, error FROM jobs WHERE job_id = ?",
-            (job_id,),
-        ).fetchone()
-        if row is None:
+        row = self._db.execute(f"SELECT {_JOB_FIELDS} FROM jobs WHERE job_id = ?", (job_id,))
+        found = row.fetchone()
+        if found is None:
             raise NotFoundError(f"no job {shown(job_id)}")
-        job_id, kind, status, params, created, stages, started, finished, run, fresh, err = row
-        return Job(
-            job_id,
-            kind,
-            JobStatus(status),
-            json.loads(params),
-            created,
-            json.loads(stages),
-            started,
-            finished,
-            run,
-            None if fresh is None else bool(fresh),
-            err,
+        return _job(found)
+
+    def recent_jobs(self, limit: int = 20) -> list[Job]:
+        """The newest ``limit`` jobs, newest first."""
+        rows = self._db.execute(
+            f"SELECT {_JOB_FIELDS} FROM jobs ORDER BY created_at DESC, job_id LIMIT ?", (limit,)
         )
+        return [_job(row) for row in rows]
 
     def interrupt_jobs(self, reason: str) -> int:
         """Mark every queued or running job failed with ``reason`` (at start-up: their process
@@ -210,5 +204,40 @@ class ServiceState:
                 (JobStatus.FAILED.value, reason, time.time(), *ACTIVE),
             ).rowcount
 
+    # -- secrets --------------------------------------------------------------------------
+
+    def secret(self, name: str) -> str:
+        """A random 256-bit secret called ``name`` (e.g. the dashboard's session-signing key),
+        created on first use and kept, so every server process on this state shares it."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO secrets VALUES (?, ?, ?)",
+                (name, secrets.token_urlsafe(32), time.time()),
+            )
+            return db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
+
     def close(self) -> None:
         self._connections.close()
+
+
+_JOB_FIELDS = (
+    "job_id, kind, status, params, created_at, stages, started_at, finished_at, run_id, "
+    "up_to_date, error"
+)
+
+
+def _job(row: tuple) -> Job:
+    job_id, kind, status, params, created, stages, started, finished, run, fresh, err = row
+    return Job(
+        job_id,
+        kind,
+        JobStatus(status),
+        json.loads(params),
+        created,
+        json.loads(stages),
+        started,
+        finished,
+        run,
+        None if fresh is None else bool(fresh),
+        err,
+    )

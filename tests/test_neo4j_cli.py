@@ -268,7 +268,7 @@ def test_cypher_stops_at_its_time_and_row_limits(invoke):
     rows = "UNWIND range(1, $n) AS x RETURN x"
     output = one_line_error(invoke("cypher", rows, "-p", "n=11", "--max-rows", "10"), 65)
     assert "more than 10 rows: add LIMIT" in output
-    exact = invoke("cypher", rows, "-p", "n=10", "--max-rows", "10", "--format", "csv")
+    exact = invoke("cypher", rows, "-p", "n=10", "--max-rows", "10", "--format", "csv", "--no-bom")
     assert exact.output.splitlines() == ["x", *map(str, range(1, 11))]
     output = one_line_error(invoke("cypher", rows, "-p", "n=4", GRAPHSVC_CYPHER_MAX_ROWS="3"), 65)
     assert "more than 3 rows" in output

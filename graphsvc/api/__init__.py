@@ -7,6 +7,7 @@ import time
 
 from flask import Flask, Response, g, request
 
+from graphsvc import web
 from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
 from graphsvc.api.cache import ResponseCache
 from graphsvc.api.deps import BodyTooLarge
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.register_blueprint(health.bp)
     for blueprint in (rankings, users, communities, runs, ingest, docs):
         app.register_blueprint(blueprint.bp, url_prefix="/api/v1")
+    app.register_blueprint(web.bp)  # the dashboard, at /
     app.register_error_handler(GraphsvcError, errors.graphsvc_error)
     app.register_error_handler(Exception, errors.unexpected_error)
     _limit_bodies(app, settings.max_body_bytes)

@@ -27,6 +27,8 @@ from graphsvc.service_state import KeyRole, ServiceState
 __all__ = ["http_server"]
 
 READS = ("GET", "HEAD")
+API = "/api/"
+FORM_BYTES = 64 * 2**10  # a dashboard form (sign-in, start an analysis) is a key and a token
 
 
 def http_server(app: Flask, host: str, port: int, threads: int) -> Any:
@@ -37,7 +39,12 @@ def http_server(app: Flask, host: str, port: int, threads: int) -> Any:
     def admit(parser: HTTPRequestParser) -> _Refusal | None:
         """None if the request's key may send its body: every write (a body on any other
         method than GET or HEAD) needs an operator key; reads, a reader key or none if
-        anonymous reads are on."""
+        anonymous reads are on. The dashboard's forms sign in by session cookie and CSRF
+        token, checked by the app: their bodies are only limited to FORM_BYTES."""
+        if not parser.path.startswith(API):  # the dashboard's forms: a session, a small body
+            if parser.content_length <= FORM_BYTES:
+                return None
+            return _Refusal(413, BodyTooLarge.title, f"a form is at most {FORM_BYTES} bytes")
         read = parser.command in READS
         role = KeyRole.READER if read else KeyRole.OPERATOR
         header = parser.headers.get("AUTHORIZATION")

@@ -135,16 +135,21 @@ def diff_runs(a: RunView, b: RunView, *, limit: int = 20, share: float = 0.2) ->
     rank_b = b.columns["influence_rank"][at[both]]
     gain = rank_a - rank_b  # positive: climbed
     order = np.lexsort((a.user_id[both], -gain))
-    movers = [
-        {
-            "user_id": str(a.user_id[both][i]),
-            "rank_before": int(rank_a[i]),
-            "rank_after": int(rank_b[i]),
-            "influence_before": float(a.columns["influence"][both][i]),
-            "influence_after": float(b.columns["influence"][at[both]][i]),
-        }
-        for i in order.tolist()
-    ]
+    ids, before = a.user_id[both], a.columns["influence"][both]
+    after = b.columns["influence"][at[both]]
+
+    def movers(ends: np.ndarray) -> list[dict[str, Any]]:
+        return [
+            {
+                "user_id": str(ids[i]),
+                "rank_before": int(rank_a[i]),
+                "rank_after": int(rank_b[i]),
+                "influence_before": float(before[i]),
+                "influence_after": float(after[i]),
+            }
+            for i in ends.tolist()
+        ]
+
     owners_a = {c.community_id: c.owner_id for c in a.communities}
     owner_changes = [
         {
@@ -169,6 +174,6 @@ def diff_runs(a: RunView, b: RunView, *, limit: int = 20, share: float = 0.2) ->
         "tier_moves": {"counts": dict(sorted(moves.items())), "users": move_lists},
         "owner_changes": owner_changes,
         "communities": _community_changes(a, b, at, share),
-        "risers": [m for m in movers[:limit] if m["rank_after"] < m["rank_before"]],
-        "fallers": [m for m in movers[::-1][:limit] if m["rank_after"] > m["rank_before"]],
+        "risers": [m for m in movers(order[:limit]) if m["rank_after"] < m["rank_before"]],
+        "fallers": [m for m in movers(order[::-1][:limit]) if m["rank_after"] > m["rank_before"]],
     }

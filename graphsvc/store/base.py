@@ -262,6 +262,15 @@ class GraphStore(LoadTarget, Protocol):
         """Inviters ("up") or invitees ("down") of a user within ``depth`` levels: user_id,
         inviter_id, depth (1 = direct); by depth then user id, at most ``limit`` rows."""
 
+    def find_users(self, run_id: str, text: str, limit: int) -> list[dict[str, Any]]:
+        """Users of a run whose id or name starts with ``text`` (case-sensitive), by influence
+        rank, at most ``limit``; rows as ``user_page``. For a search box: both are indexed."""
+
+    def edges_among(self, user_ids: Sequence[str]) -> list[tuple[str, str, str, int]]:
+        """Relationships with both ends in ``user_ids`` (for a picture of a community), as
+        (src_id, dst_id, kind, count): an interaction kind with its event count per
+        (src, dst, kind), and ``("inviter", "invitee", "referral", 1)``; unordered."""
+
     def community_page(self, run_id: str, query: CommunityQuery) -> list[CommunityResult]:
         """Communities of a run matching ``query`` (see CommunityQuery)."""
 

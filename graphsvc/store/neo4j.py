@@ -871,6 +871,20 @@ class Neo4jStore:
             limit=int(limit),
         )
 
+    def find_users(self, run_id: str, text: str, limit: int) -> list[dict[str, Any]]:
+        rows = self._fetch(_FIND_USERS, run_id=str(run_id), text=str(text), limit=int(limit))
+        if not rows:
+            self._require_run(run_id)
+        return [_user_row(row) for row in rows]
+
+    def edges_among(self, user_ids: Sequence[str]) -> list[tuple[str, str, str, int]]:
+        kinds = [kind.value for kind in InteractionKind]
+        rows = self._value(_EDGES_AMONG, ids=[str(u) for u in user_ids])
+        return [
+            (src, dst, "referral" if kind < 0 else kinds[kind], count)
+            for src, dst, kind, count in rows
+        ]
+
     def community_page(self, run_id: str, query: CommunityQuery) -> list[CommunityResult]:
         if query.sort not in COMMUNITY_SORTS:
             raise ValueError(f"unknown sort {query.sort!r}; sorts are {', '.join(COMMUNITY_SORTS)}")
@@ -1437,6 +1451,26 @@ _REFERRALS = {
     "down": _referral_query("(:User {user_id: $user_id})-[:REFERRED*1..]->(x:User)"),
     "up": _referral_query("(x:User)-[:REFERRED*1..]->(:User {user_id: $user_id})"),
 }
+
+# Users whose id or name starts with $text: the first $limit by each (indexed), by rank.
+_FIND_USERS = """
+CALL () {
+  MATCH (u:User) WHERE u.user_id STARTS WITH $text
+  RETURN u ORDER BY u.user_id LIMIT $limit
+  UNION
+  MATCH (u:User) WHERE u.name STARTS WITH $text
+  RETURN u ORDER BY u.name LIMIT $limit
+}
+MATCH (r:UserResult {run_id: $run_id, user_id: u.user_id})
+MATCH (:AnalysisRun {run_id: $run_id, complete: true})
+RETURN r {.*} AS r, u.name AS name
+ORDER BY r.influence_rank LIMIT $limit"""
+
+_EDGES_AMONG = """
+UNWIND $ids AS id
+MATCH (a:User {user_id: id})-[e:INTERACTED|REFERRED]->(b:User)
+WHERE b.user_id IN $ids
+RETURN collect([a.user_id, b.user_id, coalesce(e.kind, -1), coalesce(e.count, 1)])"""
 
 # base.health_score: reciprocity × (1 − centralization), missing values as 0.
 _COMMUNITY_PAGE = """

@@ -31,6 +31,7 @@ from graphsvc.model import (
     GroupResult,
     GroupTable,
     Interaction,
+    InteractionKind,
     MemberRole,
     Membership,
     Referral,
@@ -61,6 +62,7 @@ _PRAGMAS = (
 )
 _NEVER = 2**62  # an unknown referral time sorts after every known one
 _UNKNOWN_TIME = -(2**62)  # events without a time (key columns cannot be NULL): one "day"
+_LAST_CHAR = "\U0010ffff"  # sorts after every character: text < text + it
 _MARK_STALE = "INSERT OR REPLACE INTO meta VALUES ('interactions_stale', '1')"
 
 
@@ -100,6 +102,7 @@ _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS users (
     uid INTEGER PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, name TEXT, joined_at INTEGER,
     attributes TEXT);
+CREATE INDEX IF NOT EXISTS users_name ON users (name);
 CREATE TABLE IF NOT EXISTS groups (
     gid INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE, name TEXT, owner_uid INTEGER,
     created_at INTEGER);
@@ -720,6 +723,41 @@ class SqliteStore:
             (user_id, depth, limit),
         )
         return [{"user_id": u, "inviter_id": i, "depth": d} for u, i, d in rows]
+
+    def find_users(self, run_id: str, text: str, limit: int) -> list[dict[str, Any]]:
+        self._require_run(run_id)
+        matches = " UNION ".join(
+            f"SELECT user_id FROM (SELECT user_id FROM users WHERE {column} >= ? AND {column} < ? "
+            f"ORDER BY {column} LIMIT ?)"
+            for column in ("user_id", "name")
+        )
+        end = text + _LAST_CHAR
+        return self._user_rows(
+            f"WHERE r.run_id = ? AND r.user_id IN ({matches}) ORDER BY r.influence_rank LIMIT ?",
+            [run_id, text, end, limit, text, end, limit, limit],
+            "user_results_user",
+        )
+
+    def edges_among(self, user_ids: Sequence[str]) -> list[tuple[str, str, str, int]]:
+        self._refresh_interactions()
+        kinds = [kind.value for kind in InteractionKind]
+        rows = self._db.execute(
+            """WITH ids(uid) AS MATERIALIZED (
+                   SELECT u.uid FROM json_each(?) j JOIN users u ON u.user_id = j.value),
+               edges(src, dst, kind, count) AS (
+                   SELECT src, dst, kind, count FROM interactions
+                   WHERE src IN ids AND +dst IN ids  -- dst: a lookup, not an index loop
+                   UNION ALL
+                   SELECT inviter_uid, invitee_uid, -1, 1 FROM referrals
+                   WHERE invitee_uid IN ids AND +inviter_uid IN ids)
+               SELECT s.user_id, d.user_id, e.kind, e.count FROM edges e
+               JOIN users s ON s.uid = e.src JOIN users d ON d.uid = e.dst""",
+            (json.dumps(list(user_ids)),),
+        )
+        return [
+            (src, dst, "referral" if kind < 0 else kinds[kind], count)
+            for src, dst, kind, count in rows
+        ]
 
     def community_page(self, run_id: str, query: CommunityQuery) -> list[CommunityResult]:
         if query.sort not in COMMUNITY_SORTS:
