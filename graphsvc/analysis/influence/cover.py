@@ -77,7 +77,7 @@ class _Greedy:
     def __init__(self, sets, items, weight) -> None:
         self.sets, self.items, self.weight = sets, items, weight
         set_first, set_items = sets
-        item_first, item_sets = items
+        item_first, _item_sets = items
         n_items = len(item_first) - 1
         per_entry = weight[set_items] if len(set_items) else np.zeros(0)
         owner = np.repeat(np.arange(len(set_first) - 1), np.diff(set_first))
