@@ -100,13 +100,15 @@ def imm(
     ell: float = 1.0,
     seed: int = 0,
     constraints: Constraints | None = None,
+    estimate_samples: int = 0,
 ) -> ImmResult:
     """The k seeds IMM chooses under ``model`` ("ic" or "lt"), seeded and deterministic.
 
     ``constraints`` (exclusions, must-includes, at most m per community, a budget) act on
     every greedy selection; the (1 − 1/e − ε) guarantee is then the greedy's for that
     constraint (see ``cover``) less ε. The spread of each prefix is estimated on θ further
-    RR sets, independent of the choice, so it is not biased upward by it.
+    RR sets (at least ``estimate_samples``), independent of the choice, so it is not biased
+    upward by it.
     """
     n = graph.n
     if not 0 < epsilon < 1:
@@ -118,8 +120,9 @@ def imm(
     if n < 2:
         rr = sample_rr_sets(graph, model, 1, rng)
         cover = _select(rr, k, constraints)
-        return ImmResult(cover.chosen, cover, prefix_spread(rr, cover.chosen), 1, 1.0, 1,
-                         epsilon, ell, model)  # fmt: skip
+        return ImmResult(
+            cover.chosen, cover, prefix_spread(rr, cover.chosen), 1, 1.0, 1, epsilon, ell, model
+        )
     ell = ell * (1 + math.log(2) / math.log(n))
     eps_prime = math.sqrt(2) * epsilon
     lam_prime, lam_star = imm_theta(n, k, epsilon, ell)
@@ -137,8 +140,7 @@ def imm(
     theta = math.ceil(lam_star / lower)
     rr = sample_rr_sets(graph, model, theta, rng)
     cover = _select(rr, k, constraints)
-    check = sample_rr_sets(graph, model, theta, rng)
+    check = sample_rr_sets(graph, model, max(theta, estimate_samples), rng)
     spread = prefix_spread(check, cover.chosen)
-    return ImmResult(
-        cover.chosen, cover, spread, theta, lower, sampled + 2 * theta, epsilon, ell, model
-    )
+    sampled += theta + check.count
+    return ImmResult(cover.chosen, cover, spread, theta, lower, sampled, epsilon, ell, model)

@@ -31,5 +31,6 @@ def personalized_influence(
         raise ValueError("personalized influence needs at least one person to start from")
     teleport = np.zeros(attention.n)
     teleport[people] = 1.0
-    return pagerank_scores(attention, damping=damping, tol=tol, max_iter=max_iter,
-                           teleport=teleport)  # fmt: skip
+    return pagerank_scores(
+        attention, damping=damping, tol=tol, max_iter=max_iter, teleport=teleport
+    )

@@ -26,8 +26,10 @@ def test_influence_flows_against_attention_with_weighted_cascade():
     attention = EdgeList.build(4, np.array([0, 0, 3]), np.array([1, 2, 1]), np.array([5, 1, 1.0]))
     wc = influence_graph(attention)
     assert list(zip(wc.src.tolist(), wc.dst.tolist(), wc.prob.tolist(), strict=True)) == [
-        (1, 0, 0.5), (1, 3, 1.0), (2, 0, 0.5)
-    ]  # fmt: skip
+        (1, 0, 0.5),
+        (1, 3, 1.0),
+        (2, 0, 0.5),
+    ]
     assert influence_graph(attention, "weighted").prob.tolist() == [5 / 6, 1.0, 1 / 6]
     assert influence_graph(attention, "uniform", p=0.2).prob.tolist() == [0.2] * 3
 
@@ -127,7 +129,10 @@ def test_imm_respects_constraints(generated):
 def test_impossible_constraints_are_refused():
     graph = chain(0.5)
     with pytest.raises(ValueError, match="over the budget"):
-        imm(graph, 2, constraints=Constraints(include=np.array([0]), cost=np.full(3, 5.0),
-                                              budget=4.0))  # fmt: skip
+        imm(
+            graph,
+            2,
+            constraints=Constraints(include=np.array([0]), cost=np.full(3, 5.0), budget=4.0),
+        )
     with pytest.raises(ValueError, match="both included and excluded"):
         imm(graph, 2, constraints=Constraints(include=np.array([0]), exclude=np.array([0])))

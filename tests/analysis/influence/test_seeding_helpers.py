@@ -34,8 +34,9 @@ def test_personalized_influence_equals_networkx(generated):
     ours = personalized_influence(att, people)
     g = nx.DiGraph()
     g.add_nodes_from(range(att.n))
-    g.add_weighted_edges_from(zip(att.src.tolist(), att.dst.tolist(), att.weight.tolist(),
-                                  strict=True))  # fmt: skip
+    g.add_weighted_edges_from(
+        zip(att.src.tolist(), att.dst.tolist(), att.weight.tolist(), strict=True)
+    )
     theirs = nx.pagerank(g, personalization={int(v): 1 for v in people}, tol=1e-15, max_iter=1000)
     assert ours == pytest.approx([theirs[v] for v in range(att.n)], abs=1e-9)
 
@@ -114,7 +115,6 @@ def test_default_rankers_beat_degree(generated, name):
     """SIR protocol: β = 1.5 β_c; Kendall τ against each user's simulated spread."""
     graph = generated.graph
     spreads = sir_spreads(graph, 1.5 * epidemic_threshold(graph), 200_000, seed=2)
-    tau = {r: kendall_tau(spreader_scores(r, generated.attention, graph), spreads)
-           for r in RANKERS}  # fmt: skip
+    tau = {r: kendall_tau(spreader_scores(r, generated.attention, graph), spreads) for r in RANKERS}
     assert tau[name] > tau["degree"]
     assert set(DEFAULT_RANKERS) == {r for r in RANKERS if tau[r] > tau["degree"]}
