@@ -7,7 +7,17 @@ import time
 
 from flask import Flask, Response, g, request
 
-from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
+from graphsvc.api import (
+    campaigns,
+    communities,
+    docs,
+    errors,
+    health,
+    ingest,
+    rankings,
+    runs,
+    users,
+)
 from graphsvc.api.cache import ResponseCache
 from graphsvc.api.encoding import OrjsonProvider
 from graphsvc.api.metrics import Metrics
@@ -45,7 +55,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         }
     )
     app.register_blueprint(health.bp)
-    for blueprint in (rankings, users, communities, runs, ingest, docs):
+    for blueprint in (rankings, users, communities, runs, campaigns, ingest, docs):
         app.register_blueprint(blueprint.bp, url_prefix="/api/v1")
     app.register_error_handler(GraphsvcError, errors.graphsvc_error)
     app.register_error_handler(Exception, errors.unexpected_error)

@@ -68,10 +68,10 @@ class SeedRequest:
             (self.method in METHODS, f"method={self.method!r}: expected one of {METHODS}"),
             (0 < self.epsilon < 1, f"epsilon={self.epsilon}: expected 0 < epsilon < 1"),
             (self.per_community is None or self.per_community >= 1, "per_community must be ≥ 1"),
-            (self.budget is None or self.budget > 0, "budget must be > 0"),
+            (self.budget is None or 0 < self.budget <= 1e12, "budget must be in (0, 1e12]"),
             (self.method != "personalized" or self.people, "personalized needs people"),
             (set(self.prices) <= {t.value for t in Tier}, f"prices name tiers {list(Tier)}"),
-            (all(v >= 0 for v in self.prices.values()), "prices must be ≥ 0"),
+            (all(0 <= v <= 1e12 for v in self.prices.values()), "prices must be in [0, 1e12]"),
         )
         for ok, message in checks:
             if not ok:
