@@ -7,24 +7,13 @@ import json
 
 import pytest
 
-from tests.api.test_jobs_http import INTERACTIONS, USERS, wait_for
-from tests.builders import sample_run
+from tests.api import test_jobs_http
+from tests.api.test_jobs_http import wait_for
+
+# 30 users replying to the next three, and a run r0
+ring = pytest.fixture(test_jobs_http.with_graph.__wrapped__, name="ring")
 
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def ring(served):
-    """30 users replying to the next three (loaded over the API) and a run r0."""
-    response = served.post(
-        "/api/v1/ingest/interactions",
-        key="operator",
-        body=INTERACTIONS.encode(),
-        headers={"Content-Type": "text/csv"},
-    )
-    assert response.status == 200, response.text
-    served.store.write_run(sample_run("r0", 1.0, {u: i + 1 for i, u in enumerate(USERS)}))
-    return served
 
 
 def post(served, body: dict, key: str = "operator"):

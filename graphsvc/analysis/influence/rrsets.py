@@ -59,42 +59,37 @@ class RRSets:
         return first, self.owners()[order]
 
 
-def _ic_levels(
-    graph: InfluenceGraph, owner: np.ndarray, node: np.ndarray, seen: np.ndarray, rng
+def _ic_step(graph: InfluenceGraph, owner: np.ndarray, node: np.ndarray, rng) -> np.ndarray:
+    """Keys (cascade · n + vertex) reached over the live in-edges of a level."""
+    at, count = csr_positions(graph.in_first, node)
+    edge = graph.in_order[at]
+    live = rng.random(len(edge)) < graph.prob[edge]
+    return np.repeat(owner, count)[live] * graph.n + graph.src[edge[live]]
+
+
+def _lt_step(graph: InfluenceGraph, owner: np.ndarray, node: np.ndarray, rng) -> np.ndarray:
+    """Reverse live-edge walk: each vertex keeps one in-edge with probability its weight."""
+    first, cum = graph.in_first, graph.lt_cumulative
+    pick = cum[first[node]] + rng.random(len(node))
+    inside = pick < cum[first[node + 1]]
+    at = np.searchsorted(cum, pick[inside], side="right") - 1
+    at = np.clip(at, first[node[inside]], first[node[inside] + 1] - 1)
+    return owner[inside] * graph.n + graph.src[graph.in_order[at]]
+
+
+_STEPS = {"ic": _ic_step, "lt": _lt_step}
+
+
+def _levels(
+    graph: InfluenceGraph, model: str, owner: np.ndarray, node: np.ndarray, seen, rng
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every (cascade, vertex) reached backwards over live in-edges from the given ones."""
-    n, first, order = graph.n, graph.in_first, graph.in_order
+    """Every (cascade, vertex) reached backwards from the given ones, level by level."""
     owners, nodes = [owner], [node]
     while len(node):
-        at, count = csr_positions(first, node)
-        edge = order[at]
-        live = rng.random(len(edge)) < graph.prob[edge]
-        key = np.repeat(owner, count)[live] * n + graph.src[edge[live]]
+        key = _STEPS[model](graph, owner, node, rng)
         key = np.unique(key[~seen[key]])
         seen[key] = True
-        owner, node = key // n, key % n
-        owners.append(owner)
-        nodes.append(node)
-    return np.concatenate(owners), np.concatenate(nodes)
-
-
-def _lt_levels(
-    graph: InfluenceGraph, owner: np.ndarray, node: np.ndarray, seen: np.ndarray, rng
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reverse live-edge walks: each vertex keeps one in-edge with probability its weight."""
-    n, first, order = graph.n, graph.in_first, graph.in_order
-    cum = graph.lt_cumulative
-    owners, nodes = [owner], [node]
-    while len(node):
-        base = cum[first[node]]
-        pick = base + rng.random(len(node))
-        inside = pick < cum[first[node + 1]]
-        at = np.searchsorted(cum, pick[inside], side="right") - 1
-        at = np.clip(at, first[node[inside]], first[node[inside] + 1] - 1)
-        key = owner[inside] * n + graph.src[order[at]]
-        key = key[~seen[key]]  # one walker per cascade: no duplicates within a level
-        seen[key] = True
-        owner, node = key // n, key % n
+        owner, node = key // graph.n, key % graph.n
         owners.append(owner)
         nodes.append(node)
     return np.concatenate(owners), np.concatenate(nodes)
@@ -106,7 +101,6 @@ def rr_sets_of(
     """One RR set per root (a cascade run backwards from it), as RRSets in root order."""
     if model not in MODELS:
         raise ValueError(f"model={model!r}: expected one of {MODELS}")
-    levels = _ic_levels if model == "ic" else _lt_levels
     n = max(graph.n, 1)
     batch = max(1, _CELLS // n)
     seen = np.zeros(min(batch, max(len(roots), 1)) * n, dtype=bool)
@@ -115,7 +109,7 @@ def rr_sets_of(
         root = np.asarray(roots[lo : lo + batch], dtype=np.int64)
         owner = np.arange(len(root), dtype=np.int64)
         seen[owner * n + root] = True
-        owner, node = levels(graph, owner, root, seen, rng)
+        owner, node = _levels(graph, model, owner, root, seen, rng)
         seen[owner * n + node] = False
         order = stable_argsort(owner)  # levels in order: each set starts with its root
         sizes.append(np.bincount(owner, minlength=len(root)))
