@@ -92,7 +92,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--epsilon",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.5,
+    default=0.2,
     show_default=True,
     help="IMM's approximation slack ε.",
 )

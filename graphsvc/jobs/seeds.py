@@ -51,7 +51,7 @@ class SeedRequest:
     model: str = "ic"  # ic | lt
     probabilities: str = "wc"  # wc | weighted | uniform
     p: float = 0.1  # for uniform
-    epsilon: float = 0.5
+    epsilon: float = 0.2
     seed: int = 0
     per_community: int | None = None
     exclude: tuple[str, ...] = ()

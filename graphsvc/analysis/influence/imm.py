@@ -96,7 +96,7 @@ def imm(
     k: int,
     *,
     model: str = "ic",
-    epsilon: float = 0.5,
+    epsilon: float = 0.2,
     ell: float = 1.0,
     seed: int = 0,
     constraints: Constraints | None = None,

@@ -25,7 +25,7 @@ from graphsvc.analysis.graphs import stable_argsort
 from graphsvc.analysis.influence.graph import InfluenceGraph, csr_positions
 
 MODELS = ("ic", "lt")
-_CELLS = 1 << 25  # visited-bitmap entries per batch (32 MiB)
+_CELLS = 1 << 28  # visited-bitmap entries per batch (256 MiB, touched sparsely)
 
 
 @dataclass(frozen=True)
