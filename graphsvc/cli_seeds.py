@@ -47,6 +47,16 @@ def _prices(ctx: click.Context, param: click.Parameter, value: str | None) -> di
     return prices
 
 
+def _overlaps(rows: list[dict[str, Any]], overlap: list[list[int]], top: int = 5) -> str:
+    """The pairs of chosen KOLs sharing the most people (team reach)."""
+    pairs = sorted(
+        ((overlap[i][j], i, j) for i in range(len(rows)) for j in range(i + 1, len(rows))),
+        key=lambda p: (-p[0], p[1], p[2]),
+    )
+    shared = [f"{rows[i]['user_id']} & {rows[j]['user_id']}: {n:,}" for n, i, j in pairs[:top]]
+    return "most shared reach: " + ("; ".join(shared) if pairs and pairs[0][0] else "none")
+
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -150,6 +160,8 @@ def seeds_command(app: Any, fmt: str, exclude, include, people, **options: Any) 
         ROW_COLUMNS if request.method != "imm" else tuple(c for c in ROW_COLUMNS if c != "score")
     )
     click.echo(render(result.rows, columns, fmt))
+    if "overlap" in result.stats:
+        click.echo(_overlaps(result.rows, result.stats["overlap"]), err=True)
     last = result.rows[-1] if result.rows else {}
     click.echo(
         f"{result.seeds_id} (run {result.run_id}): {len(result.rows)} seeds, expected spread "

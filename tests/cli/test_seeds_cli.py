@@ -91,6 +91,12 @@ def test_other_methods_report_the_same_figures(db, method):
     assert all(r["expected_spread"] > 0 and r["score"] is not None for r in table)
 
 
+def test_team_reports_the_most_shared_reach(db):
+    result = seeds(db, "--k", "5", "--method", "team")
+    assert result.exit_code == 0
+    assert "most shared reach: " in result.stderr
+
+
 def test_personalized_needs_people_and_never_returns_them(db, tmp_path):
     assert seeds(db, "--method", "personalized").exit_code == 78
     audience = [r["user_id"] for r in rows(db, "--k", "20", "--method", "degree")][10:]
