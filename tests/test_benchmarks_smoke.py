@@ -58,7 +58,8 @@ def test_every_stage_has_positive_figures(smoke: tuple[dict, Path]) -> None:
 def test_report_renders(smoke: tuple[dict, Path]) -> None:
     _, report = smoke
     text = report.read_text(encoding="utf-8")
-    for heading in ("## Machine", "## How much faster than networkx", "## Not measured"):
+    headings = ("## Machine", "## How much faster than networkx", "## Campaign seeding")
+    for heading in (*headings, "## Not measured"):
         assert heading in text
     assert "`analysis.communities`" in text
     for png in ("time_stages.png", "time_analysis.png", "memory.png"):
