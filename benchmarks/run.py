@@ -26,6 +26,7 @@ from benchmarks.nx_baseline import networkx_baseline
 from benchmarks.refresh import measure_refresh
 from benchmarks.report import render
 from benchmarks.results import Results
+from benchmarks.seeds import measure_seeds
 from benchmarks.suite import Bench
 from graphsvc.model import AnalysisParams
 from graphsvc.store.neo4j import Neo4jStore
@@ -59,6 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--networkx-max", type=size, default=size("100k"), help="largest nx size")
     p.add_argument("--networkx-sources", type=int, default=20, help="nx betweenness k cap")
     p.add_argument("--networkx-exact-max", type=size, default=5000, help="exact nx betweenness")
+    p.add_argument("--seeds-sample", type=int, default=3000, help="users CELF seeds")
+    p.add_argument("--seeds-celf-runs", type=int, default=1000, help="simulations per gain")
     p.add_argument("--api-clients", type=int, default=8)
     p.add_argument("--api-requests", type=int, default=2000)
     p.add_argument("--api-seconds", type=float, default=20.0)
@@ -119,6 +122,16 @@ def run_size(
     snapshot = extract(bench, store, "embedded")
     ours = analyse(bench, snapshot)
     guarded(results, users, "refresh", partial(measure_refresh, bench, snapshot, ours.output))
+    seeds = partial(
+        measure_seeds,
+        bench,
+        snapshot,
+        sample=args.seeds_sample,
+        celf_runs=args.seeds_celf_runs,
+        neo4j_uri=neo.uri if neo is not None and run_neo4j else None,
+        neo4j_password=neo.password if neo is not None else "",
+    )
+    guarded(results, users, "seeds", seeds)
     write_back(bench, store, "embedded", snapshot, ours.output)
     store.close()
     load = ApiLoad(args.api_clients, args.api_requests, args.api_seconds)

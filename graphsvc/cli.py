@@ -615,13 +615,15 @@ def over_dunbar(
 
 def _register_optional_commands() -> None:
     """Neo4j commands (db init, cypher) live beside the Neo4j store; API keys beside the
-    service state."""
+    service state; campaign seeding in its own module."""
     from graphsvc.cli_apikey import apikey_group
     from graphsvc.cli_neo4j import cypher_command, db_group
+    from graphsvc.cli_seeds import seeds_command
 
     cli.add_command(db_group)
     cli.add_command(cypher_command)
     cli.add_command(apikey_group)
+    cli.add_command(seeds_command)
 
 
 _register_optional_commands()

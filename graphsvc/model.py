@@ -40,6 +40,7 @@ __all__ = [
     "Role",
     "RunInfo",
     "RunResult",
+    "SeedSet",
     "Tier",
     "User",
     "UserResults",
@@ -509,3 +510,17 @@ class RunResult:
     users: UserResults
     communities: list[CommunityResult]
     groups: list[GroupResult]
+
+
+@dataclass(frozen=True)
+class SeedSet:
+    """A campaign's chosen seeds, stored with the analysis run whose graph they came from
+    (and removed with it). ``rows``: one per person in choice order, with rank, user_id,
+    marginal_spread, expected_spread, spread_low, spread_high and the method's score."""
+
+    seeds_id: str
+    run_id: str
+    created_at: float  # Unix seconds
+    params: dict[str, Any]
+    stats: dict[str, Any]
+    rows: list[dict[str, Any]]

@@ -23,6 +23,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
             *("--sizes", "2k", "--repeat", "1", "--no-neo4j", "--out", str(tmp / "out")),
             *("--report", str(report), "--networkx-exact-max", "0", "--networkx-sources", "2"),
             *("--api-clients", "2", "--api-requests", "60", "--api-seconds", "10"),
+            *("--seeds-sample", "300", "--seeds-celf-runs", "20"),
         ]
     )
     return json.loads((tmp / "out/results.json").read_text()), report
@@ -37,6 +38,9 @@ def test_every_stage_has_positive_figures(smoke: tuple[dict, Path]) -> None:
         assert entry["peak_rss_mb"]["median"] > 0, name
     for name in ("generate", "load.embedded", "extract.embedded", "write.embedded"):
         assert size["stages"][name]["per_second"] > 0, name
+    for name in ("seeds.imm", "seeds.imm_lt", "seeds.celf_sample", "seeds.imm_sample"):
+        assert size["stages"][name]["seconds"]["median"] > 0, name
+    assert size["facts"]["seeds"]["sample"]["spread_ratio"] > 0.5
     api = size["stages"]["api"]
     assert api["errors"] == 0
     assert api["requests"] > 0
@@ -54,7 +58,8 @@ def test_every_stage_has_positive_figures(smoke: tuple[dict, Path]) -> None:
 def test_report_renders(smoke: tuple[dict, Path]) -> None:
     _, report = smoke
     text = report.read_text(encoding="utf-8")
-    for heading in ("## Machine", "## How much faster than networkx", "## Not measured"):
+    headings = ("## Machine", "## How much faster than networkx", "## Campaign seeding")
+    for heading in (*headings, "## Not measured"):
         assert heading in text
     assert "`analysis.communities`" in text
     for png in ("time_stages.png", "time_analysis.png", "memory.png"):

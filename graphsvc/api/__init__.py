@@ -8,7 +8,17 @@ import time
 from flask import Flask, Response, g, request
 
 from graphsvc import web
-from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
+from graphsvc.api import (
+    campaigns,
+    communities,
+    docs,
+    errors,
+    health,
+    ingest,
+    rankings,
+    runs,
+    users,
+)
 from graphsvc.api.cache import ResponseCache
 from graphsvc.api.deps import BodyTooLarge
 from graphsvc.api.encoding import OrjsonProvider
@@ -50,7 +60,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         }
     )
     app.register_blueprint(health.bp)
-    for blueprint in (rankings, users, communities, runs, ingest, docs):
+    for blueprint in (rankings, users, communities, runs, campaigns, ingest, docs):
         app.register_blueprint(blueprint.bp, url_prefix="/api/v1")
     app.register_blueprint(web.bp)  # the dashboard, at /
     app.register_error_handler(GraphsvcError, errors.graphsvc_error)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphsvc.analysis.influence.graph import PROBABILITIES
+from graphsvc.analysis.influence.rrsets import MODELS
+from graphsvc.jobs.seeds import METHODS
 from graphsvc.model import Entity, Role, Tier
 from graphsvc.store.base import COMMUNITY_SORTS, USER_SORTS
 
@@ -47,7 +50,7 @@ def _problems(*codes: int) -> dict[str, Any]:
         401: "Missing, unknown or revoked API key",
         403: "The key's role does not allow this",
         404: "Unknown id, or no analysis run yet",
-        409: "An analysis job is already running",
+        409: "A job of that kind is already running",
         413: "Body larger than GRAPHSVC_MAX_BODY_BYTES",
         415: "Content-Type is not text/csv or application/x-ndjson",
         422: "Invalid rows; each is named",
@@ -82,6 +85,7 @@ def _get(
 _LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size")
 _CURSOR = _query("cursor", {"type": "string"}, "next_cursor of the previous page")
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
+_IDS = {"type": "array", "maxItems": 100_000, "items": {"type": "string", "minLength": 1}}
 _STRING_OR_NULL = {"type": ["string", "null"]}
 _SCORE = {
     "type": "object",
@@ -372,6 +376,66 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "LoadReport": {"type": "object", "required": ["inputs"]},
+    "SeedRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Influence flows against attention: when a pays attention to b, b "
+        "influences a. Defaults: k 50, IMM, independent cascade with weighted-cascade "
+        "probabilities (1 / the number of people influencing the target).",
+        "properties": {
+            "k": {"type": "integer", "minimum": 1, "maximum": 10_000},
+            "method": {"enum": list(METHODS)},
+            "model": {"enum": list(MODELS)},
+            "probabilities": {"enum": list(PROBABILITIES)},
+            "p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "epsilon": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+            "per_community": {"type": ["integer", "null"], "minimum": 1},
+            "exclude": _IDS,
+            "include": {**_IDS, "description": "chosen first, in this order"},
+            "people": {**_IDS, "description": "method personalized: whom to serve"},
+            "budget": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1e12},
+            "prices": {
+                "type": "object",
+                "description": "price per person by tier (default 1)",
+                "additionalProperties": False,
+                "properties": {
+                    t.value: {"type": "number", "minimum": 0, "maximum": 1e12} for t in Tier
+                },
+            },
+            "background": {"type": "boolean", "description": "run as a job whatever the size"},
+        },
+    },
+    "SeedSet": {
+        "type": "object",
+        "required": ["seeds_id", "run_id", "created_at", "params", "stats", "data"],
+        "properties": {
+            "seeds_id": {"type": "string"},
+            "run_id": {"type": "string"},
+            "created_at": {"type": "number"},
+            "params": {"type": "object"},
+            "stats": {"type": "object"},
+            "data": {
+                "type": "array",
+                "description": "one row per chosen person, in choice order",
+                "items": {
+                    "type": "object",
+                    "required": ["rank", "user_id", "marginal_spread", "expected_spread"],
+                    "properties": {
+                        "rank": {"type": "integer"},
+                        "user_id": {"type": "string"},
+                        "marginal_spread": {"type": "number"},
+                        "expected_spread": {"type": "number"},
+                        "spread_low": {"type": "number", "description": "95% interval"},
+                        "spread_high": {"type": "number"},
+                        "score": {"type": "number"},
+                        "community_id": {"type": "string"},
+                        "tier": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
 }
 
 _BODY_FORMATS = {
@@ -525,6 +589,37 @@ _PATHS: dict[str, Any] = {
                 **_problems(400, 401, 403, 409, 413),
             },
         }
+    },
+    "/api/v1/campaigns/seeds": {
+        "post": {
+            "summary": "Choose whom to seed a campaign with (operator); stored with the run",
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _ref("SeedRequest")}},
+            },
+            "responses": {
+                "201": {
+                    "description": "Chosen now (small graphs); Location is where they stay",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": _ref("SeedSet")}},
+                },
+                "202": {
+                    "description": "A job is choosing them; poll Location (the job), then "
+                    "GET /api/v1/campaigns/seeds/{job_id}",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": _ref("Job")}},
+                },
+                **_problems(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/api/v1/campaigns/seeds/{seeds_id}": {
+        "get": _get(
+            "Stored seeds (a seeding job's id names its seeds)",
+            _json(_ref("SeedSet"), "The seeds"),
+            [_path("seeds_id", "seeds id or seeding job id")],
+            (401, 403, 404),
+        )
     },
     "/api/v1/jobs/{job_id}": {
         "get": _get(

@@ -27,6 +27,7 @@ from graphsvc.model import (
     Referral,
     RunInfo,
     RunResult,
+    SeedSet,
     User,
     UserTable,
 )
@@ -242,6 +243,13 @@ class GraphStore(LoadTarget, Protocol):
 
     def group_results(self, run_id: str) -> list[GroupResult]:
         """Explicit groups of a run, by group id."""
+
+    def write_seeds(self, seeds: SeedSet) -> None:
+        """Store a campaign's seeds with their run (removed with it); NotFoundError if the
+        run is not a complete run of this store."""
+
+    def seed_set(self, seeds_id: str) -> SeedSet | None:
+        """Stored seeds by id, or None (unknown, or their run was removed)."""
 
     # -- API reads (pages, one entity, neighbourhoods) --------------------------------------
 

@@ -79,6 +79,7 @@ from graphsvc.model import (
     Referral,
     RunInfo,
     RunResult,
+    SeedSet,
     User,
     UserTable,
     event_day,
@@ -718,12 +719,41 @@ class Neo4jStore:
             self._delete_runs(stale)
 
     def _delete_runs(self, run_ids: list[str]) -> None:
-        for label in ("UserResult", "Community", "GroupResult"):
+        for label in _RUN_LABELS:
             self._autocommit(_DELETE_RUN_NODES[label], runs=run_ids)
         self._write(
             lambda tx: tx.run(
                 "MATCH (r:AnalysisRun) WHERE r.run_id IN $runs DETACH DELETE r", runs=run_ids
             ).consume()
+        )
+
+    def write_seeds(self, seeds: SeedSet) -> None:
+        self._require_run(seeds.run_id)
+        props = {
+            "seeds_id": seeds.seeds_id,
+            "run_id": seeds.run_id,
+            "created_at": float(seeds.created_at),
+            **{
+                k: json.dumps(getattr(seeds, k), default=_plain)
+                for k in ("params", "stats", "rows")
+            },
+        }
+        self._write(lambda tx: tx.run("CREATE (s:SeedSet) SET s = $props", props=props).consume())
+
+    def seed_set(self, seeds_id: str) -> SeedSet | None:
+        rows = self._fetch(
+            "MATCH (s:SeedSet {seeds_id: $id}) MATCH (:AnalysisRun {run_id: s.run_id}) "
+            "RETURN s {.*} AS s",
+            id=str(seeds_id),
+        )
+        if not rows:
+            return None
+        s = rows[0]["s"]
+        return SeedSet(
+            s["seeds_id"],
+            s["run_id"],
+            s["created_at"],
+            *(json.loads(s[k]) for k in ("params", "stats", "rows")),
         )
 
     def runs(self) -> list[RunInfo]:
@@ -1365,8 +1395,9 @@ RETURN [r IN complete[$keep..] WHERE r <> $run_id] + unfinished AS stale"""
 _DELETE_RUN_NODES = {
     label: f"""MATCH (n:{label}) WHERE n.run_id IN $runs
     CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"""
-    for label in ("UserResult", "Community", "GroupResult")
+    for label in ("UserResult", "Community", "GroupResult", "SeedSet")
 }
+_RUN_LABELS = tuple(_DELETE_RUN_NODES)
 
 _USER_RESULTS = """
 MATCH (r:UserResult {run_id: $run_id})

@@ -37,6 +37,7 @@ from graphsvc.model import (
     Referral,
     RunInfo,
     RunResult,
+    SeedSet,
     User,
     UserTable,
 )
@@ -125,6 +126,9 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL, params TEXT NOT NULL,
     stats TEXT NOT NULL, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seed_sets (
+    seeds_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at REAL NOT NULL,
+    params TEXT NOT NULL, stats TEXT NOT NULL, rows TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_results (
     run_id TEXT NOT NULL, user_id TEXT NOT NULL,
     {
@@ -532,8 +536,29 @@ class SqliteStore:
                 (self.keep_runs,),
             )
         ]
-        for table in ("user_results", "community_results", "group_results", "runs"):
+        tables = ("user_results", "community_results", "group_results", "seed_sets", "runs")
+        for table in tables:
             db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in stale])
+
+    def write_seeds(self, seeds: SeedSet) -> None:
+        with self._tx() as db:
+            if not db.execute("SELECT 1 FROM runs WHERE run_id = ?", (seeds.run_id,)).fetchone():
+                raise NotFoundError(f"no analysis run {seeds.run_id!r}")
+            db.execute(
+                "INSERT INTO seed_sets VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    seeds.seeds_id,
+                    seeds.run_id,
+                    seeds.created_at,
+                    *(json.dumps(v) for v in (seeds.params, seeds.stats, seeds.rows)),
+                ),
+            )
+
+    def seed_set(self, seeds_id: str) -> SeedSet | None:
+        row = self._db.execute("SELECT * FROM seed_sets WHERE seeds_id = ?", (seeds_id,)).fetchone()
+        if row is None:
+            return None
+        return SeedSet(*row[:3], *(json.loads(v) for v in row[3:]))
 
     @staticmethod
     def _run_info(row: tuple) -> RunInfo:

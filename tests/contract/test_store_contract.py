@@ -20,6 +20,7 @@ from graphsvc.model import (
     Membership,
     Referral,
     RunResult,
+    SeedSet,
     User,
     event_key,
 )
@@ -355,3 +356,20 @@ def test_revision_changes_with_every_write_and_only_then(store):
         settled = store.revision()
         store.counts(), store.runs(), store.user_groups("b"), store.referral_tree("b", "up", 1, 9)
         assert store.revision() == settled
+
+
+def test_seeds_are_stored_with_their_run_and_removed_with_it(store):
+    store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2}))
+    rows = [
+        {"rank": 1, "user_id": "b", "marginal_spread": 1.5, "expected_spread": 1.5},
+        {"rank": 2, "user_id": "a", "marginal_spread": 0.25, "expected_spread": 1.75},
+    ]
+    seeds = SeedSet("seeds-1", "r1", 123.5, {"k": 2, "model": "ic"}, {"theta": 10}, rows)
+    store.write_seeds(seeds)
+    assert store.seed_set("seeds-1") == seeds
+    assert store.seed_set("seeds-2") is None
+    with pytest.raises(NotFoundError, match="r9"):
+        store.write_seeds(SeedSet("seeds-2", "r9", 1.0, {}, {}, []))
+    for i in range(2, 8):  # later runs push r1 out (stores keep the newest five)
+        store.write_run(sample_run(f"r{i}", 100.0 + i, {"a": 1, "b": 2}))
+    assert store.seed_set("seeds-1") is None
