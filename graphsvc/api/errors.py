@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from graphsvc.errors import GraphsvcError, InputError
+from graphsvc.errors import GraphsvcError, InputError, StoreError
 
 __all__ = ["CHALLENGE", "graphsvc_error", "problem", "problem_document", "unexpected_error"]
 
@@ -32,7 +32,13 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
+STORE_UNAVAILABLE = "the store does not answer or refused the operation; the server's log has why"
+
+
 def graphsvc_error(error: GraphsvcError) -> Response:
+    if isinstance(error, StoreError):  # its message names hosts, ports, paths: to the log only
+        log.warning("store unavailable: %s", error)
+        return problem(error.status, error.title, STORE_UNAVAILABLE)
     if isinstance(error, InputError):  # one line per bad row after the summary line
         head, *lines = str(error).splitlines()
         return problem(error.status, error.title, str(error), errors=lines or [head])

@@ -16,6 +16,15 @@ from graphsvc.store.sqlite import SqliteStore
 from tests.api.conftest import serving
 from tests.builders import load_query_graph
 
+UNREACHABLE = pytest.mark.parametrize(
+    "unreachable",
+    [
+        lambda: SqliteStore("/proc/no-such-dir/graph.db"),
+        lambda: Neo4jStore("bolt://127.0.0.1:1", retry_seconds=0),
+    ],
+    ids=["sqlite", "neo4j"],
+)  # a store that does not answer
+
 
 def test_healthz_and_readyz(served):
     assert (served.get("/healthz", key=None).status, served.get("/healthz").json) == (
@@ -26,14 +35,7 @@ def test_healthz_and_readyz(served):
     assert (ready.status, ready.json) == (200, {"status": "ready", "current_run_id": None})
 
 
-@pytest.mark.parametrize(
-    "unreachable",
-    [
-        lambda: SqliteStore("/proc/no-such-dir/graph.db"),
-        lambda: Neo4jStore("bolt://127.0.0.1:1", retry_seconds=0),
-    ],
-    ids=["sqlite", "neo4j"],
-)
+@UNREACHABLE
 def test_readyz_is_a_503_problem_when_the_store_is_unreachable(tmp_path, unreachable, caplog):
     store = unreachable()
     try:
@@ -48,6 +50,21 @@ def test_readyz_is_a_503_problem_when_the_store_is_unreachable(tmp_path, unreach
     for internal in ("127.0.0.1", "/proc/", "scripts/neo4j"):  # to the log, not to anyone
         assert internal not in response.text
     assert "not ready: " in caplog.text
+    assert "127.0.0.1:1" in caplog.text or "/proc/no-such-dir" in caplog.text
+
+
+@UNREACHABLE
+def test_every_503_names_no_host_port_or_path(tmp_path, unreachable, caplog):
+    store = unreachable()
+    try:
+        with serving(store, tmp_path) as served:
+            responses = [served.get(path) for path in ("/api/v1/kols", "/api/v1/runs")]
+    finally:
+        store.close()
+    for response in responses:
+        assert (response.status, response.json["title"]) == (503, "Store unavailable")
+        for internal in ("127.0.0.1", "/proc/", "scripts/neo4j", "7687"):
+            assert internal not in response.text
     assert "127.0.0.1:1" in caplog.text or "/proc/no-such-dir" in caplog.text
 
 
