@@ -308,7 +308,7 @@ def synthetic_run(n: int, seed: int = 0, run_id: str = "run-api-load") -> RunRes
 
 def prepare(store_uri: str, n: int) -> list[str]:
     """Users and a synthetic run of ``n`` users in the store (skipped if already current)."""
-    store = open_store(store_uri)
+    store = open_store(store_uri, create=True)
     try:
         run = store.current_run()
         if run is None or run.stats.get("n_users") != n or run.fingerprint != "synthetic":

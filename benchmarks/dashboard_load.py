@@ -40,7 +40,7 @@ def prepare(store_uri: str, data: Path, users: int) -> dict[str, float]:
         t0 = time.perf_counter()
         generate(data, users=users, seed=1)
         took["generate_s"] = time.perf_counter() - t0
-    store = open_store(store_uri)
+    store = open_store(store_uri, create=True)
     try:
         if not store.counts()["users"]:
             t0 = time.perf_counter()
