@@ -11,10 +11,10 @@ import click
 
 from graphsvc.analysis.influence.graph import PROBABILITIES
 from graphsvc.analysis.influence.rrsets import MODELS
+from graphsvc.cli_output import echo_rows, format_option
 from graphsvc.errors import InputError
-from graphsvc.jobs.seeds import METHODS, ROW_COLUMNS, SeedRequest
+from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, ROW_COLUMNS, SeedRequest
 from graphsvc.model import Tier
-from graphsvc.output import FORMATS, render
 
 
 def read_ids(path: Path | None) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -101,7 +101,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--epsilon",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=click.FloatRange(MIN_EPSILON, MAX_EPSILON),
     default=0.2,
     show_default=True,
     help="IMM's approximation slack ε.",
@@ -134,7 +134,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="Price per person by tier (default 1 each, so --budget counts people).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @click.pass_obj
 def seeds_command(app: Any, fmt: str, exclude, include, people, **options: Any) -> None:
     """Whom to start a campaign with: K people whose combined influence reaches the most.
@@ -159,7 +159,7 @@ def seeds_command(app: Any, fmt: str, exclude, include, people, **options: Any) 
     columns = (
         ROW_COLUMNS if request.method != "imm" else tuple(c for c in ROW_COLUMNS if c != "score")
     )
-    click.echo(render(result.rows, columns, fmt))
+    echo_rows(result.rows, columns, fmt)
     if "overlap" in result.stats:
         click.echo(_overlaps(result.rows, result.stats["overlap"]), err=True)
     last = result.rows[-1] if result.rows else {}

@@ -18,7 +18,7 @@ from graphsvc.api.auth import requires
 from graphsvc.api.deps import BadRequest, jobs, json_safe, settings, store
 from graphsvc.api.runs import job_view
 from graphsvc.errors import NotFoundError
-from graphsvc.jobs.seeds import METHODS, SeedRequest, choose_seeds
+from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, SeedRequest, choose_seeds
 from graphsvc.model import SeedSet, Tier
 from graphsvc.service_state import KeyRole
 
@@ -54,7 +54,10 @@ FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model": (lambda v: v in MODELS, f"one of {', '.join(MODELS)}"),
     "probabilities": (lambda v: v in PROBABILITIES, f"one of {', '.join(PROBABILITIES)}"),
     "p": (_number(0, 1), "a number in (0, 1]"),
-    "epsilon": (_number(0, 1 - 1e-9), "a number in (0, 1)"),
+    "epsilon": (
+        _number(MIN_EPSILON, MAX_EPSILON, low_open=False),
+        f"a number in [{MIN_EPSILON}, {MAX_EPSILON}]",
+    ),
     "seed": (lambda v: type(v) is int and 0 <= v < 2**63, "an integer 0..2^63-1"),
     "per_community": (lambda v: v is None or (type(v) is int and v >= 1), "an integer >= 1"),
     "exclude": (_ids, f"a list of at most {MAX_IDS} user ids"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphsvc.analysis.influence.graph import PROBABILITIES
 from graphsvc.analysis.influence.rrsets import MODELS
-from graphsvc.jobs.seeds import METHODS
+from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON
 from graphsvc.model import Entity, Role, Tier
 from graphsvc.store.base import COMMUNITY_SORTS, USER_SORTS
 
@@ -388,7 +388,7 @@ _SCHEMAS: dict[str, Any] = {
             "model": {"enum": list(MODELS)},
             "probabilities": {"enum": list(PROBABILITIES)},
             "p": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-            "epsilon": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "epsilon": {"type": "number", "minimum": MIN_EPSILON, "maximum": MAX_EPSILON},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
             "per_community": {"type": ["integer", "null"], "minimum": 1},
             "exclude": _IDS,

@@ -53,7 +53,8 @@ def _counters_from_ids(ids: np.ndarray) -> dict[str, int]:
     for cid in set(ids.tolist()) - {""}:
         parent, _, sub = cid.partition(".")
         key, number = (parent, sub) if sub else ("", parent.removeprefix("c-"))
-        counters[key] = max(counters.get(key, 1), int(number) + 1)
+        if number.isdigit():  # ids of another form (written by hand) reserve no number
+            counters[key] = max(counters.get(key, 1), int(number) + 1)
     return counters
 
 

@@ -40,6 +40,9 @@ ROW_COLUMNS = (
     "tier",
 )
 
+# IMM's ε: below 0.05 the RR sets needed grow past any machine (θ ∝ 1/ε²), at 1 it means nothing
+MIN_EPSILON, MAX_EPSILON = 0.05, 0.9
+
 
 @dataclass(frozen=True)
 class SeedRequest:
@@ -66,7 +69,10 @@ class SeedRequest:
         checks = (
             (self.k >= 1, f"k={self.k}: expected at least 1"),
             (self.method in METHODS, f"method={self.method!r}: expected one of {METHODS}"),
-            (0 < self.epsilon < 1, f"epsilon={self.epsilon}: expected 0 < epsilon < 1"),
+            (
+                MIN_EPSILON <= self.epsilon <= MAX_EPSILON,
+                f"epsilon={self.epsilon}: expected {MIN_EPSILON} ≤ epsilon ≤ {MAX_EPSILON}",
+            ),
             (self.per_community is None or self.per_community >= 1, "per_community must be ≥ 1"),
             (self.budget is None or 0 < self.budget <= 1e12, "budget must be in (0, 1e12]"),
             (self.method != "personalized" or self.people, "personalized needs people"),

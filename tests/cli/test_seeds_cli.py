@@ -43,7 +43,8 @@ def test_help_names_the_default_model_and_the_direction_of_influence(db):
 
 def test_imm_rows_in_choice_order_with_intervals_stored_with_the_run(db):
     result = seeds(db, "--k", "8", "--format", "csv")
-    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.startswith("\ufeff")  # CSV opens right in Excel, as every CSV we write
+    table = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert [int(r["rank"]) for r in table] == list(range(1, 9))
     spread = [float(r["expected_spread"]) for r in table]
     assert spread == sorted(spread)
@@ -60,6 +61,13 @@ def test_imm_rows_in_choice_order_with_intervals_stored_with_the_run(db):
     assert [r["user_id"] for r in stored.rows] == [r["user_id"] for r in table]
     assert stored.params["model"] == "ic"
     assert stored.params["probabilities"] == "wc"
+
+
+@pytest.mark.parametrize("epsilon", ["0.01", "5e-324", "0.95"])
+def test_epsilon_outside_what_imm_can_afford_is_a_usage_error(db, epsilon):
+    result = seeds(db, "--k", "3", "--epsilon", epsilon)
+    assert result.exit_code == 2
+    assert "--epsilon" in result.output
 
 
 def test_same_seed_same_answer(db):

@@ -14,11 +14,13 @@ from click.testing import CliRunner
 from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.cli import cli
-from graphsvc.jobs.analyze import previous_run
+from graphsvc.jobs.analyze import analyze, previous_run
 from graphsvc.jobs.diff import diff_runs, load_run_view
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams
+from graphsvc.store import open_store
 from graphsvc.store.sqlite import SqliteStore
+from tests.builders import load_query_graph
 
 LABEL = "母婴团购群A"
 
@@ -235,3 +237,14 @@ def _by_community(previous) -> tuple[np.ndarray, np.ndarray]:
     top = np.char.partition(previous.leaf.astype(str), ".")[:, 0]
     has = top != ""
     return np.unique(top[has], return_inverse=True)[1], previous.community_score[has]
+
+
+def test_a_previous_run_with_ids_of_another_form_still_gives_a_warm_start(tmp_path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}", create=True)
+    try:
+        load_query_graph(store)  # its run names communities c-a, c-b, … (not c-0001)
+        outcome = analyze(store, AnalysisParams(), force=True)
+        assert outcome.run.run_id != "r1"
+        assert store.current_run().run_id == outcome.run.run_id
+    finally:
+        store.close()
