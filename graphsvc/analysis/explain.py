@@ -60,6 +60,7 @@ def main_attention_kind(
     weight = interaction_attention(snapshot, params)
     keep = src != dst
     cells = np.bincount(dst[keep] * width + kind[keep], weight[keep], n * width)
+    cells = cells.astype(float, copy=False)  # no interactions: bincount gives int64
     inviter = np.asarray(snapshot.referral_inviter, dtype=np.int64)
     referral = np.full(len(inviter), float(params.referral_weight))
     cells += np.bincount(inviter * width + width - 1, referral, n * width)
