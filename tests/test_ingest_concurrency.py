@@ -22,10 +22,10 @@ def chain_file(path: Path, tag: str, first: str) -> Path:
 
 def load_at_once(store: GraphStore, files: list[Path], env: dict[str, str]) -> list[tuple]:
     """``graphsvc load --referrals FILE`` for every file at once: (exit code, stderr) each."""
+    load = [sys.executable, "-m", "graphsvc.cli", "--store", store.uri, "load", "--referrals"]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "graphsvc.cli", "--store", store.uri, "load"]
-            + ["--referrals", str(path)],
+            [*load, str(path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
