@@ -153,6 +153,15 @@ def test_forced_encoding(tmp_path, store):
     assert next(store.records(Entity.USERS)).name == "张三"
 
 
+def test_gbk_whose_first_line_is_also_utf8_is_refused_not_guessed(tmp_path, store):
+    path = write(tmp_path, "users.csv", "user_id,name\nu1,一\nu2,王五\n", "gbk")  # 一: D2 BB
+    with pytest.raises(InputError, match=r"users\.csv:3: not valid utf-8 text .*encoding"):
+        load_files({Entity.USERS: path}, store)
+    assert store.counts() == EMPTY
+    load_files({Entity.USERS: path}, store, encoding="gbk")
+    assert [u.name for u in store.records(Entity.USERS)] == ["一", "王五"]
+
+
 def test_utf8_bom_header_is_recognised(tmp_path, store):
     path = write(tmp_path, "users.csv", "\ufeffuser_id,name\nu1,王五\n")
     load_files({Entity.USERS: path}, store)
