@@ -44,7 +44,9 @@ class AppContext:
     @property
     def store(self) -> GraphStore:
         if self._store is None:
-            self._store = open_store(self.settings.store)
+            self._store = open_store(
+                self.settings.store, connect_timeout=self.settings.connect_timeout
+            )
         return self._store
 
     def close(self) -> None:
@@ -409,12 +411,11 @@ def export(app: AppContext, out: Path, run_id: str | None) -> None:
 
 def serve_app(app: AppContext, host: str, port: int, workers: int) -> None:
     """Serve the API with waitress until Ctrl-C; announces the address once it listens."""
-    from waitress import create_server
-
     from graphsvc.api import create_app
+    from graphsvc.api.server import http_server
 
     settings = replace(app.settings, host=host, port=port)
-    server = create_server(create_app(settings), host=host, port=port, threads=workers)
+    server = http_server(create_app(settings), host, port, threads=workers)
     url = f"http://{host}:{server.effective_port}"
     click.echo(f"Serving {settings.store} on {url}/api/v1/kols (Ctrl-C to stop)")
     try:

@@ -2,6 +2,7 @@
 
 The store URI comes from the settings in the click context (``ctx.obj.settings.store``);
 credentials from the URI's userinfo or NEO4J_USER / NEO4J_PASSWORD (see ``open_neo4j``).
+``cypher`` runs only what ``graphsvc.store.cypher_guard`` allows, within a time and row limit.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import neo4j
 from neo4j.exceptions import ClientError
 
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
+from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, InputError
 from graphsvc.ingest import OnError
 from graphsvc.output import FORMATS, render
 from graphsvc.store import NEO4J_SCHEMES
+from graphsvc.store.cypher_guard import WRITES, plan_refusal, text_refusal
 from graphsvc.store.neo4j import Neo4jStore, neo4j_login
 from graphsvc.store.neo4j_import import LocalInstance
 
@@ -65,7 +68,7 @@ def _login_from(ctx: click.Context) -> tuple[str, str, str, str]:
 
 
 def _store_from(ctx: click.Context) -> Neo4jStore:
-    return Neo4jStore(*_login_from(ctx))
+    return Neo4jStore(*_login_from(ctx), connect_timeout=ctx.obj.settings.connect_timeout)
 
 
 def _plain(value: Any) -> Any:
@@ -87,30 +90,89 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_cypher(
-    store: Neo4jStore, query: str, params: dict[str, Any], *, write: bool = False
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Run one statement; read-only (a READ transaction) unless ``write``. Returns the
-    column names and the rows."""
+_READ_ONLY = "this statement writes, and `graphsvc cypher` is read-only: add --write"
 
+
+def run_cypher(
+    store: Neo4jStore,
+    query: str,
+    params: dict[str, Any],
+    *,
+    write: bool = False,
+    timeout: float = Settings.cypher_timeout,
+    max_rows: int = Settings.cypher_max_rows,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run one statement that ``cypher_guard`` allows, in a READ transaction (a WRITE one if
+    ``write``) of at most ``timeout`` seconds (0: no limit) returning at most ``max_rows``
+    rows. Returns the column names and the rows."""
+
+    @neo4j.unit_of_work(timeout=timeout)
     def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[dict[str, Any]]]:
         result = tx.run(query, params)
-        keys = list(result.keys())
-        return keys, [{k: _plain(v) for k, v in r.items()} for r in result]
+        rows: list[dict[str, Any]] = []
+        for record in result:
+            if len(rows) == max_rows:
+                raise InputError(
+                    f"the statement returns more than {max_rows:,} rows: add LIMIT, or raise "
+                    "--max-rows (GRAPHSVC_CYPHER_MAX_ROWS)"
+                )
+            rows.append({k: _plain(v) for k, v in record.items()})
+        return list(result.keys()), rows
 
     access = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
     try:
         with store._errors(), store._session(default_access_mode=access) as session:
+            refused = _refusal(session, query, params, store.database, write)
+            if refused == WRITES:
+                raise InputError(_READ_ONLY)
+            if refused:
+                raise InputError(
+                    f"`graphsvc cypher` refuses {refused}; see the README's Security section"
+                )
             if write:
                 return session.execute_write(work)
             return session.execute_read(work)
     except ClientError as e:
         code = e.code or ""
         if not write and ("AccessMode" in code or "ForbiddenOnReadOnly" in code):
+            raise InputError(_READ_ONLY) from e
+        if "TransactionTimedOut" in code:
             raise InputError(
-                "this statement writes, and `graphsvc cypher` is read-only: add --write"
+                f"the statement ran longer than {timeout:g} s and was stopped: raise --timeout "
+                "(GRAPHSVC_CYPHER_TIMEOUT)"
             ) from e
-        raise InputError(f"Cypher failed: {e.message} ({code})") from e
+        raise InputError(f"Cypher failed: {_first_line(e.message or '')} ({code})") from e
+
+
+_EXPLAIN = "EXPLAIN "
+_POSITION = re.compile(r"\(line (\d+), column (\d+) \(offset: (\d+)\)\)")
+
+
+def _first_line(message: str) -> str:
+    """A server message's first line, its position in the statement without our EXPLAIN."""
+
+    def unshifted(m: re.Match[str]) -> str:
+        line, column, offset = (int(g) for g in m.groups())
+        column -= len(_EXPLAIN) if line == 1 else 0
+        return f"(line {line}, column {column} (offset: {max(0, offset - len(_EXPLAIN))}))"
+
+    head = message.splitlines()[0] if message else ""
+    return _POSITION.sub(unshifted, head)
+
+
+def _refusal(
+    session: neo4j.Session, query: str, params: dict[str, Any], database: str, write: bool
+) -> str | None:
+    """What the guard refuses in ``query`` (its plan first, then its text), or None."""
+    builtins = frozenset(
+        record["name"].lower()
+        for record in session.run("SHOW FUNCTIONS YIELD name, isBuiltIn WHERE isBuiltIn")
+    )
+    summary = session.run(_EXPLAIN + query, params).consume()
+    plan = summary.plan if isinstance(summary.plan, dict) else None
+    return plan_refusal(
+        summary.query_type, plan, database=database, write=write, builtins=builtins
+    ) or text_refusal(query, database=database, builtins=builtins)
 
 
 @click.group("db")
@@ -167,7 +229,11 @@ def db_import(
     instance = LocalInstance.of_home(home, password)
     started = time.perf_counter()
     total = sum(path.stat().st_size for path in chosen.values())
-    with Neo4jStore(uri, user, password, database) as store, ExitStack() as reading:
+    timeout = ctx.obj.settings.connect_timeout
+    with (
+        Neo4jStore(uri, user, password, database, connect_timeout=timeout) as store,
+        ExitStack() as reading,
+    ):
         bar: Any = None
 
         def on_stage(name: str) -> None:
@@ -202,7 +268,19 @@ def db_import(
 )
 @click.option("--param", "-p", "params", multiple=True, help="name=value (typed); repeatable.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--write", is_flag=True, help="Allow the statement to write (default: read-only).")
+@click.option(
+    "--write", is_flag=True, help="Allow the statement to write data (default: read-only)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Seconds the statement may run, 0 for no limit [default: GRAPHSVC_CYPHER_TIMEOUT, 60].",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    help="Rows it may return [default: GRAPHSVC_CYPHER_MAX_ROWS, 10000].",
+)
 @click.pass_context
 def cypher_command(
     ctx: click.Context,
@@ -211,8 +289,13 @@ def cypher_command(
     params: tuple[str, ...],
     fmt: str,
     write: bool,
+    timeout: float | None,
+    max_rows: int | None,
 ) -> None:
     """Run a Cypher statement against the Neo4j store (read-only unless --write).
+
+    Refused, with or without --write: administration and schema commands, LOAD CSV, and
+    procedures other than the db.* schema readers (README, Security).
 
     \b
     graphsvc cypher "MATCH (u:User) RETURN count(u) AS users"
@@ -222,9 +305,17 @@ def cypher_command(
         raise click.UsageError("give a QUERY or -f FILE (one of them)")
     text = path.read_text(encoding="utf-8") if path is not None else query
     values = dict(parse_param(p) for p in params)
+    settings = ctx.obj.settings
     store = _store_from(ctx)
     try:
-        columns, rows = run_cypher(store, text or "", values, write=write)
+        columns, rows = run_cypher(
+            store,
+            text or "",
+            values,
+            write=write,
+            timeout=settings.cypher_timeout if timeout is None else timeout,
+            max_rows=settings.cypher_max_rows if max_rows is None else max_rows,
+        )
     finally:
         store.close()
     if fmt == "json":

@@ -30,6 +30,9 @@ class Settings:
     anonymous_reads: bool = False  # GET endpoints without an API key
     max_body_bytes: int = 64 * 2**20  # largest ingest request body
     response_cache_bytes: int = 64 * 2**20  # encoded read responses kept (0: no cache)
+    connect_timeout: float = 10.0  # seconds to connect to Neo4j (TCP and Bolt handshake)
+    cypher_timeout: float = 60.0  # seconds a `graphsvc cypher` statement may run (0: no limit)
+    cypher_max_rows: int = 10_000  # rows a `graphsvc cypher` statement may return
     analysis: AnalysisParams = field(default_factory=AnalysisParams)
 
     @classmethod

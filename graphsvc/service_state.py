@@ -90,7 +90,7 @@ class ServiceState:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._connections = SqliteConnections(
-            self.path, purpose="service state", pragmas=("busy_timeout=10000",)
+            self.path, purpose="service state", pragmas=("busy_timeout=10000",), mode=0o600
         )
         self._db.executescript(_SCHEMA)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from graphsvc.errors import StoreError
@@ -17,12 +18,17 @@ __all__ = ["SqliteConnections"]
 class SqliteConnections:
     """Per-thread connections (autocommit, WAL) to ``path``, opened on first use.
 
-    ``purpose`` names the file in errors ("cannot open the SQLite store …").
+    ``purpose`` names the file in errors ("cannot open the SQLite store …"); ``mode``, if
+    given, is the permissions of the file when it is created here (SQLite gives its -wal and
+    -shm files the same).
     """
 
-    def __init__(self, path: Path, *, purpose: str, pragmas: Sequence[str] = ()) -> None:
+    def __init__(
+        self, path: Path, *, purpose: str, pragmas: Sequence[str] = (), mode: int | None = None
+    ) -> None:
         self.path = path
         self.purpose = purpose
+        self.mode = mode
         self.pragmas = ("journal_mode=WAL", *pragmas)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -32,6 +38,8 @@ class SqliteConnections:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.mode is not None:
+                self._create()
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             for pragma in self.pragmas:
                 conn.execute(f"PRAGMA {pragma}")
@@ -40,6 +48,11 @@ class SqliteConnections:
         with self._lock:
             self._connections.append(conn)
         return conn
+
+    def _create(self) -> None:
+        """An empty file with ``mode`` (no wider, whatever the umask), unless it exists."""
+        with suppress(FileExistsError):
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, self.mode))
 
     @property
     def db(self) -> sqlite3.Connection:

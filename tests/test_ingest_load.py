@@ -221,8 +221,8 @@ DEEP = "[" * 100_000 + "]" * 100_000
         ('{"user_id": "u2", "name": "\\udc80"}', "users.jsonl:2: name: not valid Unicode"),
         ('{"user_id": "u2", "tags": ["\\ud800"]}', "users.jsonl:2: tags: not valid Unicode"),
         ('{"user_id": "u2", "\\ud800": 1}', r"users.jsonl:2: field name '\ud800' is not valid"),
-        (f'{{"user_id": "u2", "x": {DEEP}}}', "users.jsonl:2: bad JSON: nested too deeply"),
-        (f"{DEEP}", "users.jsonl:2: bad JSON: nested too deeply"),
+        (f'{{"user_id": "u2", "x": {DEEP}}}', "users.jsonl:2: bad JSON: nested more than 64 deep"),
+        (f"{DEEP}", "users.jsonl:2: bad JSON: nested more than 64 deep"),
     ],
 )
 def test_json_values_no_store_can_hold_are_row_errors(tmp_path, store, line, needle):
@@ -255,7 +255,9 @@ def test_paired_surrogate_escapes_are_one_character(tmp_path, store):
 
 def test_a_document_nested_too_deeply_is_not_json_lines(tmp_path, store):
     path = write(tmp_path, "users.jsonl", DEEP + "\n")
-    with pytest.raises(InputError, match=r"users\.jsonl:1: not JSON Lines .*nested too deeply"):
+    with pytest.raises(
+        InputError, match=r"users\.jsonl:1: not JSON Lines .*nested more than 64 deep"
+    ):
         load_files({Entity.USERS: path}, store)
 
 

@@ -75,3 +75,22 @@ def test_dockerfile_installs_the_package_and_serves():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".git" in ignored
     assert "tests" in ignored
+
+
+def hardening(script: str) -> dict[str, str]:
+    """The security settings scripts/neo4j writes into neo4j.conf, $PROCEDURES resolved."""
+    procedures = re.search(r"(?m)^PROCEDURES=(\S+)$", script).group(1)
+    lines = re.findall(r"(?m)^((?:dbms\.security|internal\.dbms\.cypher)\S*?)=(.*)$", script)
+    return {name: value.replace("$PROCEDURES", procedures) for name, value in lines}
+
+
+def test_neo4j_is_hardened_as_by_scripts_neo4j():
+    settings = hardening((ROOT / "scripts" / "neo4j").read_text())
+    assert settings["dbms.security.allow_csv_import_from_file_urls"] == "false"
+    assert settings["internal.dbms.cypher_ip_blocklist"] == "0.0.0.0/0,::/0"
+    assert "gds.graph.export" not in settings["dbms.security.procedures.allowlist"]
+    env = compose()["services"]["neo4j"]["environment"]
+    for name, value in settings.items():
+        if name != "dbms.security.auth_enabled":  # the image's default, from NEO4J_AUTH
+            key = "NEO4J_" + name.replace("_", "__").replace(".", "_")
+            assert env.get(key) == value, key

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from neo4j.exceptions import ClientError
 
 from tests.builders import free_port
 
@@ -89,3 +90,21 @@ def test_second_start_reuses_the_running_server(neo4j_server):
     status = script("status")
     assert status.returncode == 0
     assert status.stdout.startswith("running")
+
+
+@pytest.mark.neo4j
+def test_the_server_refuses_load_csv_and_loads_only_the_listed_procedures(
+    neo4j_server, neo4j_store
+):
+    """What the analyst's guard refuses, the server refuses too (scripts/neo4j's conf)."""
+    if os.environ.get("NEO4J_URI"):
+        pytest.skip("the server comes from NEO4J_URI, not from scripts/neo4j")
+    for url, reason in (
+        ("file:///neo4j.conf", "allow_csv_import_from_file_urls"),
+        (f"http://127.0.0.1:{free_port()}/x.csv", "cypher_ip_blocklist"),
+        ("http://localhost/x.csv", "cypher_ip_blocklist"),
+    ):
+        with pytest.raises(ClientError, match=reason):
+            neo4j_store._rows(f"LOAD CSV FROM '{url}' AS r RETURN r")
+    loaded = neo4j_store._rows("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.graph'")
+    assert {r["name"] for r in loaded} == {"gds.graph.project", "gds.graph.drop"}

@@ -9,6 +9,7 @@ from flask import Flask, Response, g, request
 
 from graphsvc.api import communities, docs, errors, health, ingest, rankings, runs, users
 from graphsvc.api.cache import ResponseCache
+from graphsvc.api.deps import BodyTooLarge
 from graphsvc.api.encoding import OrjsonProvider
 from graphsvc.api.metrics import Metrics
 from graphsvc.api.users import ScoreRanks
@@ -29,8 +30,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    store = store or open_store(settings.store)
+    # werkzeug refuses a stream that reaches MAX_CONTENT_LENGTH (it cannot tell whether more
+    # follows), so a body of exactly max_body_bytes needs one byte more; Content-Length is
+    # checked against the limit itself, before any handler runs (_limit_bodies)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
+    store = store or open_store(settings.store, connect_timeout=settings.connect_timeout)
     state = ServiceState(settings.state)
     metrics = Metrics()
     app.extensions.update(
@@ -49,12 +53,25 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.register_blueprint(blueprint.bp, url_prefix="/api/v1")
     app.register_error_handler(GraphsvcError, errors.graphsvc_error)
     app.register_error_handler(Exception, errors.unexpected_error)
+    _limit_bodies(app, settings.max_body_bytes)
     _measure(app, metrics)
     return app
 
 
+def _limit_bodies(app: Flask, limit: int) -> None:
+    """Refuse a body whose Content-Length is over ``limit`` before anything reads it (chunked
+    bodies are counted as they are read, against MAX_CONTENT_LENGTH)."""
+
+    @app.before_request
+    def refuse_large_bodies() -> None:
+        if (request.content_length or 0) > limit:
+            raise BodyTooLarge(limit)
+
+
 def _measure(app: Flask, metrics: Metrics) -> None:
-    """Count every request and time it, by route template (not path: ids stay out)."""
+    """Count every request and time it, by route template (not path: ids stay out). Methods
+    and paths the app does not serve count as "other": no request can add a series."""
+    methods = {method for rule in app.url_map.iter_rules() for method in rule.methods or ()}
 
     @app.before_request
     def start_clock() -> None:
@@ -62,7 +79,8 @@ def _measure(app: Flask, metrics: Metrics) -> None:
 
     @app.after_request
     def observe(response: Response) -> Response:
-        route = request.url_rule.rule if request.url_rule else "<unmatched>"
+        route = request.url_rule.rule if request.url_rule else "other"
+        method = request.method if request.method in methods else "other"
         seconds = time.perf_counter() - g.get("started", time.perf_counter())
-        metrics.observe_request(request.method, route, response.status_code, seconds)
+        metrics.observe_request(method, route, response.status_code, seconds)
         return response

@@ -11,9 +11,9 @@ from flask import g, request
 
 from graphsvc.api.deps import settings, state
 from graphsvc.errors import GraphsvcError
-from graphsvc.service_state import KeyRole
+from graphsvc.service_state import ApiKey, KeyRole, ServiceState
 
-__all__ = ["Forbidden", "Unauthorized", "requires"]
+__all__ = ["Forbidden", "Unauthorized", "api_key", "requires"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,12 +30,14 @@ class Forbidden(GraphsvcError):
     exit_code, status, title = 77, 403, "Forbidden"
 
 
-def authorize(role: KeyRole) -> None:
-    """Raise unless the request may do what ``role`` may."""
-    header = request.headers.get("Authorization")
+def api_key(
+    state: ServiceState, header: str | None, role: KeyRole, anonymous: bool
+) -> ApiKey | None:
+    """The key an ``Authorization`` header names, if it may do what ``role`` may; None for
+    no header when ``anonymous`` is allowed. Raises Unauthorized or Forbidden."""
     if header is None:
-        if role is KeyRole.READER and settings().anonymous_reads:
-            return
+        if anonymous:
+            return None
         raise Unauthorized(
             "send an API key as 'Authorization: Bearer KEY' "
             f"(create one with `graphsvc apikey create --role {role}`)"
@@ -43,12 +45,18 @@ def authorize(role: KeyRole) -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("the Authorization header must be 'Bearer KEY'")
-    key = state().authenticate(secret.strip())
+    key = state.authenticate(secret.strip())
     if key is None:
         raise Unauthorized("the API key is unknown or revoked")
     if not key.role.allows(role):
         raise Forbidden(f"this needs the {role} role; key {key.key_id} has the {key.role} role")
-    g.api_key = key
+    return key
+
+
+def authorize(role: KeyRole) -> None:
+    """Raise unless the request may do what ``role`` may."""
+    anonymous = role is KeyRole.READER and settings().anonymous_reads
+    g.api_key = api_key(state(), request.headers.get("Authorization"), role, anonymous)
 
 
 def requires(role: KeyRole) -> Callable[[F], F]:

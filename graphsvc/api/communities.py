@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.api.auth import requires
@@ -19,6 +19,7 @@ from graphsvc.api.deps import (
     choice,
     current_run,
     cursor_arg,
+    json_body,
     page,
     store,
 )
@@ -126,7 +127,7 @@ def get_community(community_id: str) -> dict[str, Any]:
 @requires(KeyRole.OPERATOR)
 def put_community_label(community_id: str) -> dict[str, Any]:
     """Name a community, body {"label": "母婴团购群A"}; {"label": null} removes the name."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict) or set(body) != {"label"}:
         raise BadRequest('the body must be a JSON object like {"label": "name"}')
     label = body["label"]

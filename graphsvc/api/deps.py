@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -13,8 +14,9 @@ from flask import current_app, request
 
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, NotFoundError
+from graphsvc.errors import ConfigError, GraphsvcError, NotFoundError
 from graphsvc.jobs.runner import JobRunner
+from graphsvc.jsontext import parse_json
 from graphsvc.model import RunInfo
 from graphsvc.service_state import ServiceState
 from graphsvc.store.base import GraphStore
@@ -22,6 +24,7 @@ from graphsvc.store.base import GraphStore
 __all__ = [
     "MAX_LIMIT",
     "BadRequest",
+    "BodyTooLarge",
     "arg",
     "bounded_int",
     "choice",
@@ -30,6 +33,7 @@ __all__ = [
     "encode_cursor",
     "finite",
     "jobs",
+    "json_body",
     "json_safe",
     "page",
     "settings",
@@ -45,6 +49,15 @@ class BadRequest(ConfigError):
     """A request parameter is invalid (400)."""
 
     title = "Bad request"
+
+
+class BodyTooLarge(GraphsvcError):
+    """A request body is larger than GRAPHSVC_MAX_BODY_BYTES (413)."""
+
+    exit_code, status, title = 65, 413, "Request Entity Too Large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is over GRAPHSVC_MAX_BODY_BYTES ({limit} bytes): send less")
 
 
 def store() -> GraphStore:
@@ -74,8 +87,28 @@ def arg(name: str, parse: Callable[[str], T], default: T, check: str = "") -> T:
         raise BadRequest(f"query parameter {name}={text!r} is invalid{check}") from None
 
 
+def json_body(empty: Any = None) -> Any:
+    """The request body parsed as JSON (``empty`` if there is none); a 400 saying what is
+    wrong with it (not JSON, nested too deep, a lone surrogate)."""
+    data = request.get_data(cache=True)
+    if not data:
+        return empty
+    if not request.is_json:
+        raise BadRequest("send the body as Content-Type: application/json")
+    try:
+        return parse_json(data)
+    except ValueError as e:
+        raise BadRequest(f"the body is not valid JSON: {e}") from None
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII only: int() also takes "５", " 5", "1_0"
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
 def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
+        if not _INTEGER.fullmatch(text):
+            raise ValueError
         value = int(text)
         if not lo <= value <= hi:
             raise ValueError
@@ -105,6 +138,8 @@ def encode_cursor(*values: Any) -> str:
 
 
 def finite(text: str) -> float:
+    if not _NUMBER.fullmatch(text):
+        raise ValueError
     value = float(text)
     if not math.isfinite(value):
         raise ValueError
@@ -118,21 +153,28 @@ def cursor_arg(sort: str, tie: type) -> tuple[str, float, Any] | None:
     def decode(text: str) -> tuple[str, float, Any]:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            run_id, cursor_sort, value, tiebreak = json.loads(raw)
+            run_id, cursor_sort, value, tiebreak = parse_json(raw)
         except (ValueError, TypeError) as e:
             raise ValueError from e
         valid = (
             isinstance(run_id, str)
             and cursor_sort == sort
-            and type(value) in (int, float)
-            and math.isfinite(value)
+            and _comparable(value)
             and type(tiebreak) is tie
+            and (tie is not int or _comparable(tiebreak))
         )
         if not valid:
             raise ValueError
         return run_id, value, tiebreak
 
     return arg("cursor", decode, None, f" (use next_cursor of a previous page with sort={sort})")
+
+
+def _comparable(value: Any) -> bool:
+    """A number both stores compare: a 64-bit integer or a finite float."""
+    if type(value) is int:
+        return -(2**63) <= value < 2**63
+    return type(value) is float and math.isfinite(value)
 
 
 def json_safe(value: Any) -> Any:

@@ -10,20 +10,25 @@ from werkzeug.exceptions import HTTPException
 
 from graphsvc.errors import GraphsvcError, InputError
 
-__all__ = ["graphsvc_error", "problem", "unexpected_error"]
+__all__ = ["CHALLENGE", "graphsvc_error", "problem", "problem_document", "unexpected_error"]
 
 log = logging.getLogger(__name__)
 
 _KEPT_HEADERS = ("Allow",)  # e.g. the methods a 405 names
+CHALLENGE = 'Bearer realm="graphsvc"'  # the WWW-Authenticate header of every 401
+
+
+def problem_document(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The body of a problem response (RFC 9457)."""
+    return {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    response = jsonify(body)
+    response = jsonify(problem_document(status, title, detail, **extra))
     response.status_code = status
     response.mimetype = "application/problem+json"
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="graphsvc"'
+        response.headers["WWW-Authenticate"] = CHALLENGE
     return response
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app
 
 from graphsvc.api.auth import requires
 from graphsvc.api.deps import store
+from graphsvc.api.errors import problem
+from graphsvc.errors import GraphsvcError
 from graphsvc.service_state import KeyRole
 
 __all__ = ["bp"]
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("health", __name__)
 
@@ -19,9 +25,14 @@ def healthz() -> dict[str, str]:
 
 
 @bp.get("/readyz")
-def readyz() -> dict[str, str | None]:
-    """Ready when the store answers a read; a StoreError is a 503 problem."""
-    run = store().current_run()
+def readyz() -> dict[str, str | None] | Response:
+    """Ready when the store answers a read, else a 503 problem. Anyone may ask, so the
+    answer names no host, port or path: the store's own message goes to the log."""
+    try:
+        run = store().current_run()
+    except GraphsvcError as e:
+        log.warning("not ready: %s", e)
+        return problem(503, "Store unavailable", "not ready: the store does not answer")
     return {"status": "ready", "current_run_id": run.run_id if run else None}
 
 

@@ -459,7 +459,7 @@ _PATHS: dict[str, Any] = {
             },
             "responses": {
                 "200": _json(_ref("Community"), "The community, named"),
-                **_problems(400, 401, 403, 404, 422),
+                **_problems(400, 401, 403, 404, 413, 422),
             },
         }
     },
@@ -501,7 +501,7 @@ _PATHS: dict[str, Any] = {
                     "headers": {"Location": {"schema": {"type": "string"}}},
                     "content": {"application/json": {"schema": _ref("Job")}},
                 },
-                **_problems(400, 401, 403, 409),
+                **_problems(400, 401, 403, 409, 413),
             },
         }
     },

@@ -17,6 +17,7 @@ from graphsvc.api.deps import (
     bounded_int,
     current_run,
     jobs,
+    json_body,
     json_safe,
     state,
     store,
@@ -82,7 +83,7 @@ def get_current_run() -> dict[str, Any]:
 def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
     """Overrides and flags (force, refresh) from a JSON body like
     {"kind": "analyze", "params": {...}, "refresh": true}."""
-    body = request.get_json(silent=True) if request.content_length else {}
+    body = json_body(empty={})
     if not isinstance(body, dict):
         raise BadRequest('the body must be a JSON object like {"kind": "analyze"}')
     if body.get("kind", "analyze") != "analyze":

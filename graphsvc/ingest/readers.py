@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 
 from graphsvc.errors import InputError
 from graphsvc.ingest.validate import RowError, Schema
+from graphsvc.jsontext import parse_json
 from graphsvc.model import Entity
 
 __all__ = [
@@ -336,8 +337,6 @@ class _JsonlTable:
 
     def align(self, line: str) -> tuple[Sequence[str], dict[str, str]]:
         obj = _object(line)
-        if "\\ud" in line or "\\uD" in line:  # the only way to a lone surrogate
-            _refuse_surrogates(obj)
         get = obj.get
         values = [v if type(v := get(f)) is str else _scalar(v, f) for f in self._fields]
         extras = _NO_EXTRAS
@@ -360,29 +359,35 @@ class _JsonlTable:
 
 
 def _object(line: str) -> dict[str, Any]:
-    """One JSON object, or RowError."""
+    """One JSON object, strict (``graphsvc.jsontext``), or RowError; a lone surrogate is
+    blamed on the field holding it."""
     try:
-        obj = json.loads(line)
+        obj = parse_json(line)
     except ValueError as err:
+        if "\\ud" in line or "\\uD" in line:  # the only way to a lone surrogate
+            _refuse_surrogates(line)
         raise RowError(None, f"bad JSON: {err}") from None
-    except RecursionError:
-        raise RowError(None, "bad JSON: nested too deeply") from None
     if not isinstance(obj, dict):
         raise RowError(None, f"expected a JSON object, found {_shown(obj)}")
     return obj
 
 
-def _refuse_surrogates(obj: dict[str, Any]) -> None:
-    """RowError naming the first field holding a lone surrogate (an escape like \\ud800
-    without its pair): no store can hold it."""
-    for key, value in obj.items():
-        for field, text in ((None, key), (key, json.dumps(value, ensure_ascii=False))):
+def _refuse_surrogates(line: str) -> None:
+    """RowError naming the first field of the object ``line`` whose name or value holds a
+    lone surrogate (an escape like \\ud800 without its pair), if any (error path only)."""
+    try:
+        obj = json.loads(line)
+        found = [(k, json.dumps(v, ensure_ascii=False)) for k, v in obj.items()]
+    except (ValueError, AttributeError, RecursionError):  # not JSON, or not an object
+        return
+    for key, value in found:
+        for field, text in ((None, key), (key, value)):
             try:
                 text.encode()
             except UnicodeEncodeError as err:
-                found = text[err.start : err.end].encode("utf-8", "backslashreplace").decode()
+                bad = text[err.start : err.end].encode("utf-8", "backslashreplace").decode()
                 what = "not valid Unicode" if field else f"field name {key!r} is not valid Unicode"
-                raise RowError(field, f"{what} (lone surrogate {found})") from None
+                raise RowError(field, f"{what} (lone surrogate {bad})") from None
 
 
 def _shown(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlparse
 
 from graphsvc.errors import ConfigError
@@ -12,12 +13,13 @@ __all__ = ["GraphStore", "open_store"]
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 
-def open_store(uri: str) -> GraphStore:
+def open_store(uri: str, **neo4j_options: Any) -> GraphStore:
     """Open the store a URI names, with its schema in place.
 
     ``sqlite:///relative.db`` or ``sqlite:////abs/path.db`` for the embedded store;
     ``neo4j://host:7687`` or ``bolt://host:7687`` for Neo4j (credentials from NEO4J_USER and
-    NEO4J_PASSWORD, or in the URI).
+    NEO4J_PASSWORD, or in the URI; ``neo4j_options`` such as ``connect_timeout`` go to
+    ``Neo4jStore``).
     """
     scheme = urlparse(uri).scheme
     if scheme == "sqlite":
@@ -30,10 +32,14 @@ def open_store(uri: str) -> GraphStore:
     elif scheme in NEO4J_SCHEMES:
         from graphsvc.store.neo4j import open_neo4j
 
-        store = open_neo4j(uri)
+        store = open_neo4j(uri, **neo4j_options)
     else:
         raise ConfigError(
             f"store {uri!r}: unknown scheme {scheme!r}; use sqlite:///file.db or bolt://host:7687"
         )
-    store.init_schema()
+    try:
+        store.init_schema()
+    except BaseException:
+        store.close()
+        raise
     return store

@@ -54,11 +54,13 @@ import neo4j
 import numpy as np
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
     ConstraintError,
     ServiceUnavailable,
     SessionExpired,
 )
 
+from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, ConflictError, NotFoundError, StoreError
 from graphsvc.model import (
     USER_RESULT_COLUMNS,
@@ -108,6 +110,7 @@ EXTRACT_TARGET = 100_000  # edges per extraction query (one id range)
 EXTRACT_SPREAD = 4  # read by relationship id while a type spans at most this many ids per edge
 WRITE_CHUNK = 50_000  # interaction relationships per statement, at most
 EXTRACT_WORKERS = 3  # extraction queries in flight: the server works while the client decodes
+CONNECT_TIMEOUT = Settings.connect_timeout  # seconds to connect and shake hands
 
 T = TypeVar("T")
 
@@ -153,15 +156,20 @@ def neo4j_login(uri: str) -> tuple[str, str, str, str]:
     )
     host = parts.hostname or "127.0.0.1"
     netloc = f"[{host}]" if ":" in host else host
-    if parts.port:
-        netloc += f":{parts.port}"
+    try:
+        port = parts.port
+    except ValueError as e:  # e.g. "Port out of range 0-65535"
+        raise ConfigError(f"Neo4j store on {host}: {e}; write bolt://host:port") from e
+    if port:
+        netloc += f":{port}"
     clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
     return clean, user, password, os.environ.get("NEO4J_DATABASE", "neo4j")
 
 
-def open_neo4j(uri: str) -> Neo4jStore:
-    """A Neo4jStore for ``uri``, logged in as ``neo4j_login`` says."""
-    return Neo4jStore(*neo4j_login(uri))
+def open_neo4j(uri: str, **options: Any) -> Neo4jStore:
+    """A Neo4jStore for ``uri``, logged in as ``neo4j_login`` says; ``options`` go to
+    Neo4jStore (``connect_timeout``, …)."""
+    return Neo4jStore(*neo4j_login(uri), **options)
 
 
 def _plain(value: Any) -> Any:
@@ -178,7 +186,8 @@ class Neo4jStore:
 
     ``keep_runs`` complete runs are kept (at least 2: the current one and the one before).
     Transient failures (deadlocks, a server restarting) are retried for ``retry_seconds``.
-    ``extract_workers`` id ranges are read at a time by ``edge_batches``.
+    ``extract_workers`` id ranges are read at a time by ``edge_batches``. Connecting (TCP
+    and the Bolt handshake) gives up after ``connect_timeout`` seconds.
     """
 
     def __init__(
@@ -191,6 +200,7 @@ class Neo4jStore:
         keep_runs: int = 5,
         retry_seconds: float = 15.0,
         extract_workers: int = EXTRACT_WORKERS,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -203,7 +213,10 @@ class Neo4jStore:
                 notifications_min_severity="OFF",
                 max_connection_lifetime=3600,
                 max_transaction_retry_time=retry_seconds,
-                connection_timeout=10.0,
+                connection_timeout=connect_timeout,
+                # The Bolt handshake counts against acquisition: a port that speaks HTTP
+                # would otherwise hold the caller for the default 60 s.
+                connection_acquisition_timeout=connect_timeout,
             )
         except (ValueError, neo4j.exceptions.ConfigurationError) as e:
             raise ConfigError(f"Neo4j store {uri!r}: {e}") from e
@@ -230,26 +243,33 @@ class Neo4jStore:
                 f"({e.message})"
             ) from e
         except (ServiceUnavailable, SessionExpired) as e:
+            reason = " ".join(str(e).split())  # the driver's message spans lines
             raise StoreError(
-                f"Neo4j at {self.uri} is unreachable ({e}); start a local one with "
+                f"Neo4j at {self.uri} is unreachable ({reason}); start a local one with "
                 "`scripts/neo4j start`"
             ) from e
         except ConstraintError as e:
             raise ConflictError(f"Neo4j refused a write: {e.message}") from e
+        except ClientError as e:
+            if e.code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise ConfigError(
+                    f"Neo4j at {self.uri} has no database {self.database!r}: set NEO4J_DATABASE "
+                    "(default neo4j)"
+                ) from e
+            if e.code == "Neo.ClientError.Security.AuthenticationRateLimit":
+                raise StoreError(
+                    f"Neo4j at {self.uri} refuses logins for a while after too many wrong "
+                    "passwords: wait, then retry with the right NEO4J_USER / NEO4J_PASSWORD"
+                ) from e
+            raise
 
     def _session(self, **kwargs: Any) -> neo4j.Session:
         return self._driver.session(database=self.database, **kwargs)
 
     def _write(self, work: Callable[..., T], *args: Any) -> T:
-        """``work(tx, *args)`` in a write transaction that also renews the revision."""
-
-        def work_and_renew(tx: neo4j.ManagedTransaction) -> T:
-            result = work(tx, *args)
-            tx.run(_RENEW_REVISION).consume()
-            return result
-
+        """``work(tx, *args)`` in a write transaction."""
         with self._errors(), self._session() as session:
-            return session.execute_write(work_and_renew)
+            return session.execute_write(work, *args)
 
     def _read(self, work: Callable[..., T], *args: Any) -> T:
         with self._errors(), self._session() as session:
@@ -286,7 +306,6 @@ class Neo4jStore:
         """A statement that manages its own transactions (schema, CALL … IN TRANSACTIONS)."""
         with self._errors(), self._session() as session:
             session.run(query, params).consume()
-        self._write(lambda tx: None)  # renews the revision
 
     def verify(self) -> None:
         """Raise StoreError unless the server answers with these credentials."""
@@ -707,7 +726,15 @@ class Neo4jStore:
         return _run_info(rows[0]["run"]) if rows else None
 
     def revision(self) -> str:
-        return self._fetch(_REVISION)[0]["revision"]
+        """The store id and the bookmark of a read: Neo4j 5 answers a read with the id of
+        the last transaction committed on the database, by any client, so the bookmark moves
+        with every write and only then. The store id tells a bulk-imported database apart,
+        whose transaction ids start again."""
+        with self._errors(), self._session(default_access_mode=neo4j.READ_ACCESS) as session:
+            result = session.run("CALL db.info() YIELD id")
+            store_id = result.single(strict=True)["id"]
+            result.consume()
+            return f"{store_id}:{','.join(sorted(session.last_bookmarks().raw_values))}"
 
     def _require_run(self, run_id: str) -> None:
         found = self._value(
@@ -1312,14 +1339,6 @@ _DELETE_RUN_NODES = {
     CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"""
     for label in ("UserResult", "Community", "GroupResult")
 }
-
-# Every write transaction renews the token last, so a reader sees the new token only with
-# the data it commits; the store id tells a bulk-imported (new) database apart.
-_RENEW_REVISION = "MERGE (c:Counter {name: 'revision'}) SET c.value = randomUUID()"
-_REVISION = """
-CALL db.info() YIELD id
-OPTIONAL MATCH (c:Counter {name: 'revision'})
-RETURN id + ':' + coalesce(c.value, '') AS revision"""
 
 _USER_RESULTS = """
 MATCH (r:UserResult {run_id: $run_id})

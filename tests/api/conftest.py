@@ -1,5 +1,5 @@
-"""A real HTTP server (waitress on 127.0.0.1, port 0) over the parametrized ``store``, with
-its own service state file and one API key per role."""
+"""The production HTTP server (waitress as ``graphsvc serve`` sets it up) on 127.0.0.1, port 0,
+over the parametrized ``store``, with its own service state file and one API key per role."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from waitress import create_server, wasyncore
+from waitress import wasyncore
 
 from graphsvc.api import create_app
+from graphsvc.api.server import http_server
 from graphsvc.config import Settings
 from graphsvc.service_state import KeyRole, ServiceState
 from graphsvc.store.base import GraphStore
@@ -53,7 +54,7 @@ class Served:
 
     def start(self) -> Served:
         self.app = create_app(self.settings, store=self.store)
-        self._server = create_server(self.app, host="127.0.0.1", port=0, threads=4)
+        self._server = http_server(self.app, "127.0.0.1", 0, threads=4)
         self.base = f"http://127.0.0.1:{self._server.effective_port}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)

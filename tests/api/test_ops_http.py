@@ -3,8 +3,10 @@ page, and problem+json for unknown routes, wrong methods and server errors."""
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
+import string
 
 import pytest
 from openapi_spec_validator import validate
@@ -32,16 +34,21 @@ def test_healthz_and_readyz(served):
     ],
     ids=["sqlite", "neo4j"],
 )
-def test_readyz_is_a_503_problem_when_the_store_is_unreachable(tmp_path, unreachable):
+def test_readyz_is_a_503_problem_when_the_store_is_unreachable(tmp_path, unreachable, caplog):
     store = unreachable()
     try:
         with serving(store, tmp_path) as served:
             response = served.get("/readyz", key=None)
             assert (response.status, response.content_type) == (503, "application/problem+json")
             assert response.json["title"] == "Store unavailable"
+            assert response.json["detail"] == "not ready: the store does not answer"
             assert served.get("/healthz", key=None).status == 200
     finally:
         store.close()
+    for internal in ("127.0.0.1", "/proc/", "scripts/neo4j"):  # to the log, not to anyone
+        assert internal not in response.text
+    assert "not ready: " in caplog.text
+    assert "127.0.0.1:1" in caplog.text or "/proc/no-such-dir" in caplog.text
 
 
 def test_metrics_count_requests_per_route_and_status(served):
@@ -63,6 +70,26 @@ def test_metrics_count_requests_per_route_and_status(served):
     )
     assert "nobody" not in text  # routes are templates, never ids
     assert served.get("/metrics", key=None).status == 401
+
+
+def test_random_methods_and_paths_add_no_metrics_series(served_sqlite):
+    """Methods and paths the API does not serve are counted as "other"."""
+    rng = random.Random(7)
+
+    def junk(requests: int) -> set[str]:
+        for _ in range(requests):
+            method = "".join(rng.choices(string.ascii_uppercase, k=8))
+            served_sqlite.request(method, "/healthz", key=None)  # 405
+            served_sqlite.request(method, f"/x{rng.randrange(10**9)}", key=None)  # 404
+            served_sqlite.get(f"/api/v1/users/u1/{rng.randrange(10**9)}")  # 404, GET
+        served_sqlite.get("/metrics")
+        text = served_sqlite.get("/metrics").text
+        return {line.rsplit(" ", 1)[0] for line in text.splitlines() if "{" in line}
+
+    series = junk(30)
+    assert 'graphsvc_http_requests_total{method="other",route="other",status="405"}' in series
+    assert 'graphsvc_http_requests_total{method="GET",route="other",status="404"}' in series
+    assert junk(30) == series
 
 
 def test_openapi_document_is_valid_and_matches_the_routes(served):
