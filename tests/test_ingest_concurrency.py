@@ -11,11 +11,12 @@ from pathlib import Path
 from graphsvc.model import Entity
 from graphsvc.store.base import GraphStore
 
-CHAIN = 100_000  # rows per file: each load validates for a while, so the two overlap
+CHAIN = 50_000  # rows per file: each load validates for a while, so the two overlap
 
 
-def chain_file(path: Path, tag: str, first: str) -> Path:
-    rows = [first, *(f"{tag}{i},{tag}{i + 1}" for i in range(CHAIN))]
+def chain_file(path: Path, tag: str, last: str) -> Path:
+    """A referral chain, then ``last``: in the last batch, written long after validating."""
+    rows = [*(f"{tag}{i},{tag}{i + 1}" for i in range(CHAIN)), last]
     path.write_text("inviter_id,invitee_id\n" + "\n".join(rows) + "\n")
     return path
 
