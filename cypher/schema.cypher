@@ -24,6 +24,9 @@ CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS 
 // (:Counter {name: 'revision'}) gets a new random value in every write transaction.
 CREATE CONSTRAINT sequence_name_unique IF NOT EXISTS FOR (s:Sequence) REQUIRE s.name IS UNIQUE;
 CREATE CONSTRAINT counter_name_unique IF NOT EXISTS FOR (c:Counter) REQUIRE c.name IS UNIQUE;
+// (:Lock {name: 'loads'}) is write-locked by an open transaction of a load writing referrals,
+// from its cycle check to its last write, so such loads write one at a time.
+CREATE CONSTRAINT lock_name_unique IF NOT EXISTS FOR (l:Lock) REQUIRE l.name IS UNIQUE;
 
 // -- analysis runs (written under their run_id; one run is current) --------------------
 // (:AnalysisRun {run_id, started_at, finished_at, params, stats, fingerprint, complete, current})

@@ -85,7 +85,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
     """Find the KOLs of community commerce: load users, groups, referrals and interactions,
     analyse influence, communities and tiers, and serve the rankings."""
     settings = Settings.from_env()
-    if store:
+    if store is not None:  # "" too: refused when opened, never the default
         settings = replace(settings, store=store)
     ctx.obj = AppContext(settings)
     ctx.call_on_close(ctx.obj.close)

@@ -153,6 +153,15 @@ def test_forced_encoding(tmp_path, store):
     assert next(store.records(Entity.USERS)).name == "张三"
 
 
+def test_gbk_whose_first_line_is_also_utf8_is_refused_not_guessed(tmp_path, store):
+    path = write(tmp_path, "users.csv", "user_id,name\nu1,一\nu2,王五\n", "gbk")  # 一: D2 BB
+    with pytest.raises(InputError, match=r"users\.csv:3: not valid utf-8 text .*encoding"):
+        load_files({Entity.USERS: path}, store)
+    assert store.counts() == EMPTY
+    load_files({Entity.USERS: path}, store, encoding="gbk")
+    assert [u.name for u in store.records(Entity.USERS)] == ["一", "王五"]
+
+
 def test_utf8_bom_header_is_recognised(tmp_path, store):
     path = write(tmp_path, "users.csv", "\ufeffuser_id,name\nu1,王五\n")
     load_files({Entity.USERS: path}, store)
@@ -217,6 +226,82 @@ def test_a_huge_bad_value_is_cut_in_the_message(tmp_path, sqlite_store):
     assert len(str(err.value)) < 400
 
 
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ('{"user_id": "\\ud800bad"}', "users.jsonl:2: user_id: not valid Unicode"),
+        ('{"user_id": "u2", "name": "\\udc80"}', "users.jsonl:2: name: not valid Unicode"),
+        ('{"user_id": "u2", "tags": ["\\ud800"]}', "users.jsonl:2: tags: not valid Unicode"),
+        ('{"user_id": "u2", "\\ud800": 1}', r"users.jsonl:2: field name '\ud800' is not valid"),
+        (f'{{"user_id": "u2", "x": {DEEP}}}', "users.jsonl:2: bad JSON: nested more than 64 deep"),
+        (f"{DEEP}", "users.jsonl:2: bad JSON: nested more than 64 deep"),
+    ],
+)
+def test_json_values_no_store_can_hold_are_row_errors(tmp_path, store, line, needle):
+    path = write(tmp_path, "users.jsonl", f'{{"user_id": "u1"}}\n{line}\n{{"user_id": "u3"}}\n')
+    with pytest.raises(InputError) as err:
+        load_files({Entity.USERS: path}, store)
+    assert needle in str(err.value)
+    assert "nothing was written" in str(err.value)
+    assert store.counts() == EMPTY
+    report = load_files({Entity.USERS: path}, store, on_error="skip", rejects=tmp_path / "r.csv")
+    assert (report.rejected, sorted(u.user_id for u in store.records(Entity.USERS))) == (
+        1,
+        ["u1", "u3"],
+    )
+
+
+def test_lone_surrogate_after_a_batch_writes_nothing(tmp_path, store):
+    rows = "".join(f'{{"user_id": "u{i}"}}\n' for i in range(60_000))
+    path = write(tmp_path, "users.jsonl", rows + '{"user_id": "\\ud800bad"}\n')
+    with pytest.raises(InputError, match=r"users\.jsonl:60001: user_id: not valid Unicode"):
+        load_files({Entity.USERS: path}, store)
+    assert store.counts() == EMPTY
+
+
+def test_paired_surrogate_escapes_are_one_character(tmp_path, store):
+    path = write(tmp_path, "users.jsonl", '{"user_id": "\\ud83d\\ude00", "name": "\\u540d"}\n')
+    load_files({Entity.USERS: path}, store)
+    assert [(u.user_id, u.name) for u in store.records(Entity.USERS)] == [("😀", "名")]
+
+
+def test_a_document_nested_too_deeply_is_not_json_lines(tmp_path, store):
+    path = write(tmp_path, "users.jsonl", DEEP + "\n")
+    with pytest.raises(
+        InputError, match=r"users\.jsonl:1: not JSON Lines .*nested more than 64 deep"
+    ):
+        load_files({Entity.USERS: path}, store)
+
+
+def users_text(rows: list[tuple[str, str, str]], ext: str) -> str:
+    """users with user_id, name, city, as CSV or JSON Lines (empty values left out)."""
+    if ext == "csv":
+        return "user_id,name,city\n" + "".join(",".join(row) + "\n" for row in rows)
+    keys = ("user_id", "name", "city")
+    return "".join(
+        json.dumps({k: v for k, v in zip(keys, row, strict=True) if v}) + "\n" for row in rows
+    )
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_one_field_length_limit_in_every_format(tmp_path, store, ext):
+    longest = "x" * 128 * 1024  # the limit, in characters
+    path = write(
+        tmp_path, f"users.{ext}", users_text([("u1", longest, ""), ("u2", "", longest)], ext)
+    )
+    load_files({Entity.USERS: path}, store)
+    assert store.counts()["users"] == 2
+    for over in (("u3", longest + "y", ""), ("u3", "", longest + "y"), (longest + "y", "", "")):
+        path = write(tmp_path, f"users.{ext}", users_text([("u4", "A", ""), over], ext))
+        line = 3 if ext == "csv" else 2
+        with pytest.raises(InputError, match=f"users.{ext}:{line}: .*longer than 131,072 char"):
+            load_files({Entity.USERS: path}, store)
+        assert store.counts()["users"] == 2
+
+
 def test_listing_is_capped(tmp_path, store):
     rows = "".join(f"u{i},u{i},like\n" for i in range(25))
     path = write(tmp_path, "interactions.csv", "src_id,dst_id,kind\n" + rows)
@@ -235,9 +320,14 @@ def test_listing_is_capped(tmp_path, store):
         (b"\x00\x01binary\x00", "binary data"),
         (b"user_id;name\nu1;A\n", "separated by ';'"),
         (b"user_id\tname\nu1\tA\n", "separated by '\\t'"),
+        (b"user_id,name\nu1,A\n\n\xff\xff\n", "users.csv:4: neither UTF-8 nor GBK"),
         (
             "user_id,name\nu1,张三\n".encode("gbk") + b"\n\xff\xff\n",
-            "users.csv:4: neither UTF-8 nor GBK",
+            "users.csv:4: not valid gbk text (bytes b'\\xff')",
+        ),
+        (  # the first rows are UTF-8: a GBK row is refused, not the file re-read as GBK
+            "user_id,name\nu1,名字\n".encode() + "u2,名字\n".encode("gbk"),
+            "users.csv:3: not valid utf-8 text (bytes b'\\xc3')",
         ),
     ],
 )

@@ -214,7 +214,8 @@ def _screened(
 def _leftover(labels: PreviousLabels) -> np.ndarray:
     """Users of a split community who were in none of its sub-communities."""
     split = np.bincount(labels.top[labels.sub >= 0], minlength=len(labels.top_ids)) > 0
-    return (labels.sub < 0) & (labels.top >= 0) & split[np.maximum(labels.top, 0)]
+    split = np.append(split, False)  # users in no community (top -1) read this last entry
+    return (labels.sub < 0) & split[labels.top]
 
 
 def _per_user(lead: Leaders, n: int) -> np.ndarray:

@@ -1,17 +1,19 @@
 """Loading inputs into a store: validate everything (pass 1), then write in batches (pass 2).
 
-Pass 1 streams every input, collects bad rows, resolves referral conflicts and cycles against
-the store, and finds repeated interaction events. With ``on_error="fail"`` any bad row raises
-InputError before anything is written. Pass 2 streams the inputs again (parsing in a
-background thread) and writes users, groups, memberships, referrals, interactions in that
-order, in batches of BATCH_ROWS, from the calling thread.
+Pass 1 streams every input, collects bad rows and finds repeated interaction events. Then,
+holding the store's load lock when there are referrals (so no other load changes the stored
+referrals in between), referral conflicts and cycles are resolved against the store and the
+inputs are written. With ``on_error="fail"`` any bad row raises InputError before anything is
+written. Pass 2 streams the inputs again (parsing in a background thread) and writes users,
+groups, memberships, referrals, interactions in that order, in batches of BATCH_ROWS, from
+the calling thread.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import closing
+from contextlib import closing, nullcontext
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -177,27 +179,31 @@ class _Load:
         started = time.perf_counter()
         if self.on_error == "skip" and rejects and not rejects.parent.is_dir():
             raise InputError(f"{rejects}: no directory {rejects.parent} for the rejects file")
+        self.store.check_writable()
         plans = self._open(sources)
-        problems: list[Problem] = []
         for plan in plans:
-            self._check(plan, problems)
-        bad = sum(p.bad for p in plans)
-        if bad and self.on_error == "fail":
-            files = ", ".join(p.source.name for p in plans if p.bad)
-            head = f"{bad} bad row{'s' if bad > 1 else ''} in {files}; nothing was written:"
-            raise InputError("\n".join([head, *listing([str(p) for p in problems], bad)]))
-        conflicts = [c for p in plans if isinstance(p, ReferralPlan) for c in p.conflicts]
-        report = LoadReport(
-            [p.report for p in plans],
-            problems=[str(p) for p in problems],
-            conflicts=conflicts[:SAMPLE],
-        )
-        out = RejectsFile(rejects)
-        try:
+            self._check(plan)
+        referrals = any(isinstance(p, ReferralPlan) for p in plans)
+        with self.store.load_lock() if referrals else nullcontext():
             for plan in plans:
-                self._write(plan, report, out)
-        finally:
-            out.close()
+                for line, err in sorted(plan.settle(self.store).items()):
+                    plan.note(Problem(plan.source.name, line, err.field, err.problem))
+            problems = [str(p) for plan in plans for p in plan.problems][:SAMPLE]
+            bad = sum(p.bad for p in plans)
+            if bad and self.on_error == "fail":
+                files = ", ".join(p.source.name for p in plans if p.bad)
+                head = f"{bad} bad row{'s' if bad > 1 else ''} in {files}; nothing was written:"
+                raise InputError("\n".join([head, *listing(problems, bad)]))
+            conflicts = [c for p in plans if isinstance(p, ReferralPlan) for c in p.conflicts]
+            report = LoadReport(
+                [p.report for p in plans], problems=problems, conflicts=conflicts[:SAMPLE]
+            )
+            out = RejectsFile(rejects)
+            try:
+                for plan in plans:
+                    self._write(plan, report, out)
+            finally:
+                out.close()
         if out.count and rejects:
             report.rejects, report.rejects_defaulted = rejects, defaulted
         report.seconds = time.perf_counter() - started
@@ -242,18 +248,10 @@ class _Load:
         meter.finish()
         return rows
 
-    def _check(self, plan: Plan, problems: list[Problem]) -> None:
-        """Pass 1: count rows and bad rows, keep the first SAMPLE problems."""
-
-        def note(problem: Problem) -> None:
-            plan.bad += 1
-            if len(problems) < SAMPLE:
-                problems.append(problem)
-
-        size = plan.source.size
-        plan.rows = self._scan(plan, _Meter(self.on_bytes, size, 0, size // 2), plan.collect, note)
-        for line, err in sorted(plan.settle(self.store).items()):
-            note(Problem(plan.source.name, line, err.field, err.problem))
+    def _check(self, plan: Plan) -> None:
+        """Pass 1: count rows and bad rows (``plan.note``)."""
+        meter = _Meter(self.on_bytes, plan.source.size, 0, plan.source.size // 2)
+        plan.rows = self._scan(plan, meter, plan.collect, plan.note)
 
     def _write(self, plan: Plan, report: LoadReport, rejects: RejectsFile) -> None:
         """Pass 2: parse in a background thread, write the accepted rows here in batches;

@@ -1,7 +1,8 @@
 """Per-input state between the two passes of a load.
 
-Pass 1 calls ``collect`` for each valid row, then ``settle`` once; pass 2 calls ``accept``
-for each valid row, in the same order, to get the record to write.
+Pass 1 calls ``collect`` for each valid row and ``note`` for each bad one, then ``settle``
+once; pass 2 calls ``accept`` for each valid row, in the same order, to get the record to
+write.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import numpy as np
 
 from graphsvc.ingest.readers import Source
 from graphsvc.ingest.referrals import resolve
-from graphsvc.ingest.report import EntityReport
-from graphsvc.ingest.validate import Event, RowError
+from graphsvc.ingest.report import SAMPLE, EntityReport
+from graphsvc.ingest.validate import Event, Problem, RowError
 from graphsvc.model import Entity, Interaction, event_key
 from graphsvc.store.base import LoadTarget
 
@@ -28,9 +29,16 @@ class Plan:
         self.source, self.encoding, self.report = source, encoding, report
         self.rows = 0  # data rows seen in pass 1
         self.bad = 0
+        self.problems: list[Problem] = []  # the first SAMPLE bad rows
 
     def collect(self, line: int, record: Any) -> None:
         """Pass 1: note a valid row."""
+
+    def note(self, problem: Problem) -> None:
+        """Pass 1 and ``settle``: count a bad row, keep the first SAMPLE."""
+        self.bad += 1
+        if len(self.problems) < SAMPLE:
+            self.problems.append(problem)
 
     def settle(self, store: LoadTarget) -> dict[int, RowError]:
         """After pass 1: the bad rows only seen across rows, by line."""

@@ -2,8 +2,8 @@
 
 A table yields ``(line, raw)`` pairs; ``align(raw)`` turns one into strings aligned with the
 schema's fields (or raises RowError); ``text(raw)`` gives the row back for a rejects file.
-Whole-file problems (binary data, no header, missing columns, undecodable bytes) raise
-InputError with one line naming the file.
+Whole-file problems (binary data, no header, missing columns, undecodable bytes, a CSV field
+past MAX_FIELD_CHARS) raise InputError with one line naming the file.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +29,7 @@ from graphsvc.model import Entity
 
 __all__ = [
     "FORMATS",
+    "MAX_FIELD_CHARS",
     "Format",
     "Source",
     "Table",
@@ -41,6 +43,9 @@ __all__ = [
 Format = Literal["csv", "jsonl"]
 FORMATS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
+MAX_FIELD_CHARS = 128 * 1024  # the longest value (or name) of any field, in any format
+csv.field_size_limit(MAX_FIELD_CHARS)
+_TOO_LONG = f"longer than {MAX_FIELD_CHARS:,} characters, the limit for any field"
 _CHUNK = 1 << 20
 _SPOOL = 64 << 20  # request bodies larger than this spill to a temporary file
 _AUTO = ("utf-8-sig", "gbk")
@@ -54,6 +59,7 @@ _MAGIC = {
     b"SQLite format 3\x00": f"a SQLite database, {_NOT_TEXT}",
 }
 _NO_EXTRAS: dict[str, str] = {}
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,10 @@ def encoding_label(encoding: str) -> str:
 
 
 def detect_encoding(source: Source, forced: str | None = None) -> str:
-    """The codec to read ``source`` with: ``forced`` if given, else UTF-8 (with or without BOM)
-    or GBK, judged on the first megabyte holding non-ASCII bytes. NUL bytes mean binary."""
+    """The codec to read ``source`` with: ``forced`` if given, else the first of UTF-8 (with
+    or without BOM) and GBK that decodes the first line holding non-ASCII bytes. Reading
+    then refuses any line that codec cannot decode: text valid in one encoding is never
+    decoded in another. NUL bytes mean binary."""
     if forced:
         try:
             codec = codecs.lookup(forced).name
@@ -145,16 +153,18 @@ def detect_encoding(source: Source, forced: str | None = None) -> str:
             lines += chunk.count(b"\n")
         else:
             return "utf-8-sig"
+    start = _NON_ASCII.search(chunk).start()  # type: ignore[union-attr]
+    first = chunk[: chunk.find(b"\n", start) + 1 or len(chunk)]  # through that line
     errors = []
     for encoding in _AUTO:
         try:
-            codecs.getincrementaldecoder(encoding)().decode(chunk)
+            codecs.getincrementaldecoder(encoding)().decode(first)
         except UnicodeDecodeError as err:
             errors.append(err)
             continue
         return encoding
     furthest = max(errors, key=lambda err: err.start)
-    line = lines + chunk.count(b"\n", 0, furthest.start) + 1
+    line = lines + chunk.count(b"\n", 0, start) + 1
     bad = chunk[furthest.start : furthest.end]
     raise InputError(
         f"{source.name}:{line}: neither UTF-8 nor GBK text (bytes {bad!r}); "
@@ -202,6 +212,8 @@ def _read_error(source: Source, encoding: str, line: int, err: Exception) -> Inp
             f"{source.name}:{line}: not valid {encoding_label(encoding)} text (bytes {bad!r}); "
             "pass the file's encoding"
         )
+    if "field limit" in str(err):
+        return InputError(f"{source.name}:{line}: a field is {_TOO_LONG}; unbalanced quotes?")
     return InputError(f"{source.name}:{line}: unreadable CSV ({err}); unbalanced quotes?")
 
 
@@ -302,16 +314,11 @@ class _JsonlTable:
             raise InputError(f"{source.name}: empty file; expected one JSON object per line")
         number, line = first
         try:
-            obj = parse_json(line)
-        except ValueError as err:
+            obj = _object(line)
+        except RowError as err:
             raise InputError(
-                f"{source.name}:{number}: not JSON Lines (one JSON object per line): {err}"
+                f"{source.name}:{number}: not JSON Lines (one JSON object per line): {err.problem}"
             ) from None
-        if not isinstance(obj, dict):
-            raise InputError(
-                f"{source.name}:{number}: not JSON Lines: expected an object per line, "
-                f"found {json.dumps(obj, ensure_ascii=False)[:40]}"
-            )
         _check_columns(source, number, list(obj), schema)
         self._first = first
         self._required = schema.required
@@ -330,28 +337,67 @@ class _JsonlTable:
             raise _read_error(self._source, self._encoding, number + 1, err) from None
 
     def align(self, line: str) -> tuple[Sequence[str], dict[str, str]]:
-        try:
-            obj = parse_json(line)
-        except ValueError as err:
-            raise RowError(None, f"bad JSON: {err}") from None
-        if not isinstance(obj, dict):
-            raise RowError(None, "expected a JSON object")
+        obj = _object(line)
         if missing := [f for f in self._required if f not in obj]:
             found = ", ".join(shown(k, 40) for k in list(obj)[:12]) or "none"
             raise RowError(missing[0], f"missing (keys found: {found})")
         get = obj.get
         values = [v if type(v := get(f)) is str else _scalar(v, f) for f in self._fields]
-        if not self._extras:
-            return values, _NO_EXTRAS
-        extras = {
-            k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-            for k, v in obj.items()
-            if k not in self._known and v is not None
-        }
+        extras = _NO_EXTRAS
+        if self._extras:
+            extras = {
+                k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                for k, v in obj.items()
+                if k not in self._known and v is not None
+            }
+        if len(line) > MAX_FIELD_CHARS:  # no field is longer than its line
+            for field, value in (*zip(self._fields, values, strict=True), *extras.items()):
+                if len(field) > MAX_FIELD_CHARS:
+                    raise RowError(None, f"a field name is {_TOO_LONG}")
+                if len(value) > MAX_FIELD_CHARS:
+                    raise RowError(field, _TOO_LONG)
         return values, extras
 
     def text(self, line: str) -> str:
         return line.rstrip("\r\n")
+
+
+def _object(line: str) -> dict[str, Any]:
+    """One JSON object, strict (``graphsvc.jsontext``), or RowError; a lone surrogate is
+    blamed on the field holding it."""
+    try:
+        obj = parse_json(line)
+    except ValueError as err:
+        if "\\ud" in line or "\\uD" in line:  # the only way to a lone surrogate
+            _refuse_surrogates(line)
+        raise RowError(None, f"bad JSON: {err}") from None
+    if not isinstance(obj, dict):
+        raise RowError(None, f"expected a JSON object, found {_shown(obj)}")
+    return obj
+
+
+def _refuse_surrogates(line: str) -> None:
+    """RowError naming the first field of the object ``line`` whose name or value holds a
+    lone surrogate (an escape like \\ud800 without its pair), if any (error path only)."""
+    try:
+        obj = json.loads(line)
+        found = [(k, json.dumps(v, ensure_ascii=False)) for k, v in obj.items()]
+    except (ValueError, AttributeError, RecursionError):  # not JSON, or not an object
+        return
+    for key, value in found:
+        for field, text in ((None, key), (key, value)):
+            try:
+                text.encode()
+            except UnicodeEncodeError as err:
+                bad = text[err.start : err.end].encode("utf-8", "backslashreplace").decode()
+                what = "not valid Unicode" if field else f"field name {key!r} is not valid Unicode"
+                raise RowError(field, f"{what} (lone surrogate {bad})") from None
+
+
+def _shown(value: Any) -> str:
+    """The start of a JSON value, for a message."""
+    text = json.dumps(value, ensure_ascii=False)[:40]
+    return text.encode("utf-8", "backslashreplace").decode()
 
 
 def _scalar(value: Any, field: str) -> str:
@@ -361,6 +407,4 @@ def _scalar(value: Any, field: str) -> str:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise RowError(
-        field, f"expected a string or number, found {json.dumps(value, ensure_ascii=False)[:40]}"
-    )
+    raise RowError(field, f"expected a string or number, found {_shown(value)}")

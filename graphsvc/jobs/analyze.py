@@ -119,6 +119,7 @@ def analyze(
 
     ``on_stage(name)`` is called as each stage starts (read, the pipeline's stages, write).
     """
+    store.check_writable()  # before the work, not after it
     stage = on_stage or (lambda name: None)
     started = time.time()
     timings: dict[str, float] = {}

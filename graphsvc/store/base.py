@@ -7,6 +7,7 @@ runs against every adapter.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -164,6 +165,15 @@ class LoadTarget(Protocol):
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         """Stored rows of users, groups, memberships or referrals (not interaction events)."""
+
+    def check_writable(self) -> None:
+        """Raise StoreError if writes are bound to fail (a read-only file), so that a long
+        load or analysis fails before its work, not after."""
+
+    def load_lock(self) -> AbstractContextManager[None]:
+        """Held by a load writing referrals, from their check against the stored referrals
+        (cycles, conflicts) to its last write; waits while another process or thread holds
+        it. So concurrent loads cannot store a referral cycle between them."""
 
 
 @runtime_checkable

@@ -337,6 +337,8 @@ class Neo4jStore:
                     "OPTIONAL MATCH ()-[r:INTERACTED]->() WITH coalesce(sum(r.count), 0) AS n "
                     "MERGE (c:Counter {name: 'interaction_events'}) ON CREATE SET c.value = n"
                 ).consume()
+            if not tx.run(_FIND_LOAD_LOCK).peek():  # a read: never waits for a load
+                tx.run("MERGE (:Lock {name: 'loads'})").consume()
 
         self._write(seed)
         self._rename_tiers()
@@ -375,6 +377,26 @@ class Neo4jStore:
         self._write(rename_runs)
 
     # -- writes ---------------------------------------------------------------------------
+
+    def check_writable(self) -> None:
+        """Nothing to check ahead: the server decides per transaction."""
+
+    @contextmanager
+    def load_lock(self) -> Iterator[None]:
+        """A transaction of its own holding the write lock of ``(:Lock {name: 'loads'})``
+        until the load is done, then rolled back (it changes nothing); the server releases
+        it if the process dies."""
+        with self._session() as session:
+            with self._errors():
+                tx = session.begin_transaction()
+                locked = tx.run(_TAKE_LOAD_LOCK).single()
+            try:
+                if locked is None:
+                    raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
+                yield
+            finally:
+                with suppress(Exception):  # the lock goes with the transaction either way
+                    tx.close()
 
     @staticmethod
     def _ensure_tx(tx: neo4j.ManagedTransaction, label: str, ids: Sequence[str]) -> int:
@@ -1150,6 +1172,8 @@ def _user_row(row: dict[str, Any]) -> dict[str, Any]:
 
 # -- Cypher (constants; every value is a parameter) -------------------------------------------
 
+_FIND_LOAD_LOCK = "MATCH (l:Lock {name: 'loads'}) RETURN l"
+_TAKE_LOAD_LOCK = "MATCH (l:Lock {name: 'loads'}) SET l._lock = true RETURN l"
 _LOCK_SEQUENCE = "MATCH (s:Sequence {name: $name}) SET s._lock = true RETURN s.next AS next"
 _UNLOCK_SEQUENCE = "MATCH (s:Sequence {name: $name}) SET s.next = $next REMOVE s._lock"
 _FRESH_USERS = """

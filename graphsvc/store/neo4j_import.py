@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -213,6 +214,13 @@ class ImportBuilder:
                 yield self._referrals[invitee_id][1]
         else:
             raise ValueError(f"records() does not list {entity}")
+
+    def check_writable(self) -> None:
+        """Memory: always writable (the files are written later, by ``write``)."""
+
+    def load_lock(self) -> AbstractContextManager[None]:
+        """Nothing to lock: one load gathers into one builder."""
+        return nullcontext()
 
     def counts(self) -> dict[str, int]:
         """What the files will hold, named as in ``GraphStore.counts``."""

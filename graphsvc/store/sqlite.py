@@ -8,11 +8,13 @@ run until the commit. Each thread gets its own connection.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -269,6 +271,23 @@ class SqliteStore:
                         db.execute(_MARK_STALE)  # aggregates are rebuilt with the new column
 
     # -- writes ---------------------------------------------------------------------------
+
+    def check_writable(self) -> None:
+        if not os.access(self.path, os.W_OK):
+            raise StoreError(f"the SQLite store {self.path} is read-only; make it writable first")
+
+    @contextmanager
+    def load_lock(self) -> Iterator[None]:
+        """An exclusive ``flock`` on ``<file>-load.lock`` beside the store (not on the store
+        file, whose locks SQLite owns); the system releases it if the process dies."""
+        path = self.path.with_name(f"{self.path.name}-load.lock")
+        try:
+            handle = path.open("a")
+        except OSError as e:
+            raise StoreError(f"cannot create the load lock {path}: {e.strerror}") from None
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _count(self, db: sqlite3.Connection, table: str) -> int:
         return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

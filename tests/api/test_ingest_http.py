@@ -91,3 +91,14 @@ def test_bodies_over_the_limit_are_413(served):
     assert (response.status, response.content_type) == (413, "application/problem+json")
     assert served.store.counts()["users"] == 0
     assert post(served, "users", b"user_id\nsmall\n", CSV).status == 200
+
+
+def test_a_lone_surrogate_after_a_batch_is_a_422_and_nothing_is_written(served):
+    body = "".join(f'{{"user_id": "u{i}"}}\n' for i in range(60_000))
+    body += '{"user_id": "\\ud800bad"}\n'
+    response = post(served, "users", body.encode(), NDJSON)
+    assert response.status == 422, response.text
+    assert response.json["errors"] == [
+        "users.jsonl:60001: user_id: not valid Unicode (lone surrogate \\ud800)"
+    ]
+    assert served.store.counts()["users"] == 0
