@@ -395,6 +395,27 @@ def _refresh_rows(data: Data) -> list[str]:
     return _table([*header, "kept community id (refresh / cold)"], rows)
 
 
+def _diff_rows(data: Data) -> list[str]:
+    rows = []
+    for users, s in _sizes(data):
+        facts, load, compute = (
+            s["facts"].get("diff"),
+            s["stages"].get("diff.load"),
+            s["stages"].get("diff.compute"),
+        )
+        if facts and load and compute:
+            counts = ", ".join(f"{k} {v:,}" for k, v in facts.items() if k != "users")
+            rows.append(
+                [
+                    f"{users:,}",
+                    _spread(load["seconds"], " s"),
+                    _spread(compute["seconds"], " s"),
+                    counts,
+                ]
+            )
+    return _table(["users", "read both runs", "diff", "entries per section"], rows)
+
+
 def slope(data: Data, name: str, last: int = 0) -> float | None:
     """Exponent b of seconds ≈ a·edges^b, least squares on log-log over the sizes measured
     (the ``last`` largest of them only, when given)."""
@@ -678,6 +699,15 @@ def render(data: Data, report: Path) -> None:
         "of two cold runs that differ only in their seed.",
         "",
         *_refresh_rows(data),
+        "",
+        "## Run diff",
+        "",
+        "`graphsvc runs diff` (and `GET /api/v1/runs/diff` on a cache miss) of the first run and "
+        "the cold run after the 1% delta, both published in the SQLite store: reading both runs' "
+        "users from the store, then the diff itself (users joined on their ids, every section "
+        "whole-column numpy work).",
+        "",
+        *_diff_rows(data),
         "",
         f"## Where the time goes at {users:,} users (embedded store)",
         "",
