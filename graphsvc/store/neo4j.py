@@ -1345,7 +1345,11 @@ def _user_page(query: UserQuery) -> str:
             "MATCH (r:UserResult {run_id: $run_id, user_id: m.user_id})"
         )
     elif query.community_id is not None:
-        anchor = f"MATCH (r:UserResult {{run_id: $run_id}}) WHERE {_IN_COMMUNITY}\nWITH r"
+        anchor = (  # the hint: a planner without statistics would scan every run's results
+            "MATCH (r:UserResult {run_id: $run_id})\n"
+            "USING INDEX r:UserResult(run_id, community_id)\n"
+            f"WHERE {_IN_COMMUNITY}\nWITH r"
+        )
     else:
         anchor = "MATCH (r:UserResult {run_id: $run_id})"
     after = "r.influence_rank > $after_rank" if query.after else "r.influence_rank > 0"
