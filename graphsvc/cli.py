@@ -379,7 +379,8 @@ def describe_diff(diff: dict[str, Any]) -> str:
     each section that has any."""
     users = diff["users"]
     summary = [
-        {"section": title, "count": diff[key]["count"]} for key, (title, _) in DIFF_SECTIONS.items()
+        {"section": title, "count": f"{diff[key]['count']:,}"}
+        for key, (title, _) in DIFF_SECTIONS.items()
     ]
     lines = [
         f"{diff['from_run']} -> {diff['to_run']}: {users['before']:,} -> {users['after']:,} "

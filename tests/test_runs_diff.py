@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from graphsvc.cli import DIFF_SECTIONS
 from graphsvc.jobs.diff import COLUMNS, SECTIONS, RunView, diff_runs
 from graphsvc.model import CommunityResult, RunResult
 from tests.builders import later_run, ranked_run
@@ -35,6 +36,7 @@ def two_owner_changes() -> RunResult:
 def test_a_summary_then_each_section_bounded_by_the_limit():
     diff = diff_runs(view(ranked_run()), view(two_owner_changes()), limit=1)
     assert list(diff) == ["from_run", "to_run", "limit", "users", "summary", *SECTIONS]
+    assert list(DIFF_SECTIONS) == list(SECTIONS)  # the table shows every section
     assert diff["summary"] == {name: diff[name]["count"] for name in SECTIONS}
     assert diff["summary"]["owner_changes"] == 2
     assert diff["owner_changes"]["top"] == [

@@ -135,7 +135,7 @@ def test_runs_diff_cli_matches_direct_comparison(two_runs) -> None:
     text = invoke(db, "runs", "diff", "--limit", "3")
     assert text.startswith(f"{old} -> {new}: ")
     summary, details = text.split("\n\n", 2)[1:]
-    assert summary.splitlines()[2].split() == ["KOLs", "won", str(body["summary"]["kols_new"])]
+    assert summary.splitlines()[2].split() == ["KOLs", "won", f"{body['summary']['kols_new']:,}"]
     assert f"tier moves: top 3 of {moved:,}" in details
 
 
