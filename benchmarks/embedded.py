@@ -3,7 +3,15 @@ stage, and its igraph kernels alone."""
 
 from __future__ import annotations
 
-__all__ = ["Analysis", "analyse", "extract", "generate", "load_embedded", "write_back"]
+__all__ = [
+    "Analysis",
+    "analyse",
+    "extract",
+    "generate",
+    "load_embedded",
+    "publish",
+    "write_back",
+]
 
 import secrets
 import time
@@ -165,18 +173,25 @@ def _kernels(bench: Bench, snapshot: GraphSnapshot, output: AnalysisOutput) -> A
     return Analysis(output, attention, undirected, influence, module, quality, between.sources)
 
 
+def publish(bench: Bench, store: GraphStore, output: AnalysisOutput, fingerprint: str) -> str:
+    """``store.write_run`` of a pipeline result under a new run id (made current); the id."""
+    now = time.time()
+    run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(now)) + secrets.token_hex(3)
+    info = RunInfo(run_id, now, now, bench.params.as_dict(), output.stats, fingerprint)
+    store.write_run(RunResult(info, output.users, output.communities, output.groups))
+    return run_id
+
+
 def write_back(
     bench: Bench, store: GraphStore, name: str, snapshot: GraphSnapshot, output: AnalysisOutput
 ) -> None:
-    """Stage ``write.<store>``: ``store.write_run`` of the pipeline's result (a new run id each
-    time, so every repeat writes and publishes a whole run); rate in users/s."""
+    """Stage ``write.<store>``: ``publish`` the pipeline's result (a new run id each time, so
+    every repeat writes and publishes a whole run); rate in users/s."""
     fingerprint = snapshot_fingerprint(snapshot, bench.params)
-
-    def write() -> int:
-        now = time.time()
-        run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(now)) + secrets.token_hex(3)
-        info = RunInfo(run_id, now, now, bench.params.as_dict(), output.stats, fingerprint)
-        store.write_run(RunResult(info, output.users, output.communities, output.groups))
-        return len(output.users.user_id)
-
-    bench.timed(f"write.{name}", write, heavy=name != "embedded", items=lambda n: n, unit="users")
+    bench.timed(
+        f"write.{name}",
+        lambda: publish(bench, store, output, fingerprint),
+        heavy=name != "embedded",
+        items=lambda _: len(output.users.user_id),
+        unit="users",
+    )

@@ -66,9 +66,10 @@ def nmi(a: AnalysisOutput, b: AnalysisOutput, *, top: bool = False) -> float:
 
 def measure_refresh(
     bench: Bench, snapshot: GraphSnapshot, first: AnalysisOutput, share: float = 0.01
-) -> None:
+) -> AnalysisOutput:
     """Stages ``refresh.cold`` and ``refresh.warm`` on the grown snapshot, and facts: NMI of
-    the refresh with the cold run, and, for scale, of two cold runs that differ only in seed."""
+    the refresh with the cold run, and, for scale, of two cold runs that differ only in seed.
+    Returns the cold run (the diff benchmark compares it with ``first``)."""
     previous = previous_from_output("before-delta", first)
     delta = grown(snapshot, share, bench.seed)
     cold = bench.timed(
@@ -104,3 +105,4 @@ def measure_refresh(
         "warm_stage_seconds": warm.stats["stage_seconds"],
     }
     bench.results.put(bench.users, "facts", "refresh", facts)
+    return cold

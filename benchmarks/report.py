@@ -421,6 +421,27 @@ def _seeds_rows(data: Data) -> list[str]:
     return _table(header, rows) if rows else []
 
 
+def _diff_rows(data: Data) -> list[str]:
+    rows = []
+    for users, s in _sizes(data):
+        facts, load, compute = (
+            s["facts"].get("diff"),
+            s["stages"].get("diff.load"),
+            s["stages"].get("diff.compute"),
+        )
+        if facts and load and compute:
+            counts = ", ".join(f"{k} {v:,}" for k, v in facts.items() if k != "users")
+            rows.append(
+                [
+                    f"{users:,}",
+                    _spread(load["seconds"], " s"),
+                    _spread(compute["seconds"], " s"),
+                    counts,
+                ]
+            )
+    return _table(["users", "read both runs", "diff", "entries per section"], rows)
+
+
 def slope(data: Data, name: str, last: int = 0) -> float | None:
     """Exponent b of seconds ≈ a·edges^b, least squares on log-log over the sizes measured
     (the ``last`` largest of them only, when given)."""
@@ -713,6 +734,14 @@ def render(data: Data, report: Path) -> None:
         "its one model) against IMM under the same model. Medians of the repeats.",
         "",
         *_seeds_rows(data),
+        "## Run diff",
+        "",
+        "`graphsvc runs diff` (and `GET /api/v1/runs/diff` on a cache miss) of the first run and "
+        "the cold run after the 1% delta, both published in the SQLite store: reading both runs' "
+        "users from the store, then the diff itself (users joined on their ids, every section "
+        "whole-column numpy work).",
+        "",
+        *_diff_rows(data),
         "",
         f"## Where the time goes at {users:,} users (embedded store)",
         "",

@@ -18,8 +18,10 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from benchmarks.api_load import ApiLoad, measure_api
+from benchmarks.diff import measure_diff
 from benchmarks.embedded import analyse, extract, generate, load_embedded, write_back
 from benchmarks.neo4j_bench import gds_compare, load_neo4j, naive_load, neo4j_server
 from benchmarks.nx_baseline import networkx_baseline
@@ -31,7 +33,9 @@ from benchmarks.suite import Bench
 from graphsvc.model import AnalysisParams
 from graphsvc.store.neo4j import Neo4jStore
 from graphsvc.store.neo4j_import import LocalInstance
+from graphsvc.store.sqlite import SqliteStore
 
+T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
 NEO4J_STEPS = ("naive_cypher", "load.neo4j", "extract.neo4j", "write.neo4j", "gds")
 
@@ -68,13 +72,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def guarded(results: Results, users: int, name: str, step: Callable[[], object]) -> None:
-    """Run an optional step; a failure is recorded as the reason it was not measured."""
+def guarded(results: Results, users: int, name: str, step: Callable[[], T]) -> T | None:
+    """Run an optional step and return its value; a failure is recorded as the reason it was
+    not measured (and gives None)."""
     try:
-        step()
+        return step()
     except Exception as err:  # a failed baseline must not lose the rest of the run
         traceback.print_exc()
         results.skip(users, name, f"failed: {type(err).__name__}: {err}"[:500])
+        return None
 
 
 def _plan(
@@ -121,7 +127,9 @@ def run_size(
     store = load_embedded(bench, data)
     snapshot = extract(bench, store, "embedded")
     ours = analyse(bench, snapshot)
-    guarded(results, users, "refresh", partial(measure_refresh, bench, snapshot, ours.output))
+    later = guarded(
+        results, users, "refresh", partial(measure_refresh, bench, snapshot, ours.output)
+    )
     seeds = partial(
         measure_seeds,
         bench,
@@ -137,6 +145,9 @@ def run_size(
     load = ApiLoad(args.api_clients, args.api_requests, args.api_seconds)
     uri = f"sqlite:///{(work / 'graphsvc.db').resolve()}"
     guarded(results, users, "api", partial(measure_api, bench, uri, load))
+    if later is not None:  # after the API, which serves the first run
+        with SqliteStore(work / "graphsvc.db") as store:
+            guarded(results, users, "diff", partial(measure_diff, bench, store, snapshot, later))
 
     if run_nx:
         sources, exact_max = args.networkx_sources, args.networkx_exact_max

@@ -15,9 +15,16 @@ from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.cli_output import bom_option, echo_rows, format_option, wants_bom
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NotFoundError, shown
-from graphsvc.model import CommunityResult, Tier
+from graphsvc.model import CommunityResult, Role, Tier
+from graphsvc.output import render
 from graphsvc.store import open_store, store_location
-from graphsvc.store.base import GraphStore
+from graphsvc.store.base import (
+    USER_SORT_ALIASES,
+    USER_SORTS,
+    GraphStore,
+    UserQuery,
+    require_filters,
+)
 
 __all__ = ["cli", "main"]
 
@@ -328,16 +335,41 @@ def stats(app: AppContext, fmt: str) -> None:
 
 @cli.command()
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--community", help="Only this community id (e.g. c-0001).")
+@click.option(
+    "--sort",
+    type=click.Choice([*USER_SORTS, *USER_SORT_ALIASES]),
+    default="influence",
+    show_default=True,
+    help="Descending; ties by influence rank (pagerank is influence).",
+)
+@click.option("--community", help="Only this community (e.g. c-0042) and its sub-communities.")
+@click.option("--group", help="Only members of this explicit group.")
 @click.option("--tier", type=click.Choice([t.value for t in Tier]))
+@click.option("--role", type=click.Choice([r.value for r in Role]))
+@click.option("--min-level", type=click.IntRange(min=0), help="Referral level at least (0: root).")
+@click.option("--max-level", type=click.IntRange(min=0), help="Referral level at most.")
 @format_option
 @click.pass_obj
-def kols(app: AppContext, limit: int, community: str | None, tier: str | None, fmt: str) -> None:
-    """The most influential users of the current run."""
-    rows = app.store.user_results(
-        current_run_id(app), community_id=community, tier=tier, limit=limit
+def kols(app: AppContext, limit: int, sort: str, fmt: str, **filters: Any) -> None:
+    """The most influential users of the current run, filtered and sorted."""
+    run_id = current_run_id(app)
+    query = UserQuery(
+        community_id=filters.get("community"),
+        group_id=filters.get("group"),
+        tier=filters.get("tier"),
+        role=filters.get("role"),
+        min_level=filters.get("min_level"),
+        max_level=filters.get("max_level"),
+        sort=USER_SORT_ALIASES.get(sort, sort),
+        limit=limit,
     )
-    echo_rows(rows, KOL_COLUMNS, fmt)
+    rows = app.store.user_page(run_id, query)
+    if not rows:
+        require_filters(app.store, run_id, query)
+    extra = [query.sort] if query.sort not in KOL_COLUMNS else []
+    if query.min_level is not None or query.max_level is not None:
+        extra.append("referral_level")
+    echo_rows(rows, (*KOL_COLUMNS, *extra), fmt)
 
 
 @cli.group(invoke_without_command=True)
@@ -366,56 +398,80 @@ def runs(ctx: click.Context, fmt: str) -> None:
 @runs.command("diff")
 @click.argument("run_a", required=False)
 @click.argument("run_b", required=False)
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="The whole diff as JSON.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Top entries shown per section.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="A summary and tables, or the whole diff as JSON.",
+)
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --format json.")
 @click.pass_obj
 def runs_diff(
-    app: AppContext, run_a: str | None, run_b: str | None, limit: int, as_json: bool
+    app: AppContext, run_a: str | None, run_b: str | None, limit: int, fmt: str, as_json: bool
 ) -> None:
-    """What changed from RUN_A to RUN_B (default: the previous run to the current one)."""
+    """What changed from RUN_A to RUN_B (default: the previous run to the current one): the
+    count of every section first, then each section's top entries by size of change."""
     from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
 
     run_a, run_b = run_pair(app.store, run_a, run_b)
     diff = diff_runs(load_run_view(app.store, run_a), load_run_view(app.store, run_b), limit=limit)
-    click.echo(json.dumps(diff, ensure_ascii=False, indent=2) if as_json else describe_diff(diff))
+    if as_json or fmt == "json":
+        click.echo(json.dumps(diff, ensure_ascii=False, indent=2))
+    else:
+        click.echo(describe_diff(diff))
+
+
+_USER_CHANGE = ("user_id", "tier_before", "tier_after", "rank_before", "rank_after")
+# Section: (title, columns of its entries).
+DIFF_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "kols_new": ("KOLs won", _USER_CHANGE),
+    "kols_lost": ("KOLs lost", _USER_CHANGE),
+    "tier_moves": ("tier moves", _USER_CHANGE),
+    "owner_changes": ("owner changes", ("community_id", "size", "from", "to")),
+    "communities_born": ("communities born", ("community_id", "size")),
+    "communities_dissolved": ("communities dissolved", ("community_id", "size")),
+    "communities_split": ("communities split", ("community_id", "size", "into")),
+    "communities_merged": ("communities merged", ("community_id", "size", "from")),
+    "risers": ("risers", _USER_CHANGE),
+    "fallers": ("fallers", _USER_CHANGE),
+}
 
 
 def describe_diff(diff: dict[str, Any]) -> str:
-    """The diff as a short report for a terminal."""
-    kols, comms = diff["kols"], diff["communities"]
-    lines = [
-        f"{diff['from_run']} -> {diff['to_run']}",
-        f"users: {diff['users']['before']:,} -> {diff['users']['after']:,} "
-        f"({diff['users']['new']:,} new)",
-        f"KOLs: +{kols['new_count']} {' '.join(kols['new'])}",
-        f"      -{kols['lost_count']} {' '.join(kols['lost'])}",
-        "tier moves: "
-        + (", ".join(f"{k} {v}" for k, v in diff["tier_moves"]["counts"].items()) or "none"),
-        "owner changes: "
-        + (
-            ", ".join(
-                f"{c['community_id']} {c['from']}->{c['to']}"
-                + (f" ({c['reason']})" if c.get("reason") else "")
-                for c in diff["owner_changes"]
-            )
-            or "none"
-        ),
-        f"communities born: {' '.join(comms['born']) or 'none'}; "
-        f"dissolved: {' '.join(comms['dissolved']) or 'none'}",
-        "split: "
-        + (
-            "; ".join(f"{s['community_id']} -> {' '.join(s['into'])}" for s in comms["split"])
-            or "none"
-        ),
-        "merged: "
-        + (
-            "; ".join(f"{' '.join(m['from'])} -> {m['community_id']}" for m in comms["merged"])
-            or "none"
-        ),
+    """The diff for a terminal: users, the count of every section, then the top entries of
+    each section that has any."""
+    users = diff["users"]
+    summary = [
+        {"section": title, "count": f"{diff[key]['count']:,}"}
+        for key, (title, _) in DIFF_SECTIONS.items()
     ]
-    for title, key in (("risers", "risers"), ("fallers", "fallers")):
-        moves = [f"{m['user_id']} #{m['rank_before']}->#{m['rank_after']}" for m in diff[key]]
-        lines.append(f"{title}: {', '.join(moves) or 'none'}")
+    lines = [
+        f"{diff['from_run']} -> {diff['to_run']}: {users['before']:,} -> {users['after']:,} "
+        f"users ({users['new']:,} new, {users['gone']:,} gone)",
+        "",
+        render(summary, ("section", "count"), "table"),
+    ]
+    for key, (title, columns) in DIFF_SECTIONS.items():
+        section = diff[key]
+        if not section["count"]:
+            continue
+        rows = [
+            {k: " ".join(v) if isinstance(v, list) else v for k, v in row.items()}
+            for row in section["top"]
+        ]
+        lines += ["", f"{title}: top {len(rows)} of {section['count']:,}"]
+        if "by_move" in section:
+            lines.append(", ".join(f"{k} {v:,}" for k, v in section["by_move"].items()))
+        lines.append(render(rows, columns, "table"))
     return "\n".join(lines)
 
 

@@ -81,6 +81,28 @@ def ranked_run(run_id: str = "r1") -> RunResult:
     return RunResult(result.info, UserResults(user_ids, columns), communities, groups)
 
 
+def split_run(run_id: str = "r1") -> RunResult:
+    """``ranked_run`` where c-a is over Dunbar's number and split: u0 and u4 in c-a.01, u2
+    in c-a.02, u6 only in c-a (a part too small to keep); u8 in c-a0, a community whose id
+    starts with c-a's. Referral levels follow ``load_query_graph``'s tree (u7..u9 in none);
+    in_strength has ties and a missing value."""
+    run = ranked_run(run_id)
+    columns = dict(run.users.columns)
+    columns["community_id"] = np.array(
+        ["c-a.01", "c-b", "c-a.02", "c-b", "c-a.01", "c-b", "c-a", "c-b", "c-a0", "c-b"], object
+    )
+    columns["referral_level"] = np.array([0, 1, 1, 2, 3, 3, 2, -1, -1, -1], dtype=np.int64)
+    columns["in_strength"] = np.array([2.0, 5.0, 2.0, np.nan, 1.0, 5.0, 0.5, 0.0, 3.0, 2.0])
+    communities = [
+        CommunityResult("c-b", 5, "u1", 0.3, None, 0.4, 0.1, 0.9, 0.95, "star"),
+        CommunityResult("c-a", 4, "u0", 0.5, "u2", 0.5, 0.8, 0.2, 0.1, "mesh"),
+        CommunityResult("c-a.01", 2, "u0", 0.5, "u4", 1.0, 1.0, 1.0, 0.0, "mesh", "c-a"),
+        CommunityResult("c-a.02", 1, "u2", 1.0, None, 0.0, 0.0, 0.0, 0.0, "mesh", "c-a"),
+        CommunityResult("c-a0", 1, "u8", 1.0, None, 0.0, 0.0, 0.0, 0.0, "mesh"),
+    ]
+    return RunResult(run.info, UserResults(run.users.user_id, columns), communities, run.groups)
+
+
 def load_query_graph(store: GraphStore) -> RunResult:
     """Users u0..u9, groups g1 (declared owner u9) and g2, memberships, the referral tree
     u0 -> u1 -> u3 -> {u4, u5}, u0 -> u2 -> u6, and ``ranked_run("r1")`` as current run."""

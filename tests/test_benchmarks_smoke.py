@@ -11,7 +11,15 @@ import pytest
 from benchmarks import run
 from benchmarks.report import ANALYSIS_STAGES, KERNELS
 
-STAGES = ("generate", "load.embedded", "extract.embedded", "analysis.total", "write.embedded")
+STAGES = (
+    "generate",
+    "load.embedded",
+    "extract.embedded",
+    "analysis.total",
+    "write.embedded",
+    "diff.load",
+    "diff.compute",
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +60,22 @@ def test_every_stage_has_positive_figures(smoke: tuple[dict, Path]) -> None:
         assert nx["stages"][name]["seconds"]["median"] > 0, name
     assert nx["pagerank_agreement"]["spearman"] > 0.9
     assert set(size["skipped"]) == set(run.NEO4J_STEPS)
+    diff = size["facts"]["diff"]
+    assert diff["users"]["before"] == diff["users"]["after"] == 2000
+    assert diff["risers"] + diff["fallers"] > 0
     assert results["machine"]["cores"] >= 1
 
 
 def test_report_renders(smoke: tuple[dict, Path]) -> None:
     _, report = smoke
     text = report.read_text(encoding="utf-8")
-    headings = ("## Machine", "## How much faster than networkx", "## Campaign seeding")
-    for heading in (*headings, "## Not measured"):
+    for heading in (
+        "## Machine",
+        "## How much faster than networkx",
+        "## Campaign seeding",
+        "## Run diff",
+        "## Not measured",
+    ):
         assert heading in text
     assert "`analysis.communities`" in text
     for png in ("time_stages.png", "time_analysis.png", "memory.png"):

@@ -9,7 +9,7 @@ from graphsvc.analysis.influence.graph import PROBABILITIES
 from graphsvc.analysis.influence.rrsets import MODELS
 from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON
 from graphsvc.model import Entity, Role, Tier
-from graphsvc.store.base import COMMUNITY_SORTS, USER_SORTS
+from graphsvc.store.base import COMMUNITY_SORTS, USER_SORT_ALIASES, USER_SORTS
 
 __all__ = ["SPEC"]
 
@@ -84,6 +84,7 @@ def _get(
 
 _LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "page size")
 _CURSOR = _query("cursor", {"type": "string"}, "next_cursor of the previous page")
+_LEVEL = {"type": "integer", "minimum": 0, "maximum": 10**6}
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _IDS = {"type": "array", "maxItems": 100_000, "items": {"type": "string", "minLength": 1}}
 _STRING_OR_NULL = {"type": ["string", "null"]}
@@ -95,6 +96,41 @@ _SCORE = {
         "percentile": _NUMBER_OR_NULL,
     },
 }
+
+# Sections of a run diff (graphsvc.jobs.diff.SECTIONS) and the schema of their entries, by
+# size of change: KOLs by rank, tier moves by levels jumped, risers and fallers by ranks
+# moved, communities by size.
+_DIFF_SECTIONS = {
+    "kols_new": "DiffUser",
+    "kols_lost": "DiffUser",
+    "tier_moves": "DiffUser",
+    "owner_changes": "DiffCommunity",
+    "communities_born": "DiffCommunity",
+    "communities_dissolved": "DiffCommunity",
+    "communities_split": "DiffCommunity",
+    "communities_merged": "DiffCommunity",
+    "risers": "DiffUser",
+    "fallers": "DiffUser",
+}
+
+
+def _diff_section(entry: str, name: str) -> dict[str, Any]:
+    section = {
+        "type": "object",
+        "required": ["count", "top"],
+        "properties": {
+            "count": {"type": "integer", "description": "entries in all"},
+            "top": {"type": "array", "items": _ref(entry)},
+        },
+    }
+    if name == "tier_moves":
+        section["properties"]["by_move"] = {
+            "type": "object",
+            "description": 'users per move, e.g. {"kol->member": 3}',
+            "additionalProperties": {"type": "integer"},
+        }
+    return section
+
 
 _SCHEMAS: dict[str, Any] = {
     "Problem": {
@@ -119,9 +155,11 @@ _SCHEMAS: dict[str, Any] = {
             "role": _STRING_OR_NULL,
             "influence": _NUMBER_OR_NULL,
             "influence_rank": {"type": "integer"},
+            "in_strength": _NUMBER_OR_NULL,
             "betweenness": _NUMBER_OR_NULL,
             "coreness": {"type": ["integer", "null"]},
             "downline": {"type": ["integer", "null"]},
+            "referral_level": {"type": ["integer", "null"], "description": "-1: in no tree"},
         },
     },
     "UserPage": {
@@ -264,19 +302,65 @@ _SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {"label": {"type": ["string", "null"], "maxLength": 200}},
     },
+    "DiffUser": {
+        "type": "object",
+        "description": "a user's tier, influence rank and influence in both runs (null: absent)",
+        "required": ["user_id", "tier_before", "tier_after", "rank_before", "rank_after"],
+        "properties": {
+            "user_id": {"type": "string"},
+            "tier_before": _STRING_OR_NULL,
+            "tier_after": _STRING_OR_NULL,
+            "rank_before": {"type": ["integer", "null"]},
+            "rank_after": {"type": ["integer", "null"]},
+            "influence_before": _NUMBER_OR_NULL,
+            "influence_after": _NUMBER_OR_NULL,
+        },
+    },
+    "DiffCommunity": {
+        "type": "object",
+        "description": "a top-level community (owner changes: any community) and its size",
+        "required": ["community_id", "size"],
+        "properties": {
+            "community_id": {"type": "string"},
+            "size": {"type": "integer"},
+            "from": {
+                "description": "owner before (owner changes), or the communities merged",
+                "type": ["string", "null", "array"],
+                "items": {"type": "string"},
+            },
+            "to": {"description": "owner after (owner changes)", "type": ["string", "null"]},
+            "reason": {
+                "description": "why the owner changed (owner changes), e.g. 'owner changed: "
+                "u12 overtook u7 by 31%'",
+                "type": "string",
+            },
+            "into": {"description": "the communities it split into", "type": "array"},
+        },
+    },
     "RunDiff": {
         "type": "object",
-        "required": ["from_run", "to_run", "kols", "tier_moves", "owner_changes", "communities"],
+        "description": (
+            "summary: the entry count of every section; then each section: its count and its "
+            "top `limit` entries by size of change"
+        ),
+        "required": ["from_run", "to_run", "limit", "users", "summary", *_DIFF_SECTIONS],
+        "additionalProperties": False,
         "properties": {
             "from_run": {"type": "string"},
             "to_run": {"type": "string"},
-            "users": {"type": "object"},
-            "kols": {"type": "object"},
-            "tier_moves": {"type": "object"},
-            "owner_changes": {"type": "array", "items": {"type": "object"}},
-            "communities": {"type": "object"},
-            "risers": {"type": "array", "items": {"type": "object"}},
-            "fallers": {"type": "array", "items": {"type": "object"}},
+            "limit": {"type": "integer"},
+            "users": {
+                "type": "object",
+                "required": ["before", "after", "new", "gone"],
+                "properties": {k: {"type": "integer"} for k in ("before", "after", "new", "gone")},
+            },
+            "summary": {
+                "type": "object",
+                "required": list(_DIFF_SECTIONS),
+                "additionalProperties": False,
+                "properties": {k: {"type": "integer"} for k in _DIFF_SECTIONS},
+            },
+            **{k: _diff_section(entry, k) for k, entry in _DIFF_SECTIONS.items()},
         },
     },
     "CommunityPage": {
@@ -475,12 +559,27 @@ _PATHS: dict[str, Any] = {
             "Users of the current run by a score, filtered, with cursor pagination",
             _json(_ref("UserPage"), "A page; next_cursor stays within the page's run"),
             [
-                _query("community", {"type": "string"}, "only this community"),
-                _query("group", {"type": "string"}, "only members of this explicit group"),
+                _query(
+                    "community",
+                    {"type": "string"},
+                    "only this community and its sub-communities (each row names its own); "
+                    "404 if the run has no such community",
+                ),
+                _query(
+                    "group",
+                    {"type": "string"},
+                    "only members of this explicit group; 404 if the run has no such group",
+                ),
                 _query("tier", {"enum": [t.value for t in Tier]}, "only this tier"),
                 _query("role", {"enum": [r.value for r in Role]}, "only this role"),
                 _query("min_score", {"type": "number"}, "influence at least this"),
-                _query("sort", {"enum": list(USER_SORTS)}, "descending; ties by influence rank"),
+                _query("min_level", _LEVEL, "referral level at least this (0: a tree's root)"),
+                _query("max_level", _LEVEL, "referral level at most this"),
+                _query(
+                    "sort",
+                    {"enum": [*USER_SORTS, *USER_SORT_ALIASES]},
+                    "descending; ties by influence rank; pagerank is influence",
+                ),
                 _LIMIT,
                 _CURSOR,
             ],
@@ -560,14 +659,19 @@ _PATHS: dict[str, Any] = {
     "/api/v1/runs": {"get": _get("Analysis runs, newest first", _json(_ref("Runs"), "Runs"))},
     "/api/v1/runs/diff": {
         "get": _get(
-            "What changed between two runs",
+            "What changed between two runs: counts per section, then the top entries of each",
             _json(_ref("RunDiff"), "The diff"),
             [
                 _query("from", {"type": "string"}, "earlier run id (default: the previous run)"),
                 _query("to", {"type": "string"}, "later run id (default: the current run)"),
-                _LIMIT,
+                _query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                    "top entries per section (default 20)",
+                ),
             ],
             (400, 401, 403, 404),
+            cached=True,
         )
     },
     "/api/v1/runs/current": {

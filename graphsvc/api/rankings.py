@@ -23,7 +23,7 @@ from graphsvc.api.deps import (
 from graphsvc.errors import NotFoundError
 from graphsvc.model import Role, Tier
 from graphsvc.service_state import KeyRole
-from graphsvc.store.base import USER_SORTS, UserQuery
+from graphsvc.store.base import USER_SORT_ALIASES, USER_SORTS, UserQuery, require_filters
 
 __all__ = ["bp", "sort_value"]
 
@@ -31,6 +31,8 @@ bp = Blueprint("rankings", __name__)
 
 TIERS = tuple(t.value for t in Tier)
 ROLES = tuple(r.value for r in Role)
+SORTS = (*USER_SORTS, *USER_SORT_ALIASES)
+MAX_LEVEL = 10**6
 
 
 def sort_value(row: dict[str, Any], sort: str) -> float:
@@ -43,8 +45,11 @@ def sort_value(row: dict[str, Any], sort: str) -> float:
 @requires(KeyRole.READER)
 @cached
 def list_kols() -> dict[str, Any]:
-    """Users of a run by ``sort`` (descending), filtered; ``limit`` ≤ 1000; ``cursor``."""
-    sort = arg("sort", choice(USER_SORTS), "influence", f" (one of {', '.join(USER_SORTS)})")
+    """Users of a run by ``sort`` (descending), filtered; ``limit`` ≤ 1000; ``cursor``. An
+    unknown community or group is a 404 (an empty page means nobody matched)."""
+    sort = arg("sort", choice(SORTS), "influence", f" (one of {', '.join(SORTS)})")
+    sort = USER_SORT_ALIASES.get(sort, sort)
+    level = bounded_int(0, MAX_LEVEL)
     limit = arg("limit", bounded_int(1, MAX_LIMIT), 50, f" (an integer 1..{MAX_LIMIT})")
     cursor = cursor_arg(sort, int)
     query = UserQuery(
@@ -53,6 +58,8 @@ def list_kols() -> dict[str, Any]:
         tier=arg("tier", choice(TIERS), None, f" (one of {', '.join(TIERS)})"),
         role=arg("role", choice(ROLES), None, f" (one of {', '.join(ROLES)})"),
         min_influence=arg("min_score", finite, None, " (a number)"),
+        min_level=arg("min_level", level, None, f" (an integer 0..{MAX_LEVEL})"),
+        max_level=arg("max_level", level, None, f" (an integer 0..{MAX_LEVEL})"),
         sort=sort,
         after=None if cursor is None else (cursor[1], cursor[2]),
         limit=limit + 1,
@@ -64,4 +71,6 @@ def list_kols() -> dict[str, Any]:
         raise BadRequest(
             "the cursor's run no longer exists: start again without a cursor"
         ) from None
+    if not rows:
+        require_filters(store(), run_id, query)
     return page(run_id, rows, limit, sort, lambda r: (sort_value(r, sort), r["influence_rank"]))

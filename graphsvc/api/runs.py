@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, request, url_for
 
 from graphsvc.api.auth import requires
+from graphsvc.api.cache import cached
 from graphsvc.api.deps import (
     MAX_LIMIT,
     BadRequest,
@@ -66,9 +67,10 @@ def list_runs() -> dict[str, Any]:
 
 @bp.get("/runs/diff")
 @requires(KeyRole.READER)
+@cached
 def get_runs_diff() -> dict[str, Any]:
     """What changed from run ``from`` to run ``to`` (defaults: the previous and the current
-    run): KOLs won and lost, tier moves, owner changes, community events, risers, fallers."""
+    run): a summary of counts, then the top ``limit`` entries of every section."""
     limit = arg("limit", bounded_int(1, MAX_LIMIT), 20, f" (an integer 1..{MAX_LIMIT})")
     run_a, run_b = run_pair(store(), request.args.get("from"), request.args.get("to"))
     return diff_runs(load_run_view(store(), run_a), load_run_view(store(), run_b), limit=limit)

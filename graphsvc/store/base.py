@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from graphsvc.errors import NotFoundError
 from graphsvc.model import (
     RENAMED_PARAMS,
     RENAMED_TIERS,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "EDGE_PROPS",
     "USER_SORTS",
+    "USER_SORT_ALIASES",
     "CommunityQuery",
     "GraphStore",
     "LoadTarget",
@@ -45,6 +47,7 @@ __all__ = [
     "edge_props",
     "health_score",
     "renamed_run_json",
+    "require_filters",
     "result_column",
 ]
 
@@ -62,7 +65,8 @@ EDGE_PROPS: dict[EdgeKind, dict[str, type]] = {
     EdgeKind.REFERRED: {"referred_at": np.int64},
     EdgeKind.MEMBER_OF: {"role": np.int8},
 }
-USER_SORTS = ("influence", "betweenness", "coreness", "downline")
+USER_SORTS = ("influence", "betweenness", "coreness", "downline", "in_strength")
+USER_SORT_ALIASES = {"pagerank": "influence"}  # influence is weighted PageRank
 COMMUNITY_SORTS = ("size", "health")
 
 
@@ -70,13 +74,19 @@ COMMUNITY_SORTS = ("size", "health")
 class UserQuery:
     """One page of a run's users. Sorted by ``sort`` descending, ties by influence_rank (for
     "influence": by influence_rank alone); a missing value sorts as -1. ``after`` is the
-    keyset ``(sort value, influence_rank)`` of the last row already seen."""
+    keyset ``(sort value, influence_rank)`` of the last row already seen.
+
+    ``community_id`` matches the community and its sub-communities (a community over
+    Dunbar's number answers for all its members; each row names its sub-community). A
+    referral level bound never matches users outside every referral tree (level -1)."""
 
     community_id: str | None = None
     group_id: str | None = None  # members of this explicit group
     tier: str | None = None
     role: str | None = None
     min_influence: float | None = None
+    min_level: int | None = None  # referral level (0: a tree's root)
+    max_level: int | None = None
     sort: str = "influence"
     after: tuple[float, int] | None = None
     limit: int = 50
@@ -131,6 +141,18 @@ def health_score(community: CommunityResult) -> float:
     """Reciprocity × (1 − degree centralization), in [0, 1]: high for a mesh where members
     answer each other, low for a star around one owner. Stores sort by this same formula."""
     return (community.reciprocity or 0.0) * (1.0 - (community.centralization or 0.0))
+
+
+def require_filters(store: GraphStore, run_id: str, query: UserQuery) -> None:
+    """Raise NotFoundError for a community or group ``query`` names that run ``run_id`` does
+    not have (call it when a page came back empty, to tell "unknown id" from "no match")."""
+    if (
+        query.community_id is not None
+        and store.community_result(run_id, query.community_id) is None
+    ):
+        raise NotFoundError(f"no community {query.community_id!r} in run {run_id}")
+    if query.group_id is not None and store.group_result(run_id, query.group_id) is None:
+        raise NotFoundError(f"no group {query.group_id!r} in run {run_id}")
 
 
 class LoadTarget(Protocol):

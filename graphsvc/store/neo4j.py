@@ -869,6 +869,8 @@ class Neo4jStore:
             tier=query.tier,
             role=query.role,
             min_influence=query.min_influence,
+            min_level=None if query.min_level is None else max(query.min_level, 0),
+            max_level=query.max_level,
             group=query.group_id,
             after_value=after_value,
             after_rank=after_rank,
@@ -1423,14 +1425,21 @@ _DELETE_RUN_NODES = {
 }
 _RUN_LABELS = tuple(_DELETE_RUN_NODES)
 
-_USER_RESULTS = """
-MATCH (r:UserResult {run_id: $run_id})
+# A community and its sub-communities ("c-0042", "c-0042.03"): a prefix seek of the
+# (run_id, community_id) index, then the character after the prefix checked.
+_IN_COMMUNITY = (
+    "r.community_id STARTS WITH $community "
+    "AND (r.community_id = $community OR r.community_id STARTS WITH $community + '.')"
+)
+
+_USER_RESULTS = f"""
+MATCH (r:UserResult {{run_id: $run_id}})
 WHERE r.influence_rank > $after
-  AND ($community IS NULL OR r.community_id = $community)
+  AND ($community IS NULL OR {_IN_COMMUNITY})
   AND ($tier IS NULL OR r.tier = $tier)
 WITH r ORDER BY r.influence_rank LIMIT $limit
-OPTIONAL MATCH (u:User {user_id: r.user_id})
-RETURN r {.*} AS r, u.name AS name
+OPTIONAL MATCH (u:User {{user_id: r.user_id}})
+RETURN r {{.*}} AS r, u.name AS name
 ORDER BY r.influence_rank"""
 
 _USER_RESULT = """
@@ -1462,7 +1471,11 @@ def _user_page(query: UserQuery) -> str:
             "MATCH (r:UserResult {run_id: $run_id, user_id: m.user_id})"
         )
     elif query.community_id is not None:
-        anchor = "MATCH (r:UserResult {run_id: $run_id, community_id: $community})"
+        anchor = (  # the hint: a planner without statistics would scan every run's results
+            "MATCH (r:UserResult {run_id: $run_id})\n"
+            "USING INDEX r:UserResult(run_id, community_id)\n"
+            f"WHERE {_IN_COMMUNITY}\nWITH r"
+        )
     else:
         anchor = "MATCH (r:UserResult {run_id: $run_id})"
     after = "r.influence_rank > $after_rank" if query.after else "r.influence_rank > 0"
@@ -1479,9 +1492,12 @@ def _user_page(query: UserQuery) -> str:
             ("tier", "r.tier = $tier"),
             ("role", "r.role = $role"),
             ("min_influence", "r.influence >= $min_influence"),
+            ("max_level", "r.referral_level <= $max_level"),
         )
         if getattr(query, field) is not None
     ]
+    if query.min_level is not None or query.max_level is not None:
+        where.append("r.referral_level >= coalesce($min_level, 0)")
     return f"""{anchor}
 WHERE {" AND ".join(where)}
 WITH r ORDER BY {order} LIMIT $limit

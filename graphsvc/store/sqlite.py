@@ -88,6 +88,47 @@ def _user_page_index(query: UserQuery) -> str | None:
     return "user_results_role" if query.role is not None else None
 
 
+def _in_community(community_id: str) -> tuple[str, list[Any]]:
+    """SQL matching ``r.community_id`` to a community or one of its sub-communities
+    ("c-0042" or "c-0042.03"): one range of the community index ("." sorts just before "/"),
+    the next character checked."""
+    condition = (
+        "r.community_id >= ? AND r.community_id < ? "
+        "AND (r.community_id = ? OR substr(r.community_id, ?, 1) = '.')"
+    )
+    return condition, [community_id, community_id + "/", community_id, len(community_id) + 1]
+
+
+def _user_filters(query: UserQuery) -> tuple[list[str], list[Any]]:
+    """SQL conditions and parameters of a UserQuery's filters (not its keyset)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if query.community_id is not None:
+        condition, values = _in_community(query.community_id)
+        where.append(condition)
+        params += values
+    for column in ("tier", "role"):
+        if (value := getattr(query, column)) is not None:
+            where.append(f"r.{column} = ?")
+            params.append(value)
+    if query.min_influence is not None:
+        where.append("r.influence >= ?")
+        params.append(query.min_influence)
+    if query.min_level is not None or query.max_level is not None:
+        where.append("r.referral_level >= ?")
+        params.append(max(query.min_level or 0, 0))
+    if query.max_level is not None:
+        where.append("r.referral_level <= ?")
+        params.append(query.max_level)
+    if query.group_id is not None:
+        where.append(
+            "r.user_id IN (SELECT u.user_id FROM memberships m JOIN users u ON u.uid = m.uid "
+            "JOIN groups g ON g.gid = m.gid WHERE g.group_id = ?)"
+        )
+        params.append(query.group_id)
+    return where, params
+
+
 _HEALTH = "coalesce(reciprocity, 0) * (1 - coalesce(centralization, 0))"  # base.health_score
 _COMMUNITY_KEYS = {"size": "size", "health": _HEALTH}
 _COMMUNITY_INDEXES = "".join(
@@ -616,14 +657,9 @@ class SqliteStore:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         self._require_run(run_id)
-        where, params = ["r.run_id = ?", "r.influence_rank > ?"], [run_id, after_rank]
-        if community_id is not None:
-            where.append("r.community_id = ?")
-            params.append(community_id)
-        if tier is not None:
-            where.append("r.tier = ?")
-            params.append(tier)
-        params.append(-1 if limit is None else limit)
+        where, params = _user_filters(UserQuery(community_id=community_id, tier=tier))
+        where += ["r.run_id = ?", "r.influence_rank > ?"]
+        params += [run_id, after_rank, -1 if limit is None else limit]
         return self._user_rows(
             f"WHERE {' AND '.join(where)} ORDER BY r.influence_rank LIMIT ?", params
         )
@@ -694,20 +730,9 @@ class SqliteStore:
         if query.sort not in USER_SORTS:
             raise ValueError(f"unknown sort {query.sort!r}; sorts are {', '.join(USER_SORTS)}")
         self._require_run(run_id)
-        where, params = ["r.run_id = ?"], [run_id]
-        for column in ("community_id", "tier", "role"):
-            if (value := getattr(query, column)) is not None:
-                where.append(f"r.{column} = ?")
-                params.append(value)
-        if query.min_influence is not None:
-            where.append("r.influence >= ?")
-            params.append(query.min_influence)
-        if query.group_id is not None:
-            where.append(
-                "r.user_id IN (SELECT u.user_id FROM memberships m JOIN users u ON u.uid = m.uid "
-                "JOIN groups g ON g.gid = m.gid WHERE g.group_id = ?)"
-            )
-            params.append(query.group_id)
+        where, params = _user_filters(query)
+        where.append("r.run_id = ?")
+        params.append(run_id)
         if query.sort == "influence":
             order = "r.influence_rank"
             if query.after is not None:

@@ -6,7 +6,7 @@ import pytest
 
 from graphsvc.api.deps import encode_cursor
 from graphsvc.model import Membership
-from tests.builders import ranked_run, sample_run
+from tests.builders import load_query_graph, ranked_run, sample_run, split_run
 
 
 @pytest.fixture
@@ -80,6 +80,8 @@ def test_a_cursor_stays_in_its_run_after_a_new_run_is_published(ranked):
         ("min_score=abc", "min_score"),
         ("min_score=nan", "min_score"),
         ("cursor=@@", "cursor"),
+        ("min_level=-1", "min_level"),
+        ("max_level=x", "max_level"),
     ],
 )
 def test_bad_parameters_are_400_problems_naming_the_parameter(ranked, query, needle):
@@ -96,3 +98,59 @@ def test_a_cursor_of_another_sort_or_a_deleted_run_is_a_400(ranked):
     response = ranked.get(f"/api/v1/kols?cursor={gone}")
     assert response.status == 400
     assert "no longer exists" in response.json["detail"]
+
+
+@pytest.fixture
+def split(served):
+    load_query_graph(served.store)
+    served.store.write_run(split_run("r2"))
+    return served
+
+
+def test_a_split_community_answers_for_all_its_members(split):
+    rows = split.get("/api/v1/kols?community=c-a").json["data"]
+    assert [(r["user_id"], r["community_id"]) for r in rows] == [
+        ("u0", "c-a.01"),
+        ("u2", "c-a.02"),
+        ("u4", "c-a.01"),
+        ("u6", "c-a"),
+    ]
+    parent = split.get("/api/v1/communities/c-a").json
+    assert [m["user_id"] for m in parent["top_members"]] == ["u0", "u2", "u4", "u6"]
+    sub = split.get("/api/v1/communities/c-a.01").json
+    assert (sub["parent_id"], [m["user_id"] for m in sub["top_members"]]) == ("c-a", ["u0", "u4"])
+    assert pages(split, "community=c-a.02") == (["u2"], {"r2"})
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("limit=2&sort=in_strength", ["u1", "u5", "u8", "u0", "u2", "u9", "u4", "u6", "u7", "u3"]),
+        ("limit=3&sort=pagerank", [f"u{i}" for i in range(10)]),
+        ("limit=1&sort=downline&min_level=1", ["u1", "u3", "u2", "u4", "u5", "u6"]),
+        ("limit=1&sort=betweenness&max_level=1", ["u1", "u0", "u2"]),
+        ("limit=1&min_level=2&max_level=3&community=c-a", ["u4", "u6"]),
+        ("limit=1&sort=in_strength&group=g1&role=peripheral", ["u9", "u3"]),
+    ],
+)
+def test_sorts_and_filters_page_stably(split, query, expected):
+    assert pages(split, query) == (expected, {"r2"})
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("community=c-9999", "no community 'c-9999' in run r2"),
+        ("community=c-9999&tier=kol", "no community 'c-9999' in run r2"),
+        ("group=g-nope", "no group 'g-nope' in run r2"),
+    ],
+)
+def test_unknown_filter_ids_are_404_problems(split, query, detail):
+    response = split.get(f"/api/v1/kols?{query}")
+    assert (response.status, response.content_type) == (404, "application/problem+json")
+    assert response.json["detail"] == detail
+
+
+def test_a_known_filter_matching_nobody_is_an_empty_page(split):
+    body = split.get("/api/v1/kols?community=c-a0&tier=core").json
+    assert (body["data"], body["next_cursor"]) == ([], None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import schemathesis
 
 from tests.builders import OVERTOOK, later_run, load_query_graph
 
@@ -17,39 +18,70 @@ def two_runs(served):
     return served
 
 
+def ids(section: dict) -> list[str]:
+    return [entry.get("user_id") or entry["community_id"] for entry in section["top"]]
+
+
 def test_diff_of_the_previous_and_current_run(two_runs):
     response = two_runs.get("/api/v1/runs/diff")
     assert response.status == 200
     diff = response.json
     assert (diff["from_run"], diff["to_run"]) == ("r1", "r2")
-    assert diff["users"] == {"before": 10, "after": 11, "new": 1}
-    kols = diff["kols"]
-    assert (kols["new"], kols["lost"]) == (["u5", "u10"], ["u1"])
-    assert (kols["new_count"], kols["lost_count"]) == (2, 1)
-    assert diff["tier_moves"] == {
-        "counts": {"kol->member": 1, "member->kol": 1},
-        "users": {"kol->member": ["u1"], "member->kol": ["u5"]},
+    assert diff["users"] == {"before": 10, "after": 11, "new": 1, "gone": 0}
+    assert diff["summary"] == {
+        "kols_new": 2,
+        "kols_lost": 1,
+        "tier_moves": 2,
+        "owner_changes": 1,
+        "communities_born": 1,
+        "communities_dissolved": 1,
+        "communities_split": 1,
+        "communities_merged": 0,
+        "risers": 1,
+        "fallers": 1,
     }
-    assert diff["owner_changes"] == [
-        {"community_id": "c-a", "from": "u0", "to": "u2", "reason": OVERTOOK}
+    assert (ids(diff["kols_new"]), ids(diff["kols_lost"])) == (["u5", "u10"], ["u1"])
+    assert diff["tier_moves"]["by_move"] == {"kol->member": 1, "member->kol": 1}
+    assert diff["owner_changes"]["top"] == [
+        {"community_id": "c-a", "size": 5, "from": "u0", "to": "u2", "reason": OVERTOOK}
     ]
-    assert diff["communities"] == {
-        "born": ["c-f"],
-        "dissolved": ["c-c"],
-        "split": [{"community_id": "c-b", "into": ["c-b", "c-e"]}],
-        "merged": [],
-    }
-    assert [(m["user_id"], m["rank_before"], m["rank_after"]) for m in diff["risers"]] == [
-        ("u5", 6, 2)
+    assert diff["communities_born"]["top"] == [{"community_id": "c-f", "size": 1}]
+    assert diff["communities_dissolved"]["top"] == [{"community_id": "c-c", "size": 2}]
+    assert diff["communities_split"]["top"] == [
+        {"community_id": "c-b", "size": 4, "into": ["c-b", "c-e"]}
     ]
-    assert [(m["user_id"], m["rank_before"], m["rank_after"]) for m in diff["fallers"]] == [
-        ("u1", 2, 6)
-    ]
+    rises = [(m["user_id"], m["rank_before"], m["rank_after"]) for m in diff["risers"]["top"]]
+    falls = [(m["user_id"], m["rank_before"], m["rank_after"]) for m in diff["fallers"]["top"]]
+    assert (rises, falls) == ([("u5", 6, 2)], [("u1", 2, 6)])
+
+
+def test_diff_honours_the_limit_in_every_section_and_is_cached(two_runs):
+    first = two_runs.get("/api/v1/runs/diff?limit=1")
+    diff = first.json
+    assert diff["limit"] == 1
+    assert diff["summary"]["kols_new"] == 2
+    assert all(len(diff[name]["top"]) <= 1 for name in diff["summary"])
+    assert first.headers["X-Cache"] == "miss"
+    again = two_runs.get("/api/v1/runs/diff?limit=1")
+    assert (again.headers["X-Cache"], again.json) == ("hit", diff)
+    two_runs.store.write_run(later_run("r3", started_at=3.0))
+    assert two_runs.get("/api/v1/runs/diff?limit=1").json["to_run"] == "r3"
+
+
+@pytest.mark.parametrize("query", [{}, {"limit": 1}, {"from": "r2", "to": "r1"}])
+def test_the_diff_conforms_to_the_openapi_document(two_runs, query):
+    schema = schemathesis.openapi.from_url(f"{two_runs.base}/api/v1/openapi.json")
+    operation = schema["/api/v1/runs/diff"]["GET"]
+    auth = {"Authorization": f"Bearer {two_runs.keys['reader']}"}
+    response = operation.Case(query=query).call(base_url=two_runs.base, headers=auth)
+    assert response.status_code == 200
+    operation.validate_response(response)  # raises on any field the document does not allow
 
 
 def test_diff_of_named_runs_and_errors(two_runs):
     backwards = two_runs.get("/api/v1/runs/diff?from=r2&to=r1").json
-    assert (backwards["kols"]["new"], backwards["kols"]["lost"]) == (["u1"], ["u5", "u10"])
+    assert (ids(backwards["kols_new"]), ids(backwards["kols_lost"])) == (["u1"], ["u5", "u10"])
+    assert backwards["users"] == {"before": 11, "after": 10, "new": 0, "gone": 1}
     assert two_runs.get("/api/v1/runs/diff?from=nope").status == 404
     assert two_runs.get("/api/v1/runs/diff?limit=0").status == 400
     assert two_runs.get("/api/v1/runs/diff", key=None).status == 401

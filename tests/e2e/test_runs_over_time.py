@@ -134,7 +134,8 @@ def test_fresh_ids_are_new_numbers(two_runs) -> None:
 
 def test_runs_diff_cli_matches_direct_comparison(two_runs) -> None:
     store, db, _ = two_runs
-    body = json.loads(invoke(db, "runs", "diff", "--json", "--limit", "5"))
+    body = json.loads(invoke(db, "runs", "diff", "--format", "json", "--limit", "5"))
+    assert json.loads(invoke(db, "runs", "diff", "--json", "--limit", "5")) == body
     new, old = store.runs()[0].run_id, store.runs()[1].run_id
     assert (body["from_run"], body["to_run"]) == (old, new)
     expected = diff_runs(load_run_view(store, old), load_run_view(store, new), limit=5)
@@ -146,11 +147,14 @@ def test_runs_diff_cli_matches_direct_comparison(two_runs) -> None:
     tiers_before = {r["user_id"]: r["tier"] for r in store.user_results(old)}
     tiers_after = {r["user_id"]: r["tier"] for r in store.user_results(new)}
     moved = sum(tiers_before[u] != tiers_after[u] for u in tiers_after)
-    assert sum(body["tier_moves"]["counts"].values()) == moved
-    assert len(body["risers"]) <= 5
-    text = invoke(db, "runs", "diff")
-    assert f"{old} -> {new}" in text
-    assert "tier moves:" in text
+    assert body["summary"]["tier_moves"] == sum(body["tier_moves"]["by_move"].values()) == moved
+    for name, count in body["summary"].items():
+        assert len(body[name]["top"]) == min(count, 5), name
+    text = invoke(db, "runs", "diff", "--limit", "3")
+    assert text.startswith(f"{old} -> {new}: ")
+    summary, details = text.split("\n\n", 2)[1:]
+    assert summary.splitlines()[2].split() == ["KOLs", "won", f"{body['summary']['kols_new']:,}"]
+    assert f"tier moves: top 3 of {moved:,}" in details
 
 
 def test_unchanged_input_is_up_to_date_and_writes_nothing(two_runs) -> None:

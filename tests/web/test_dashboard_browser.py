@@ -184,11 +184,11 @@ def test_changes_page_shows_the_run_diff(browser, dashboard, shots):
     browser.get(dashboard.base + "/changes")
     diff = api(dashboard, "/api/v1/runs/diff")
     counts = texts(browser, "#new-kols .count")
-    assert counts == [str(diff["kols"]["new_count"]), str(diff["kols"]["lost_count"])]
-    moves = len(diff["tier_moves"]["counts"])
+    assert counts == [str(diff["kols_new"]["count"]), str(diff["kols_lost"]["count"])]
+    moves = len(diff["tier_moves"]["by_move"])
     assert len(by_css(browser, "#tier-moves tr")) == max(moves, 1)
     born = {e.text for e in by_css(browser, "#community-changes a[href*='/communities/']")}
-    assert set(diff["communities"]["born"]) <= born
+    assert {c["community_id"] for c in diff["communities_born"]["top"]} <= born
     save_shot(browser, shots, f"changes-laptop-{dashboard.kind}")
 
 
