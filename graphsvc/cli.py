@@ -436,7 +436,7 @@ DIFF_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kols_new": ("KOLs won", _USER_CHANGE),
     "kols_lost": ("KOLs lost", _USER_CHANGE),
     "tier_moves": ("tier moves", _USER_CHANGE),
-    "owner_changes": ("owner changes", ("community_id", "size", "from", "to")),
+    "owner_changes": ("owner changes", ("community_id", "size", "from", "to", "reason")),
     "communities_born": ("communities born", ("community_id", "size")),
     "communities_dissolved": ("communities dissolved", ("community_id", "size")),
     "communities_split": ("communities split", ("community_id", "size", "into")),
