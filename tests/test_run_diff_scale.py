@@ -28,7 +28,7 @@ def test_diff_of_big_runs_is_quick_and_lists_only_the_top_movers():
     started = time.perf_counter()
     diff = diff_runs(a, b, limit=5)
     assert time.perf_counter() - started < 5  # quadratic: ~25 s here
-    risers, fallers = diff["risers"], diff["fallers"]
+    risers, fallers = diff["risers"]["top"], diff["fallers"]["top"]
     assert len(risers) == len(fallers) == 5
     gains = [r["rank_before"] - r["rank_after"] for r in risers]
     assert gains == sorted(gains, reverse=True)

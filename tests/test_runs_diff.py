@@ -12,7 +12,7 @@ import pytest
 from graphsvc.cli import DIFF_SECTIONS
 from graphsvc.jobs.diff import COLUMNS, SECTIONS, RunView, diff_runs
 from graphsvc.model import CommunityResult, RunResult
-from tests.builders import later_run, ranked_run
+from tests.builders import OVERTOOK, later_run, ranked_run
 
 
 def view(run: RunResult, order: np.ndarray | None = None) -> RunView:
@@ -40,7 +40,7 @@ def test_a_summary_then_each_section_bounded_by_the_limit():
     assert diff["summary"] == {name: diff[name]["count"] for name in SECTIONS}
     assert diff["summary"]["owner_changes"] == 2
     assert diff["owner_changes"]["top"] == [
-        {"community_id": "c-a", "size": 5, "from": "u0", "to": "u2"}  # the larger one
+        {"community_id": "c-a", "size": 5, "from": "u0", "to": "u2", "reason": OVERTOOK}
     ]
     assert diff["summary"]["kols_new"] == 2
     assert [u["user_id"] for u in diff["kols_new"]["top"]] == ["u5"]  # the higher rank
