@@ -3,8 +3,7 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
-    GRAPHSVC_CYPHER_DIR=/app/cypher
+    PIP_NO_CACHE_DIR=1
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

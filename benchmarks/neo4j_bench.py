@@ -24,10 +24,10 @@ from benchmarks.compare import rank_agreement
 from benchmarks.embedded import Analysis
 from benchmarks.measure import summarize
 from benchmarks.suite import Bench
+from graphsvc.admin.local import LocalInstance
 from graphsvc.ingest import discover, load_files
 from graphsvc.model import DEFAULT_KIND_WEIGHTS, InteractionKind
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j_import import LocalInstance
 
 GDS_GRAPH = "graphsvc_bench"
 

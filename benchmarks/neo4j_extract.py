@@ -23,10 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from graphsvc.admin.import_files import write_import_files
+from graphsvc.admin.local import LocalInstance
 from graphsvc.jobs.snapshot import ANALYSIS_COLUMNS
 from graphsvc.model import EdgeKind, Interaction, InteractionKind
-from graphsvc.store.neo4j import EXTRACT_WORKERS, Neo4jStore
-from graphsvc.store.neo4j_import import LocalInstance, write_import_files
+from graphsvc.store.neo4j import Neo4jStore
+from graphsvc.store.neo4j.extract import EXTRACT_WORKERS
 
 KINDS = list(InteractionKind)
 INTERACTED = EdgeKind.INTERACTED

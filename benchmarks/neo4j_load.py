@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from graphsvc.jobs.bulk_import import bulk_import
+from graphsvc.admin.bulk_import import bulk_import
+from graphsvc.admin.local import LocalInstance
 from graphsvc.model import Entity, Interaction, InteractionKind, event_key
 from graphsvc.store.neo4j import Neo4jStore, open_neo4j
-from graphsvc.store.neo4j_import import LocalInstance
 
 KINDS = list(InteractionKind)
 
@@ -122,7 +122,7 @@ def measure(store: Neo4jStore, ids: list[str], events: list[Interaction], args) 
     # Naive: one auto-commit statement per edge, on the first sample of edges.
     sample, rest = events[: args.naive_sample], events[args.naive_sample :]
     t0 = time.perf_counter()
-    with store._driver.session(database=store.database) as session:
+    with store.session.session(database=store.database) as session:
         for e in sample:
             session.run(
                 NAIVE,
@@ -153,12 +153,12 @@ def measure(store: Neo4jStore, ids: list[str], events: list[Interaction], args) 
     ceiling = rest[: args.ceiling_sample]
     rows = [{"s": e.src_id, "d": e.dst_id, "k": e.kind.code} for e in ceiling]
     t0 = time.perf_counter()
-    with store._driver.session(database=store.database) as session:
+    with store.session.session(database=store.database) as session:
         for lo in range(0, len(rows), args.batch):
             chunk = rows[lo : lo + args.batch]
             session.execute_write(lambda tx, chunk=chunk: tx.run(CEILING, rows=chunk).consume())
     ceiling_s = time.perf_counter() - t0
-    store._autocommit(
+    store.session.autocommit(
         "MATCH ()-[r:BENCH_CREATE]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
     )
     counts = store.counts()

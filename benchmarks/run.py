@@ -30,9 +30,9 @@ from benchmarks.report import render
 from benchmarks.results import Results
 from benchmarks.seeds import measure_seeds
 from benchmarks.suite import Bench
+from graphsvc.admin.local import LocalInstance
 from graphsvc.model import AnalysisParams
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j_import import LocalInstance
 from graphsvc.store.sqlite import SqliteStore
 
 T = TypeVar("T")

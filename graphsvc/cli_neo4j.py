@@ -19,6 +19,7 @@ import click
 import neo4j
 from neo4j.exceptions import ClientError
 
+from graphsvc.admin.local import LocalInstance
 from graphsvc.cli_inputs import chosen_inputs, input_options, progress
 from graphsvc.cli_output import echo_rows, format_option
 from graphsvc.config import Settings
@@ -27,7 +28,6 @@ from graphsvc.ingest import OnError
 from graphsvc.store import NEO4J_SCHEMES
 from graphsvc.store.cypher_guard import WRITES, plan_refusal, text_refusal
 from graphsvc.store.neo4j import Neo4jStore, neo4j_login
-from graphsvc.store.neo4j_import import LocalInstance
 
 __all__ = ["cypher_command", "db_group", "parse_param", "run_cypher"]
 
@@ -121,7 +121,7 @@ def run_cypher(
 
     access = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
     try:
-        with store._errors(), store._session(default_access_mode=access) as session:
+        with store.session.errors(), store.session.session(default_access_mode=access) as session:
             refused = _refusal(session, query, params, store.database, write)
             if refused == WRITES:
                 raise InputError(_READ_ONLY)
@@ -222,7 +222,7 @@ def db_import(
     database holds data, unless --overwrite; a failed import leaves it as it was. Later
     loads go through `graphsvc load`.
     """
-    from graphsvc.jobs.bulk_import import bulk_import
+    from graphsvc.admin.bulk_import import bulk_import
 
     chosen = chosen_inputs(inputs, files)
     uri, user, password, database = _login_from(ctx)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graphsvc.errors import ConflictError, NotFoundError, shown
-from graphsvc.sqlite_connections import SqliteConnections
+from graphsvc.store.sqlite.connections import SqliteConnections
 
 __all__ = ["ApiKey", "Job", "JobStatus", "KeyRole", "ServiceState"]
 

@@ -69,11 +69,11 @@ def invoke(neo4j_server, neo4j_store):
 
 @pytest.mark.neo4j
 def test_db_init_applies_the_schema(invoke, neo4j_store):
-    neo4j_store._autocommit("DROP CONSTRAINT group_gid_unique IF EXISTS")
+    neo4j_store.session.autocommit("DROP CONSTRAINT group_gid_unique IF EXISTS")
     result = invoke("db", "init")
     assert result.exit_code == 0, result.output
     assert "schema applied" in result.output
-    names = {r["name"] for r in neo4j_store._rows("SHOW CONSTRAINTS YIELD name")}
+    names = {r["name"] for r in neo4j_store.session.rows("SHOW CONSTRAINTS YIELD name")}
     assert "group_gid_unique" in names
 
 
@@ -102,10 +102,10 @@ def test_cypher_is_read_only_unless_write(invoke, neo4j_store):
     refused = invoke("cypher", "CREATE (:Scratch {n: 1})")
     assert refused.exit_code == 65
     assert "--write" in refused.output
-    assert neo4j_store._value("MATCH (s:Scratch) RETURN count(s)") == 0
+    assert neo4j_store.session.value("MATCH (s:Scratch) RETURN count(s)") == 0
     done = invoke("cypher", "CREATE (s:Scratch {n: $n}) RETURN s.n AS n", "-p", "n=7", "--write")
     assert done.exit_code == 0, done.output
-    assert neo4j_store._value("MATCH (s:Scratch) RETURN s.n") == 7
+    assert neo4j_store.session.value("MATCH (s:Scratch) RETURN s.n") == 7
 
 
 @pytest.mark.neo4j
@@ -208,7 +208,7 @@ def test_terminate_is_refused_and_the_other_clients_write_commits(
     ):
         tx = session.begin_transaction(metadata={"app": "etl"})
         tx.run("CREATE (:Scratch {n: 1})").consume()
-        (running,) = neo4j_store._rows(
+        (running,) = neo4j_store.session.rows(
             "SHOW TRANSACTIONS YIELD transactionId, metaData WHERE metaData.app = 'etl'"
         )
         output = one_line_error(
@@ -216,7 +216,7 @@ def test_terminate_is_refused_and_the_other_clients_write_commits(
         )
         assert "refuses TERMINATE TRANSACTIONS" in output
         tx.commit()
-    assert neo4j_store._value("MATCH (s:Scratch) RETURN count(s)") == 1
+    assert neo4j_store.session.value("MATCH (s:Scratch) RETURN count(s)") == 1
 
 
 @pytest.fixture
@@ -286,7 +286,7 @@ def test_a_database_that_does_not_exist_is_a_config_error(invoke):
 def test_the_login_rate_limit_is_a_store_error(neo4j_server, neo4j_store):
     """Three wrong passwords lock a user for a while (its own user, so tests go on)."""
     user, password = "ratelimited", "right-password"
-    with neo4j_store._driver.session(database="system") as session:
+    with neo4j_store.session.session(database="system") as session:
         session.run(
             f"CREATE USER {user} IF NOT EXISTS SET PASSWORD $p CHANGE NOT REQUIRED", p=password
         ).consume()
@@ -300,7 +300,7 @@ def test_the_login_rate_limit_is_a_store_error(neo4j_server, neo4j_store):
         assert "too many wrong passwords" in last
         assert all(o.exit_code == 69 for o in outputs)
     finally:
-        with neo4j_store._driver.session(database="system") as session:
+        with neo4j_store.session.session(database="system") as session:
             session.run(f"DROP USER {user} IF EXISTS").consume()
 
 

@@ -69,7 +69,6 @@ def test_dockerfile_installs_the_package_and_serves():
     assert re.search(r"^FROM python:3\.11", text, re.M)
     assert "pip install ." in text
     assert "COPY cypher" in text
-    assert "GRAPHSVC_CYPHER_DIR=/app/cypher" in text
     assert 'ENTRYPOINT ["graphsvc"]' in text
     assert '"serve", "--host", "0.0.0.0"' in text
     ignored = (ROOT / ".dockerignore").read_text().split()

@@ -10,12 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from graphsvc import synth
+from graphsvc.admin.import_files import ImportBuilder, ImportFiles
+from graphsvc.admin.local import LocalInstance
 from graphsvc.cli import cli
 from graphsvc.ingest import discover, load_files
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import Entity
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j_import import ImportBuilder, ImportFiles, LocalInstance
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import free_port
 

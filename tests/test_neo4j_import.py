@@ -8,6 +8,8 @@ import csv
 
 import pytest
 
+from graphsvc.admin.import_files import write_import_files
+from graphsvc.admin.local import LocalInstance
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import (
     EdgeKind,
@@ -22,7 +24,6 @@ from graphsvc.model import (
     event_key,
 )
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j_import import LocalInstance, write_import_files
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import free_port
 

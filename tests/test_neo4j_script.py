@@ -105,6 +105,8 @@ def test_the_server_refuses_load_csv_and_loads_only_the_listed_procedures(
         ("http://localhost/x.csv", "cypher_ip_blocklist"),
     ):
         with pytest.raises(ClientError, match=reason):
-            neo4j_store._rows(f"LOAD CSV FROM '{url}' AS r RETURN r")
-    loaded = neo4j_store._rows("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.graph'")
+            neo4j_store.session.rows(f"LOAD CSV FROM '{url}' AS r RETURN r")
+    loaded = neo4j_store.session.rows(
+        "SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gds.graph'"
+    )
     assert {r["name"] for r in loaded} == {"gds.graph.project", "gds.graph.drop"}

@@ -24,16 +24,17 @@ from graphsvc.model import (
     Referral,
     event_key,
 )
-from graphsvc.store import neo4j as neo4j_module
 from graphsvc.store import open_store
-from graphsvc.store.neo4j import Neo4jStore, _packed, _unpacked, open_neo4j, schema_statements
+from graphsvc.store.neo4j import Neo4jStore, open_neo4j, schema_statements
+from graphsvc.store.neo4j import extract as neo4j_extract
+from graphsvc.store.neo4j.extract import _packed, _unpacked
 from tests.builders import edge_rows, sample_run
 
 pytestmark = pytest.mark.neo4j
 
 
 def count(store: Neo4jStore, query: str, **params) -> int:
-    return store._value(query, **params)
+    return store.session.value(query, **params)
 
 
 def test_uids_are_compact_and_stable_across_batches(neo4j_store: Neo4jStore):
@@ -158,13 +159,13 @@ def test_schema_file_has_the_uniqueness_constraints(neo4j_store: Neo4jStore):
     assert all("IF NOT EXISTS" in s for s in statements)
     names = {
         r["name"]: r
-        for r in neo4j_store._rows("SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties")
+        for r in neo4j_store.session.rows("SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties")
     }
     assert names["user_id_unique"]["properties"] == ["user_id"]
     assert names["user_uid_unique"]["properties"] == ["uid"]
     assert names["group_id_unique"]["properties"] == ["group_id"]
     neo4j_store.init_schema()  # again: nothing changes, nothing fails
-    again = neo4j_store._rows("SHOW CONSTRAINTS YIELD name")
+    again = neo4j_store.session.rows("SHOW CONSTRAINTS YIELD name")
     assert {r["name"] for r in again} == set(names)
 
 
@@ -218,7 +219,7 @@ def test_heavy_pairs_are_deduplicated_in_python_without_changing_the_answer(neo4
 
 
 def test_interactions_are_written_in_chunks_and_stay_idempotent(neo4j_store, monkeypatch):
-    monkeypatch.setattr("graphsvc.store.neo4j.WRITE_CHUNK", 7)
+    monkeypatch.setattr("graphsvc.store.neo4j.writes.WRITE_CHUNK", 7)
     ids = [f"u{i:02d}" for i in range(20)]
     neo4j_store.ensure_users(ids)
     like = InteractionKind.LIKE
@@ -242,7 +243,9 @@ def test_extraction_reads_the_node_table_again_for_users_created_meanwhile(neo4j
     neo4j_store.ensure_users(["a"])
     stale = neo4j_store._node_keys("User")
     neo4j_store.ensure_users(["b", "c"])
-    nodes = np.asarray(neo4j_store._value("MATCH (u:User) RETURN collect(id(u))"), dtype=np.int64)
+    nodes = np.asarray(
+        neo4j_store.session.value("MATCH (u:User) RETURN collect(id(u))"), dtype=np.int64
+    )
     keys, table = neo4j_store._keys_at("User", stale, nodes)
     assert sorted(keys.tolist()) == [0, 1, 2]
     assert len(table) > len(stale)
@@ -265,11 +268,13 @@ def test_extraction_by_relationship_id_and_by_source_uid_agree(neo4j_store, monk
         )
         neo4j_store.upsert_memberships([Membership(ids[i], f"g{i % 3}", i, roles[i % 3])])
         neo4j_store.upsert_referrals([Referral(ids[i], ids[i + 1], i)])
-    paths, query = [], neo4j_module._extract_query
-    monkeypatch.setattr(neo4j_module, "_extract_query", lambda *a: paths.append(a[-1]) or query(*a))
-    monkeypatch.setattr(neo4j_module, "EXTRACT_SPREAD", 10**9)
+    paths, query = [], neo4j_extract._extract_query
+    monkeypatch.setattr(
+        neo4j_extract, "_extract_query", lambda *a: paths.append(a[-1]) or query(*a)
+    )
+    monkeypatch.setattr(neo4j_extract, "EXTRACT_SPREAD", 10**9)
     by_id = {kind: edge_rows(neo4j_store, kind) for kind in EdgeKind}
-    monkeypatch.setattr(neo4j_module, "EXTRACT_SPREAD", 0)
+    monkeypatch.setattr(neo4j_extract, "EXTRACT_SPREAD", 0)
     assert {kind: edge_rows(neo4j_store, kind) for kind in EdgeKind} == by_id
     assert paths == [True] * 3 + [False] * 3
     assert [len(by_id[kind]) for kind in EdgeKind] == [94, 10, 10]
@@ -284,23 +289,25 @@ def test_extraction_by_relationship_id_and_by_source_uid_agree(neo4j_store, monk
 )
 def test_packed_columns_round_trip_through_the_server_up_to_their_limits(neo4j_store, bits, pairs):
     query = f"UNWIND $pairs AS p RETURN collect({_packed('p[0]', 'p[1]', bits)})"
-    high, low = _unpacked(neo4j_store._value(query, pairs=pairs), bits)
+    high, low = _unpacked(neo4j_store.session.value(query, pairs=pairs), bits)
     assert list(zip(high.tolist(), low.tolist(), strict=True)) == pairs
     too_high = [(2 ** (63 - bits), 0)]
     with pytest.raises(ClientError, match="overflow"):
-        neo4j_store._value(query, pairs=too_high)
+        neo4j_store.session.value(query, pairs=too_high)
 
 
 def test_extraction_refuses_missing_values_and_foreign_nodes(neo4j_store):
     neo4j_store.ensure_users(["a", "b"])
     like = InteractionKind.LIKE
     neo4j_store.add_interactions([Interaction("a", "b", like, None, 1.0, 1)])
-    neo4j_store._write(lambda tx: tx.run("MATCH ()-[r:INTERACTED]->() REMOVE r.kind").consume())
+    neo4j_store.session.write(
+        lambda tx: tx.run("MATCH ()-[r:INTERACTED]->() REMOVE r.kind").consume()
+    )
     with pytest.raises(StoreError, match=r"without a value for one of \['kind'"):
         list(neo4j_store.edge_batches(EdgeKind.INTERACTED))
     (batch,) = neo4j_store.edge_batches(EdgeKind.INTERACTED, columns=("weight", "first_at"))
     assert (batch.props["weight"].tolist(), batch.props["first_at"].tolist()) == ([1.0], [-1])
-    neo4j_store._write(
+    neo4j_store.session.write(
         lambda tx: tx.run(
             "MATCH (b:User {user_id: 'b'}) CREATE (:Bot)-[:INTERACTED {kind: 0, count: 1, "
             "weight: 1.0, days: 1}]->(b)"

@@ -25,11 +25,11 @@ def store_as_an_old_version_left_it(store) -> None:
             db.execute("UPDATE runs SET params = ?, stats = ?", (params, stats))
             db.execute("DELETE FROM meta WHERE key = 'tiers_renamed'")
     else:
-        store._autocommit("MATCH (r:UserResult {tier: 'lurker'}) SET r.tier = 'peripheral'")
-        store._autocommit(
+        store.session.autocommit("MATCH (r:UserResult {tier: 'lurker'}) SET r.tier = 'peripheral'")
+        store.session.autocommit(
             "MATCH (r:AnalysisRun) SET r.params = $p, r.stats = $s", p=params, s=stats
         )
-        store._autocommit("MATCH (c:Counter {name: 'tiers_renamed'}) DELETE c")
+        store.session.autocommit("MATCH (c:Counter {name: 'tiers_renamed'}) DELETE c")
     assert store.user_result("r1", "u9")["tier"] == "peripheral"
 
 

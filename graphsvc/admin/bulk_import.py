@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphsvc.admin.import_files import ImportBuilder
+from graphsvc.admin.local import LocalInstance
 from graphsvc.errors import ConfigError, ConflictError
 from graphsvc.ingest import LoadReport, OnError, load_files
 from graphsvc.model import Entity
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j_import import ImportBuilder, LocalInstance
 
 __all__ = ["ImportReport", "bulk_import"]
 

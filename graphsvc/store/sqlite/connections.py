@@ -7,12 +7,12 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
 from graphsvc.errors import StoreError
 
-__all__ = ["SqliteConnections"]
+__all__ = ["SqliteConnections", "StoreParts"]
 
 
 class SqliteConnections:
@@ -93,3 +93,21 @@ class SqliteConnections:
             self._connections.clear()
             self._watcher = None
         self._local = threading.local()
+
+
+class StoreParts:
+    """The connection plumbing the parts of SqliteStore (schema, writes, extract, runs,
+    queries) share: this thread's connection, and a transaction."""
+
+    path: Path
+    uri: str
+    keep_runs: int
+    _uid_cache: dict[str, int]
+    _connections: SqliteConnections
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return self._connections.db
+
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._connections.transaction()

@@ -1,0 +1,349 @@
+"""Analysis runs: written in batches, published in one small transaction, read back."""
+
+from __future__ import annotations
+
+import json
+import math
+from contextlib import suppress
+from typing import Any
+
+import neo4j
+import numpy as np
+
+from graphsvc.errors import NotFoundError, shown
+from graphsvc.model import (
+    USER_RESULT_COLUMNS,
+    CommunityResult,
+    GroupResult,
+    RunInfo,
+    RunResult,
+    SeedSet,
+)
+from graphsvc.store.neo4j.session import StoreParts
+
+_NO_LIMIT = 2**62
+RESULT_BATCH = 20_000  # rows per transaction when writing a run
+
+
+class Runs(StoreParts):
+    """Neo4jStore's analysis runs: write, publish, collect, read back."""
+
+    def write_run(self, result: RunResult) -> None:
+        info = result.info
+        run_id = str(info.run_id)
+        self.session.write(
+            lambda tx: tx.run(
+                _CREATE_RUN,
+                run_id=run_id,
+                started_at=float(info.started_at),
+                finished_at=None if info.finished_at is None else float(info.finished_at),
+                params=json.dumps(info.params, sort_keys=True, default=_plain),
+                stats=json.dumps(info.stats, sort_keys=True, default=_plain),
+                fingerprint=info.fingerprint,
+            ).consume()
+        )
+        try:
+            self._write_run_parts(run_id, result)
+            self.session.write(self._publish_tx, run_id)
+        except BaseException:
+            with suppress(Exception):  # else the next successful run removes the leftovers
+                self._delete_runs([run_id])
+            raise
+        self._collect_garbage(run_id)
+
+    def _write_run_parts(self, run_id: str, result: RunResult) -> None:
+        users = result.users
+        columns = {name: users.columns[name].tolist() for name in USER_RESULT_COLUMNS}
+        user_ids = [str(u) for u in users.user_id.tolist()]
+        for lo in range(0, len(user_ids), RESULT_BATCH):
+            rows = [
+                {
+                    "user_id": user_ids[i],
+                    **{name: _plain(columns[name][i]) for name in USER_RESULT_COLUMNS},
+                }
+                for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
+            ]
+            self.session.write(
+                lambda tx, rows=rows: tx.run(_CREATE_USER_RESULTS, run=run_id, rows=rows)
+            )
+        communities = [
+            {f: _plain(getattr(c, f)) for f in CommunityResult.__dataclass_fields__}
+            for c in result.communities
+        ]
+        for lo in range(0, len(communities), RESULT_BATCH):
+            chunk = communities[lo : lo + RESULT_BATCH]
+            self.session.write(
+                lambda tx, rows=chunk: tx.run(_CREATE_COMMUNITIES, run=run_id, rows=rows)
+            )
+        for lo in range(0, len(user_ids), RESULT_BATCH):
+            rows = [
+                {"user_id": user_ids[i], "community_id": columns["community_id"][i]}
+                for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
+                if columns["community_id"][i]
+            ]
+            self.session.write(
+                lambda tx, rows=rows: tx.run(_LINK_COMMUNITIES, run=run_id, rows=rows)
+            )
+        groups = [
+            {f: _plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
+            for g in result.groups
+        ]
+        for lo in range(0, len(groups), RESULT_BATCH):
+            chunk = groups[lo : lo + RESULT_BATCH]
+            self.session.write(
+                lambda tx, rows=chunk: tx.run(_CREATE_GROUP_RESULTS, run=run_id, rows=rows)
+            )
+
+    @staticmethod
+    def _publish_tx(tx: neo4j.ManagedTransaction, run_id: str) -> None:
+        """The one step that makes a run visible: complete and current, the old one not."""
+        tx.run(_PUBLISH, run_id=run_id).consume()
+
+    def _collect_garbage(self, keep_run: str) -> None:
+        """Remove complete runs beyond the newest ``keep_runs`` and unfinished leftovers of
+        earlier writers (analysis runs one at a time; see jobs)."""
+        stale = self.session.value(_STALE_RUNS, keep=self.keep_runs, run_id=keep_run)
+        if stale:
+            self._delete_runs(stale)
+
+    def _delete_runs(self, run_ids: list[str]) -> None:
+        for label in _RUN_LABELS:
+            self.session.autocommit(_DELETE_RUN_NODES[label], runs=run_ids)
+        self.session.write(
+            lambda tx: tx.run(
+                "MATCH (r:AnalysisRun) WHERE r.run_id IN $runs DETACH DELETE r", runs=run_ids
+            ).consume()
+        )
+
+    def write_seeds(self, seeds: SeedSet) -> None:
+        self._require_run(seeds.run_id)
+        props = {
+            "seeds_id": seeds.seeds_id,
+            "run_id": seeds.run_id,
+            "created_at": float(seeds.created_at),
+            **{
+                k: json.dumps(getattr(seeds, k), default=_plain)
+                for k in ("params", "stats", "rows")
+            },
+        }
+        self.session.write(
+            lambda tx: tx.run("CREATE (s:SeedSet) SET s = $props", props=props).consume()
+        )
+
+    def seed_set(self, seeds_id: str) -> SeedSet | None:
+        rows = self.session.fetch(
+            "MATCH (s:SeedSet {seeds_id: $id}) MATCH (:AnalysisRun {run_id: s.run_id}) "
+            "RETURN s {.*} AS s",
+            id=str(seeds_id),
+        )
+        if not rows:
+            return None
+        s = rows[0]["s"]
+        return SeedSet(
+            s["seeds_id"],
+            s["run_id"],
+            s["created_at"],
+            *(json.loads(s[k]) for k in ("params", "stats", "rows")),
+        )
+
+    def runs(self) -> list[RunInfo]:
+        rows = self.session.rows(
+            "MATCH (r:AnalysisRun {complete: true}) RETURN r {.*} AS run "
+            "ORDER BY r.started_at DESC, r.run_id DESC"
+        )
+        return [_run_info(row["run"]) for row in rows]
+
+    def current_run(self) -> RunInfo | None:
+        rows = self.session.fetch(
+            "MATCH (r:AnalysisRun {current: true}) WHERE r.complete RETURN r {.*} AS run"
+        )
+        return _run_info(rows[0]["run"]) if rows else None
+
+    def revision(self) -> str:
+        """The store id and the bookmark of a read: Neo4j 5 answers a read with the id of
+        the last transaction committed on the database, by any client, so the bookmark moves
+        with every write and only then. The store id tells a bulk-imported database apart,
+        whose transaction ids start again."""
+        with (
+            self.session.errors(),
+            self.session.session(default_access_mode=neo4j.READ_ACCESS) as session,
+        ):
+            result = session.run("CALL db.info() YIELD id")
+            store_id = result.single(strict=True)["id"]
+            result.consume()
+            return f"{store_id}:{','.join(sorted(session.last_bookmarks().raw_values))}"
+
+    def _require_run(self, run_id: str) -> None:
+        found = self.session.value(
+            "MATCH (r:AnalysisRun {run_id: $run_id}) WHERE r.complete RETURN count(r)",
+            run_id=str(run_id),
+        )
+        if not found:
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
+
+    def user_results(
+        self,
+        run_id: str,
+        *,
+        community_id: str | None = None,
+        tier: str | None = None,
+        after_rank: int = 0,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        self._require_run(run_id)
+        rows = self.session.rows(
+            _USER_RESULTS,
+            run_id=str(run_id),
+            community=community_id,
+            tier=tier,
+            after=int(after_rank),
+            limit=_NO_LIMIT if limit is None else int(limit),
+        )
+        return [user_row(row) for row in rows]
+
+    def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        self._require_run(run_id)
+        rows = self.session.rows(_USER_RESULT, run_id=str(run_id), user_id=str(user_id))
+        return user_row(rows[0]) if rows else None
+
+    def user_profile(self, run_id: str, user_id: str) -> dict[str, Any] | None:
+        rows = self.session.fetch(_USER_PROFILE, run_id=str(run_id), user_id=str(user_id))
+        if not rows:
+            raise NotFoundError(f"no analysis run {shown(run_id)}")
+        row = rows[0]
+        if row["r"] is None:
+            return None
+        return {**user_row(row), "inviter_id": row["inviter_id"], "groups": row["groups"]}
+
+    def community_results(self, run_id: str) -> list[CommunityResult]:
+        self._require_run(run_id)
+        rows = self.session.rows(
+            "MATCH (c:Community {run_id: $run_id}) RETURN c {.*} AS c "
+            "ORDER BY c.size DESC, c.community_id",
+            run_id=str(run_id),
+        )
+        return [community_from_props(row["c"]) for row in rows]
+
+    def group_results(self, run_id: str) -> list[GroupResult]:
+        return self._group_rows(run_id, "true")
+
+
+def _plain(value: Any) -> Any:
+    """A value the driver can send: numpy scalars to Python, NaN to None (no property)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _run_info(props: dict[str, Any]) -> RunInfo:
+    return RunInfo(
+        run_id=props["run_id"],
+        started_at=props["started_at"],
+        finished_at=props.get("finished_at"),
+        params=json.loads(props.get("params") or "{}"),
+        stats=json.loads(props.get("stats") or "{}"),
+        fingerprint=props.get("fingerprint") or "",
+    )
+
+
+def community_from_props(props: dict[str, Any]) -> CommunityResult:
+    values = {f: props.get(f) for f in CommunityResult.__dataclass_fields__}
+    text = {k: values[k] or "" for k in ("derived_from", "owner_reason")}
+    return CommunityResult(**(values | text))
+
+
+def user_row(row: dict[str, Any]) -> dict[str, Any]:
+    result = row["r"]
+    return {
+        "user_id": result["user_id"],
+        "name": row["name"],
+        **{name: result.get(name) for name in USER_RESULT_COLUMNS},
+    }
+
+
+_CREATE_RUN = """
+CREATE (:AnalysisRun {run_id: $run_id, started_at: $started_at, finished_at: $finished_at,
+                      params: $params, stats: $stats, fingerprint: $fingerprint,
+                      complete: false, current: false})"""
+
+_CREATE_USER_RESULTS = """
+UNWIND $rows AS row
+CREATE (r:UserResult {run_id: $run})
+SET r += row"""
+
+_CREATE_COMMUNITIES = """
+UNWIND $rows AS row
+CREATE (c:Community {run_id: $run})
+SET c += row
+WITH c, row
+OPTIONAL MATCH (leader:User {user_id: row.owner_id})
+FOREACH (_ IN CASE WHEN leader IS NULL THEN [] ELSE [1] END | CREATE (c)-[:LED_BY]->(leader))"""
+
+_LINK_COMMUNITIES = """
+UNWIND $rows AS row
+MATCH (u:User {user_id: row.user_id})
+MATCH (c:Community {run_id: $run, community_id: row.community_id})
+CREATE (u)-[:IN_COMMUNITY]->(c)"""
+
+_CREATE_GROUP_RESULTS = """
+UNWIND $rows AS row
+CREATE (g:GroupResult {run_id: $run})
+SET g += row"""
+
+_PUBLISH = """
+MATCH (new:AnalysisRun {run_id: $run_id})
+OPTIONAL MATCH (old:AnalysisRun {current: true}) WHERE old <> new
+SET old.current = false
+SET new.complete = true, new.current = true"""
+
+_STALE_RUNS = """
+MATCH (r:AnalysisRun) WHERE r.complete
+WITH r ORDER BY r.started_at DESC, r.run_id DESC
+WITH collect(r.run_id) AS complete
+OPTIONAL MATCH (u:AnalysisRun) WHERE NOT u.complete AND u.run_id <> $run_id
+WITH complete, collect(u.run_id) AS unfinished
+RETURN [r IN complete[$keep..] WHERE r <> $run_id] + unfinished AS stale"""
+
+_DELETE_RUN_NODES = {
+    label: f"""MATCH (n:{label}) WHERE n.run_id IN $runs
+    CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"""
+    for label in ("UserResult", "Community", "GroupResult", "SeedSet")
+}
+
+_RUN_LABELS = tuple(_DELETE_RUN_NODES)
+
+# A community and its sub-communities ("c-0042", "c-0042.03"): a prefix seek of the
+# (run_id, community_id) index, then the character after the prefix checked.
+IN_COMMUNITY = (
+    "r.community_id STARTS WITH $community "
+    "AND (r.community_id = $community OR r.community_id STARTS WITH $community + '.')"
+)
+
+_USER_RESULTS = f"""
+MATCH (r:UserResult {{run_id: $run_id}})
+WHERE r.influence_rank > $after
+  AND ($community IS NULL OR {IN_COMMUNITY})
+  AND ($tier IS NULL OR r.tier = $tier)
+WITH r ORDER BY r.influence_rank LIMIT $limit
+OPTIONAL MATCH (u:User {{user_id: r.user_id}})
+RETURN r {{.*}} AS r, u.name AS name
+ORDER BY r.influence_rank"""
+
+_USER_RESULT = """
+MATCH (r:UserResult {run_id: $run_id, user_id: $user_id})
+OPTIONAL MATCH (u:User {user_id: r.user_id})
+RETURN r {.*} AS r, u.name AS name"""
+
+# No row: no such complete run; r null: the user is not in it.
+_USER_PROFILE = """
+MATCH (:AnalysisRun {run_id: $run_id, complete: true})
+OPTIONAL MATCH (r:UserResult {run_id: $run_id, user_id: $user_id})
+OPTIONAL MATCH (u:User {user_id: $user_id})
+RETURN r {.*} AS r, u.name AS name,
+       [(i:User)-[:REFERRED]->(u) | i.user_id][0] AS inviter_id,
+       COLLECT {
+         MATCH (u)-[m:MEMBER_OF]->(g:Group)
+         RETURN {group_id: g.group_id, name: g.name, role: m.role} AS group ORDER BY g.group_id
+       } AS groups"""

@@ -1,0 +1,152 @@
+"""The SQLite schema, and bringing files written by earlier versions up to it."""
+
+from __future__ import annotations
+
+import json
+
+from graphsvc.model import (
+    RENAMED_TIERS,
+    USER_RESULT_COLUMNS,
+)
+from graphsvc.store.base import (
+    USER_SORTS,
+    renamed_run_json,
+)
+from graphsvc.store.sqlite.connections import StoreParts
+
+PRAGMAS = (
+    "synchronous=NORMAL",
+    "busy_timeout=30000",
+    "temp_store=MEMORY",
+    "cache_size=-262144",
+)
+MARK_STALE = "INSERT OR REPLACE INTO meta VALUES ('interactions_stale', '1')"
+_HEALTH = "coalesce(reciprocity, 0) * (1 - coalesce(centralization, 0))"  # base.health_score
+COMMUNITY_KEYS = {"size": "size", "health": _HEALTH}
+
+
+def sort_key(column: str) -> str:
+    """The SQL sort key of a user sort (indexed by this very expression)."""
+    return f"coalesce({column}, -1)"
+
+
+_COMMUNITY_INDEXES = "".join(
+    f"CREATE INDEX IF NOT EXISTS community_results_{name} ON community_results "
+    f"(run_id, {key} DESC, community_id);\n"
+    for name, key in COMMUNITY_KEYS.items()
+)
+_SORT_INDEXES = "".join(
+    f"CREATE INDEX IF NOT EXISTS user_results_{name} ON user_results "
+    f"(run_id, {sort_key(name)} DESC, influence_rank);\n"
+    for name in USER_SORTS[1:]
+)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS users (
+    uid INTEGER PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, name TEXT, joined_at INTEGER,
+    attributes TEXT);
+CREATE INDEX IF NOT EXISTS users_name ON users (name);
+CREATE TABLE IF NOT EXISTS groups (
+    gid INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE, name TEXT, owner_uid INTEGER,
+    created_at INTEGER);
+CREATE TABLE IF NOT EXISTS memberships (
+    uid INTEGER NOT NULL, gid INTEGER NOT NULL, joined_at INTEGER, role INTEGER NOT NULL,
+    PRIMARY KEY (uid, gid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS memberships_group ON memberships (gid);
+CREATE TABLE IF NOT EXISTS referrals (
+    invitee_uid INTEGER PRIMARY KEY, inviter_uid INTEGER NOT NULL, referred_at INTEGER,
+    campaign TEXT);
+CREATE INDEX IF NOT EXISTS referrals_inviter ON referrals (inviter_uid);
+CREATE TABLE IF NOT EXISTS interaction_events (
+    at INTEGER NOT NULL, key INTEGER NOT NULL, src INTEGER NOT NULL, dst INTEGER NOT NULL,
+    kind INTEGER NOT NULL, weight REAL NOT NULL, PRIMARY KEY (at, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS interactions (
+    src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL, count INTEGER NOT NULL,
+    weight REAL NOT NULL, first_at INTEGER, last_at INTEGER, days INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (src, dst, kind)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, started_at REAL NOT NULL, finished_at REAL, params TEXT NOT NULL,
+    stats TEXT NOT NULL, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seed_sets (
+    seeds_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at REAL NOT NULL,
+    params TEXT NOT NULL, stats TEXT NOT NULL, rows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS user_results (
+    run_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    {
+    ", ".join(
+        f"{name} {'TEXT' if kind == 'str' else kind.upper().replace('FLOAT', 'REAL')}"
+        for name, kind in USER_RESULT_COLUMNS.items()
+    )
+},
+    PRIMARY KEY (run_id, influence_rank)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS user_results_user ON user_results (run_id, user_id);
+CREATE INDEX IF NOT EXISTS user_results_community
+    ON user_results (run_id, community_id, influence_rank);
+CREATE INDEX IF NOT EXISTS user_results_tier ON user_results (run_id, tier, influence_rank);
+CREATE INDEX IF NOT EXISTS user_results_role ON user_results (run_id, role, influence_rank);
+{_SORT_INDEXES}CREATE TABLE IF NOT EXISTS community_results (
+    run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
+    owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,
+    centralization REAL, shape TEXT, parent_id TEXT, derived_from TEXT NOT NULL DEFAULT '',
+    owner_reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, community_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS community_labels (
+    community_id TEXT PRIMARY KEY, label TEXT NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS group_results (
+    run_id TEXT NOT NULL, group_id TEXT NOT NULL, size INTEGER NOT NULL,
+    declared_owner_id TEXT, effective_owner_id TEXT, owner_margin REAL,
+    owner_mismatch INTEGER NOT NULL, owner_reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, group_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
+{_COMMUNITY_INDEXES}"""
+
+
+class Schema(StoreParts):
+    """SqliteStore's schema and in-place upgrades."""
+
+    def init_schema(self) -> None:
+        self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
+        self._rename_tiers()
+
+    def _rename_tiers(self) -> None:
+        """Once per file: runs stored under old tier and setting names get the new ones
+        (``base.RENAMED_TIERS``), so they read, filter and compare like new runs."""
+        done = "SELECT 1 FROM meta WHERE key = 'tiers_renamed'"
+        if self._db.execute(done).fetchone():
+            return
+        with self._tx() as db:
+            if db.execute(done).fetchone():
+                return
+            for old, new in RENAMED_TIERS.items():
+                db.execute("UPDATE user_results SET tier = ? WHERE tier = ?", (new, old))
+            runs = db.execute("SELECT run_id, params, stats FROM runs").fetchall()
+            for run_id, params, stats in runs:
+                renamed = renamed_run_json(json.loads(params), json.loads(stats))
+                if renamed is not None:
+                    db.execute(
+                        "UPDATE runs SET params = ?, stats = ? WHERE run_id = ?",
+                        (*(json.dumps(d, sort_keys=True) for d in renamed), run_id),
+                    )
+            db.execute("INSERT INTO meta VALUES ('tiers_renamed', '1')")
+
+    def _add_missing_columns(self) -> None:
+        """Bring a file written by an earlier version up to this schema: result columns added
+        since then start empty (runs written before simply lack those figures)."""
+        types = {"str": "TEXT", "int": "INTEGER", "float": "REAL"}
+        wanted = {
+            "user_results": {k: types[t] for k, t in USER_RESULT_COLUMNS.items()},
+            "community_results": {
+                "derived_from": "TEXT NOT NULL DEFAULT ''",
+                "owner_reason": "TEXT NOT NULL DEFAULT ''",
+            },
+            "group_results": {"owner_reason": "TEXT NOT NULL DEFAULT ''"},
+            "interactions": {"days": "INTEGER NOT NULL DEFAULT 1"},
+        }
+        with self._tx() as db:
+            for table, columns in wanted.items():
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                        db.execute(MARK_STALE)  # aggregates are rebuilt with the new column
