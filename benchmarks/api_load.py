@@ -47,7 +47,7 @@ from graphsvc.model import (
     Tier,
     UserResults,
 )
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 from graphsvc.store import open_store
 
 HOST = "127.0.0.1"  # loopback only, always

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from graphsvc.cli import cli
-from graphsvc.cli_neo4j import parse_param
+from graphsvc.cli.db import parse_param
 
 QUERIES = "cypher/queries"
 

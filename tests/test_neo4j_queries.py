@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from graphsvc import ingest, synth
-from graphsvc.cli_neo4j import run_cypher
+from graphsvc.cli.db import run_cypher
 from graphsvc.jobs.analyze import analyze, snapshot_fingerprint
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams, EdgeKind, Entity

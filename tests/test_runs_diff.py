@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from graphsvc.cli import DIFF_SECTIONS
+from graphsvc.cli.runs import DIFF_SECTIONS
 from graphsvc.jobs.diff import COLUMNS, SECTIONS, RunView, diff_runs
 from graphsvc.model import CommunityResult, RunResult
 from tests.builders import OVERTOOK, later_run, ranked_run

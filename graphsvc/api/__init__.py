@@ -26,8 +26,8 @@ from graphsvc.api.metrics import Metrics
 from graphsvc.api.users import ScoreRanks
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError
-from graphsvc.jobs.runner import JobRunner
-from graphsvc.service_state import ServiceState
+from graphsvc.service.runner import JobRunner
+from graphsvc.service.state import ServiceState
 from graphsvc.store import open_store
 from graphsvc.store.base import GraphStore
 

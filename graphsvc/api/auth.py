@@ -11,7 +11,7 @@ from flask import g, request
 
 from graphsvc.api.deps import settings, state
 from graphsvc.errors import GraphsvcError
-from graphsvc.service_state import ApiKey, KeyRole, ServiceState
+from graphsvc.service.state import ApiKey, KeyRole, ServiceState
 
 __all__ = ["Forbidden", "Unauthorized", "api_key", "requires"]
 

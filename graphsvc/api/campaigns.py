@@ -20,7 +20,7 @@ from graphsvc.api.runs import job_view
 from graphsvc.errors import NotFoundError
 from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, SeedRequest, choose_seeds
 from graphsvc.model import SeedSet, Tier
-from graphsvc.service_state import KeyRole
+from graphsvc.service.state import KeyRole
 
 bp = Blueprint("campaigns", __name__)
 

@@ -27,7 +27,7 @@ from graphsvc.errors import NotFoundError, shown
 from graphsvc.jobs.labels import label_community
 from graphsvc.model import CommunityResult, GroupResult
 from graphsvc.output import plain
-from graphsvc.service_state import KeyRole
+from graphsvc.service.state import KeyRole
 from graphsvc.store.base import COMMUNITY_SORTS, CommunityQuery, UserQuery, health_score
 
 __all__ = ["bp"]

@@ -15,10 +15,10 @@ from flask import current_app, request
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, GraphsvcError, NotFoundError, shown
-from graphsvc.jobs.runner import JobRunner
 from graphsvc.jsontext import parse_json
 from graphsvc.model import RunInfo
-from graphsvc.service_state import ServiceState
+from graphsvc.service.runner import JobRunner
+from graphsvc.service.state import ServiceState
 from graphsvc.store.base import GraphStore
 
 __all__ = [

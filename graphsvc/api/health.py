@@ -10,7 +10,7 @@ from graphsvc.api.auth import requires
 from graphsvc.api.deps import store
 from graphsvc.api.errors import problem
 from graphsvc.errors import GraphsvcError
-from graphsvc.service_state import KeyRole
+from graphsvc.service.state import KeyRole
 
 __all__ = ["bp"]
 

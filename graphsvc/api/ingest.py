@@ -12,7 +12,7 @@ from graphsvc.api.auth import requires
 from graphsvc.api.deps import arg, choice, store
 from graphsvc.errors import shown
 from graphsvc.model import Entity
-from graphsvc.service_state import KeyRole
+from graphsvc.service.state import KeyRole
 
 __all__ = ["bp"]
 

@@ -22,7 +22,7 @@ from graphsvc.api.deps import (
 )
 from graphsvc.errors import NotFoundError
 from graphsvc.model import Role, Tier
-from graphsvc.service_state import KeyRole
+from graphsvc.service.state import KeyRole
 from graphsvc.store.base import USER_SORT_ALIASES, USER_SORTS, UserQuery, require_filters
 
 __all__ = ["bp", "sort_value"]

@@ -26,7 +26,7 @@ from graphsvc.api.deps import (
 from graphsvc.errors import shown
 from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.model import RunInfo
-from graphsvc.service_state import Job, KeyRole
+from graphsvc.service.state import Job, KeyRole
 
 __all__ = ["bp"]
 

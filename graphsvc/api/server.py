@@ -22,7 +22,7 @@ from graphsvc.api.deps import BodyTooLarge
 from graphsvc.api.errors import CHALLENGE, problem_document
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 
 __all__ = ["http_server"]
 

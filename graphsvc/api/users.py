@@ -16,7 +16,7 @@ from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, 
 from graphsvc.errors import NotFoundError, shown
 from graphsvc.model import RunInfo
 from graphsvc.output import plain
-from graphsvc.service_state import KeyRole
+from graphsvc.service.state import KeyRole
 from graphsvc.store.base import GraphStore
 
 __all__ = ["SCORES", "ScoreRanks", "bp"]

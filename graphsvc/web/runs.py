@@ -14,7 +14,7 @@ from graphsvc.api.runs import job_view
 from graphsvc.api.users import SCORES
 from graphsvc.errors import NotFoundError
 from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
-from graphsvc.service_state import ACTIVE, JobStatus
+from graphsvc.service.state import ACTIVE, JobStatus
 from graphsvc.web.blueprint import bp
 from graphsvc.web.calls import api
 from graphsvc.web.memo import memo

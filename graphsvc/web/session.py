@@ -10,7 +10,7 @@ import secrets
 from flask import Response, g, redirect, render_template, request, session, url_for
 
 from graphsvc.api.deps import BadRequest, settings, state
-from graphsvc.service_state import ApiKey
+from graphsvc.service.state import ApiKey
 from graphsvc.web.blueprint import bp
 from graphsvc.web.text import LANGUAGES
 

@@ -20,7 +20,7 @@ from waitress import wasyncore
 from graphsvc.api import create_app
 from graphsvc.api.server import http_server
 from graphsvc.config import Settings
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 from graphsvc.store.base import GraphStore
 
 

@@ -9,7 +9,7 @@ import stat
 from click.testing import CliRunner
 
 from graphsvc.cli import cli
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 
 
 def apikey(served, *args: str):

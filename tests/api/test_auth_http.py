@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 from tests.builders import load_query_graph
 
 READS = ["/api/v1/kols", "/api/v1/users/u0", "/api/v1/communities", "/api/v1/runs", "/metrics"]

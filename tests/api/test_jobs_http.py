@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import neo4j
 import pytest
 
-from graphsvc.jobs.runner import INTERRUPTED
-from graphsvc.service_state import JobStatus, ServiceState
+from graphsvc.service.runner import INTERRUPTED
+from graphsvc.service.state import JobStatus, ServiceState
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import sample_run
 

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from graphsvc.api import create_app
-from graphsvc.cli import cli, over_dunbar
+from graphsvc.cli import cli
+from graphsvc.cli.serving import over_dunbar
 from graphsvc.config import Settings
 from graphsvc.errors import NotFoundError
 from graphsvc.model import CommunityResult

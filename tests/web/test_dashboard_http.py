@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 from tests.api.conftest import serving
 from tests.web.conftest import Client
 

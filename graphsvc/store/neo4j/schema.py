@@ -8,12 +8,8 @@ from importlib.resources import files
 
 import neo4j
 
-from graphsvc.model import (
-    RENAMED_TIERS,
-)
-from graphsvc.store.base import (
-    renamed_run_json,
-)
+from graphsvc.model import RENAMED_TIERS
+from graphsvc.store.base import renamed_run_json
 from graphsvc.store.neo4j.session import StoreParts
 
 

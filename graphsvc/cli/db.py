@@ -20,8 +20,8 @@ import neo4j
 from neo4j.exceptions import ClientError
 
 from graphsvc.admin.local import LocalInstance
-from graphsvc.cli_inputs import chosen_inputs, input_options, progress
-from graphsvc.cli_output import echo_rows, format_option
+from graphsvc.cli.inputs import chosen_inputs, input_options, progress
+from graphsvc.cli.output import echo_rows, format_option
 from graphsvc.config import Settings
 from graphsvc.errors import ConfigError, InputError, shown
 from graphsvc.ingest import OnError

@@ -14,7 +14,7 @@ from graphsvc.errors import GraphsvcError
 from graphsvc.jobs.analyze import analyze
 from graphsvc.jobs.seeds import SeedRequest, choose_seeds
 from graphsvc.model import AnalysisParams
-from graphsvc.service_state import Job, JobStatus, ServiceState
+from graphsvc.service.state import Job, JobStatus, ServiceState
 from graphsvc.store.base import GraphStore
 
 __all__ = ["ANALYZE", "INTERRUPTED", "SEEDS", "JobRunner"]

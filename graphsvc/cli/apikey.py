@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
-from graphsvc.cli_output import echo_rows, format_option
+from graphsvc.cli.context import AppContext
+from graphsvc.cli.output import echo_rows, format_option
 from graphsvc.errors import NotFoundError
-from graphsvc.service_state import KeyRole, ServiceState
+from graphsvc.service.state import KeyRole, ServiceState
 
 __all__ = ["apikey_group"]
 
 
-def _state(app: Any, *, create: bool = False) -> ServiceState:
+def _state(app: AppContext, *, create: bool = False) -> ServiceState:
     """The service state file; only ``create`` (a new key) makes one that is not there, so a
     typo'd GRAPHSVC_STATE is not taken for a state without keys."""
     path = Path(app.settings.state)
@@ -35,7 +35,7 @@ def apikey_group() -> None:
 @click.option("--role", type=click.Choice([r.value for r in KeyRole]), required=True)
 @click.option("--name", default="", help="Who or what uses the key.")
 @click.pass_obj
-def create_key(app: Any, role: str, name: str) -> None:
+def create_key(app: AppContext, role: str, name: str) -> None:
     """Create a key and print it once (only its SHA-256 hash is stored)."""
     key, secret = _state(app, create=True).create_key(KeyRole(role), name)
     click.echo(secret)
@@ -45,7 +45,7 @@ def create_key(app: Any, role: str, name: str) -> None:
 @apikey_group.command("list")
 @format_option
 @click.pass_obj
-def list_keys(app: Any, fmt: str) -> None:
+def list_keys(app: AppContext, fmt: str) -> None:
     """Keys with their id, name, role and state (never the key itself)."""
     rows = [
         {
@@ -63,7 +63,7 @@ def list_keys(app: Any, fmt: str) -> None:
 @apikey_group.command("revoke")
 @click.argument("key_id")
 @click.pass_obj
-def revoke_key(app: Any, key_id: str) -> None:
+def revoke_key(app: AppContext, key_id: str) -> None:
     """Revoke a key: requests with it get 401 from now on."""
     _state(app).revoke_key(key_id)
     click.echo(f"revoked {key_id}")

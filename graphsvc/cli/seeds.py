@@ -11,7 +11,8 @@ import click
 
 from graphsvc.analysis.influence.graph import PROBABILITIES
 from graphsvc.analysis.influence.rrsets import MODELS
-from graphsvc.cli_output import echo_rows, format_option
+from graphsvc.cli.context import AppContext
+from graphsvc.cli.output import echo_rows, format_option
 from graphsvc.errors import InputError
 from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, ROW_COLUMNS, SeedRequest
 from graphsvc.model import Tier
@@ -136,7 +137,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @format_option
 @click.pass_obj
-def seeds_command(app: Any, fmt: str, exclude, include, people, **options: Any) -> None:
+def seeds_command(app: AppContext, fmt: str, exclude, include, people, **options: Any) -> None:
     """Whom to start a campaign with: K people whose combined influence reaches the most.
 
     Influence flows against attention: when a pays attention to b (a replies to b, a was

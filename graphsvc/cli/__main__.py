@@ -1,0 +1,5 @@
+"""``python -m graphsvc.cli``: the ``graphsvc`` command."""
+
+from graphsvc.cli.app import main
+
+main()

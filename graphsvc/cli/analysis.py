@@ -1,0 +1,149 @@
+"""`graphsvc analyze`: one analysis run, with what changed since the last one."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from graphsvc.cli.context import AppContext
+from graphsvc.errors import shown
+
+
+class ResolutionType(click.ParamType):
+    """A positive number, or "auto" (chosen to agree best with the explicit groups)."""
+
+    name = "NUMBER|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, float) or value == "auto":
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not number > 0:
+            self.fail(f"{shown(value)} is not a positive number or 'auto'", param, ctx)
+        return number
+
+
+@click.command()
+@click.option(
+    "--resolution",
+    type=ResolutionType(),
+    help="Leiden resolution (higher: smaller communities), or 'auto': the one agreeing best "
+    "with the explicit groups.",
+)
+@click.option(
+    "--min-community-size",
+    type=click.IntRange(min=1),
+    help="Smaller communities are reported as unassigned (default 3).",
+)
+@click.option("--seed", type=int, help="Random seed (default from GRAPHSVC_SEED or 0).")
+@click.option("--damping", type=click.FloatRange(0, 1, max_open=True), help="PageRank damping.")
+@click.option("--force", is_flag=True, help="Run even if the input has not changed.")
+@click.option(
+    "--cold",
+    is_flag=True,
+    help="Detect communities from scratch instead of starting from the current run's.",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="The quick update after a small delta: also carry betweenness over from the current "
+    "run, and skip the check of the warm start against a cold run.",
+)
+@click.pass_obj
+def analyze(
+    app: AppContext,
+    resolution: float | str | None,
+    min_community_size: int | None,
+    seed: int | None,
+    damping: float | None,
+    force: bool,
+    cold: bool,
+    refresh: bool,
+) -> None:
+    """Compute influence, communities, group-owner KOLs, roles, tiers, referral levels and
+    community health, and publish them as the current run. Starts warm from the current run
+    (its communities, owners and tiers move only as far as the data moved them) unless
+    --cold; prints what changed since."""
+    from graphsvc.jobs.analyze import analyze as run_analysis
+
+    if cold and refresh:
+        raise click.UsageError("--refresh starts warm from the current run: not with --cold")
+
+    params = app.settings.with_analysis(
+        resolution=None if resolution == "auto" else resolution,
+        auto_resolution=True if resolution == "auto" else None,
+        min_community_size=min_community_size,
+        seed=seed,
+        damping=damping,
+    )
+    started = time.perf_counter()
+
+    def on_stage(name: str) -> None:
+        click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
+
+    outcome = run_analysis(
+        app.store, params.analysis, force=force, cold=cold, refresh=refresh, on_stage=on_stage
+    )
+    run = outcome.run
+    if outcome.up_to_date:
+        click.echo(f"up to date (run {run.run_id}); use --force to run again")
+        return
+    stats = run.stats
+    click.echo(
+        f"Run {run.run_id}: {stats.get('n_users', 0):,} users, "
+        f"{stats.get('n_communities', 0):,} communities "
+        f"(modularity {stats.get('modularity', float('nan')):.3f}) in "
+        f"{time.perf_counter() - started:.1f}s, process peak memory (RSS) "
+        f"{outcome.peak_rss_mb:,.0f} MB"
+    )
+    click.echo("  " + ", ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items()))
+    if stats.get("resolution_agreement"):
+        tried = ", ".join(f"{r}: {v:.3f}" for r, v in stats["resolution_agreement"].items())
+        click.echo(f"  resolution {stats['resolution']} agrees best with the groups (NMI {tried})")
+    click.echo("  " + describe_start(stats))
+    if stats.get("churn"):
+        click.echo(describe_churn(stats["churn"], stats["previous_run"]))
+
+
+def describe_start(stats: dict[str, Any]) -> str:
+    """How the run found its communities: warm from a run (and the cold check), or cold."""
+    if stats.get("warm_fallback"):
+        return f"communities: {stats['warm_fallback']}"
+    if stats.get("community_start") == "warm":
+        check = (
+            f"; a cold run: {stats['cold_modularity']:.4f}" if stats.get("cold_modularity") else ""
+        )
+        return (
+            f"communities: warm start from {stats['warm_from']} "
+            f"(modularity {stats['warm_modularity']:.4f}{check})"
+        )
+    rounds = stats.get("consensus_rounds")
+    how = f"consensus of seeded runs ({rounds} rounds)" if rounds else "one seeded run"
+    return f"communities: cold start, {how}"
+
+
+def describe_churn(churn: dict[str, Any], since: str) -> str:
+    """The churn stats as a small table: what changed since the previous run."""
+
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    events = churn["communities"]
+    rows = [
+        ("users keeping their community", share(churn["kept_community"])),
+        ("users keeping their tier", share(churn["kept_tier"])),
+        ("KOLs in / out", f"+{churn['kols_in']:,} / -{churn['kols_out']:,}"),
+        ("KOL set overlap (Jaccard)", share(churn["kol_jaccard"])),
+        ("owners changed", f"{churn['owners_changed']:,} of {churn['owners_compared']:,}"),
+        (
+            "communities born / split / merged / died",
+            " / ".join(str(events[k]) for k in ("born", "split", "merged", "died")),
+        ),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join([f"  changes since {since}:", *(f"    {n:<{width}}  {v}" for n, v in rows)])

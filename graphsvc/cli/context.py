@@ -1,0 +1,44 @@
+"""What every command gets: the settings, and the store opened on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphsvc.config import Settings
+from graphsvc.errors import NotFoundError
+from graphsvc.store import open_store
+from graphsvc.store.base import GraphStore
+
+
+@dataclass
+class AppContext:
+    """What every command gets: the settings, and the store opened on first use."""
+
+    settings: Settings
+    _store: GraphStore | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> GraphStore:
+        """The store, which must exist: reading a SQLite file that is not there is refused."""
+        return self.open_store(create=False)
+
+    def open_store(self, *, create: bool) -> GraphStore:
+        """The store; ``create`` (load, demo) makes a SQLite file that is not there yet."""
+        if self._store is None:
+            self._store = open_store(
+                self.settings.store,
+                create=create,
+                connect_timeout=self.settings.connect_timeout,
+            )
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def current_run_id(app: AppContext) -> str:
+    run = app.store.current_run()
+    if run is None:
+        raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
+    return run.run_id
