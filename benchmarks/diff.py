@@ -26,8 +26,8 @@ from benchmarks.results import Results
 from benchmarks.suite import Bench
 from graphsvc.analysis.pipeline import AnalysisOutput
 from graphsvc.jobs.analyze import snapshot_fingerprint
-from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.model import AnalysisParams, GraphSnapshot
+from graphsvc.runs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.store import open_store
 from graphsvc.store.base import GraphStore
 

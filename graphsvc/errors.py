@@ -7,6 +7,7 @@ __all__ = [
     "ConflictError",
     "GraphsvcError",
     "InputError",
+    "NoRunError",
     "NotFoundError",
     "StoreError",
     "shown",
@@ -35,6 +36,13 @@ class NotFoundError(GraphsvcError):
     """An id (user, community, group, run) does not exist."""
 
     exit_code, status, title = 66, 404, "Not found"  # EX_NOINPUT
+
+
+class NoRunError(NotFoundError):
+    """The store has no analysis run yet; the CLI and the API each add how to start one."""
+
+    def __init__(self, message: str = "no analysis run yet") -> None:
+        super().__init__(message)
 
 
 class ConflictError(GraphsvcError):

@@ -47,6 +47,8 @@ __all__ = [
     "UserTable",
     "event_day",
     "event_key",
+    "format_lineage",
+    "parse_lineage",
 ]
 
 
@@ -524,3 +526,15 @@ class SeedSet:
     params: dict[str, Any]
     stats: dict[str, Any]
     rows: list[dict[str, Any]]
+
+
+def parse_lineage(text: str) -> list[tuple[str, float]]:
+    """``"c-0001=0.62;c-0007=0.3"`` → [("c-0001", 0.62), ("c-0007", 0.3)] (how stores keep
+    ``derived_from``: one readable string, also in Cypher)."""
+    pairs = (part.rsplit("=", 1) for part in text.split(";") if part)
+    return [(cid, float(share)) for cid, share in pairs]
+
+
+def format_lineage(links: list[tuple[str, float]]) -> str:
+    """[("c-0001", 0.62), ("c-0007", 0.3)] → ``"c-0001=0.62;c-0007=0.3"`` (see parse_lineage)."""
+    return ";".join(f"{cid}={share:.3g}" for cid, share in links)

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from graphsvc.jobs.diff import RunView, diff_runs
+from graphsvc.runs.diff import RunView, diff_runs
 
 
 def run_view(run_id: str, n: int, seed: int) -> RunView:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from graphsvc.cli.runs import DIFF_SECTIONS
-from graphsvc.jobs.diff import COLUMNS, SECTIONS, RunView, diff_runs
 from graphsvc.model import CommunityResult, RunResult
+from graphsvc.runs.diff import COLUMNS, SECTIONS, RunView, diff_runs
 from tests.builders import OVERTOOK, later_run, ranked_run
 
 

@@ -26,7 +26,6 @@ __all__ = [
     "StableIds",
     "community_id",
     "match_partitions",
-    "parse_lineage",
     "previous_labels",
     "stable_ids",
 ]
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphsvc.analysis.graphs import sorted_unique
+from graphsvc.model import format_lineage
 
 _WIDTH = 4
 
@@ -43,17 +43,6 @@ _WIDTH = 4
 def community_id(number: int, parent: str | None = None) -> str:
     """``c-0042`` for a community, ``c-0042.03`` for a sub-community of c-0042."""
     return f"c-{number:0{_WIDTH}d}" if parent is None else f"{parent}.{number:02d}"
-
-
-def parse_lineage(text: str) -> list[tuple[str, float]]:
-    """``"c-0001=0.62;c-0007=0.3"`` → [("c-0001", 0.62), ("c-0007", 0.3)] (how stores keep
-    ``derived_from``: one readable string, also in Cypher)."""
-    pairs = (part.rsplit("=", 1) for part in text.split(";") if part)
-    return [(cid, float(share)) for cid, share in pairs]
-
-
-def _format_lineage(links: list[tuple[str, float]]) -> str:
-    return ";".join(f"{cid}={share:.3g}" for cid, share in links)
 
 
 @dataclass(frozen=True)
@@ -113,7 +102,7 @@ def match_partitions(
 class StableIds:
     top_ids: list[str]
     sub_ids: list[str]
-    top_derived_from: list[str]  # encoded lineage (see parse_lineage) per community
+    top_derived_from: list[str]  # encoded lineage (see model.parse_lineage) per community
     sub_derived_from: list[str]
     counters: dict[str, int]  # next number: "" for communities, a parent id for its subs
 
@@ -134,9 +123,7 @@ def _name(
             number = counters.get(key, 1)
             counters[key] = number + 1
             ids.append(community_id(number, parents[c]))
-        lineage.append(
-            _format_lineage([(previous_ids[o], share) for o, share in matching.links[c]])
-        )
+        lineage.append(format_lineage([(previous_ids[o], share) for o, share in matching.links[c]]))
     return ids, lineage
 
 

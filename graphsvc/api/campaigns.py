@@ -12,13 +12,19 @@ from typing import Any
 
 from flask import Blueprint, request, url_for
 
-from graphsvc.analysis.influence.graph import PROBABILITIES
-from graphsvc.analysis.influence.rrsets import MODELS
 from graphsvc.api.auth import requires
 from graphsvc.api.deps import BadRequest, jobs, json_safe, settings, store
 from graphsvc.api.runs import job_view
 from graphsvc.errors import NotFoundError
-from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, SeedRequest, choose_seeds
+from graphsvc.jobs.seeds import (
+    MAX_EPSILON,
+    METHODS,
+    MIN_EPSILON,
+    MODELS,
+    PROBABILITIES,
+    SeedRequest,
+    choose_seeds,
+)
 from graphsvc.model import SeedSet, Tier
 from graphsvc.service.state import KeyRole
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint
 
-from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.api.auth import requires
 from graphsvc.api.cache import cached
 from graphsvc.api.deps import (
@@ -24,9 +23,9 @@ from graphsvc.api.deps import (
     store,
 )
 from graphsvc.errors import NotFoundError, shown
-from graphsvc.jobs.labels import label_community
-from graphsvc.model import CommunityResult, GroupResult
+from graphsvc.model import CommunityResult, GroupResult, parse_lineage
 from graphsvc.output import plain
+from graphsvc.runs.labels import label_community
 from graphsvc.service.state import KeyRole
 from graphsvc.store.base import COMMUNITY_SORTS, CommunityQuery, UserQuery, health_score
 

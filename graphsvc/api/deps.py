@@ -14,7 +14,7 @@ from flask import current_app, request
 
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, GraphsvcError, NotFoundError, shown
+from graphsvc.errors import ConfigError, GraphsvcError, NoRunError, shown
 from graphsvc.jsontext import parse_json
 from graphsvc.model import RunInfo
 from graphsvc.service.runner import JobRunner
@@ -129,7 +129,7 @@ def choice(values: Sequence[str]) -> Callable[[str], str]:
 def current_run() -> RunInfo:
     run = current_run_of(store().current_run)
     if run is None:
-        raise NotFoundError("no analysis run yet: start one with POST /api/v1/jobs")
+        raise NoRunError()
     return run
 
 

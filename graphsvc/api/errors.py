@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from graphsvc.errors import GraphsvcError, InputError, StoreError
+from graphsvc.errors import GraphsvcError, InputError, NoRunError, StoreError
 
 __all__ = ["CHALLENGE", "graphsvc_error", "problem", "problem_document", "unexpected_error"]
 
@@ -42,6 +42,8 @@ def graphsvc_error(error: GraphsvcError) -> Response:
     if isinstance(error, InputError):  # one line per bad row after the summary line
         head, *lines = str(error).splitlines()
         return problem(error.status, error.title, str(error), errors=lines or [head])
+    if isinstance(error, NoRunError):
+        return problem(error.status, error.title, f"{error}: start one with POST /api/v1/jobs")
     return problem(error.status, error.title, str(error))
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphsvc.analysis.influence.graph import PROBABILITIES
-from graphsvc.analysis.influence.rrsets import MODELS
-from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON
+from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, MODELS, PROBABILITIES
 from graphsvc.model import Entity, Role, Tier
 from graphsvc.store.base import COMMUNITY_SORTS, USER_SORT_ALIASES, USER_SORTS
 
@@ -97,7 +95,7 @@ _SCORE = {
     },
 }
 
-# Sections of a run diff (graphsvc.jobs.diff.SECTIONS) and the schema of their entries, by
+# Sections of a run diff (graphsvc.runs.diff.SECTIONS) and the schema of their entries, by
 # size of change: KOLs by rank, tier moves by levels jumped, risers and fallers by ranks
 # moved, communities by size.
 _DIFF_SECTIONS = {

@@ -24,8 +24,8 @@ from graphsvc.api.deps import (
     store,
 )
 from graphsvc.errors import shown
-from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.model import RunInfo
+from graphsvc.runs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.service.state import Job, KeyRole
 
 __all__ = ["bp"]

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 from flask import Blueprint, current_app
 
-from graphsvc.analysis.explain import explain
 from graphsvc.api.auth import requires
 from graphsvc.api.cache import cached
 from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, store
 from graphsvc.errors import NotFoundError, shown
 from graphsvc.model import RunInfo
 from graphsvc.output import plain
+from graphsvc.runs.explain import explain
 from graphsvc.service.state import KeyRole
 from graphsvc.store.base import GraphStore
 

@@ -12,7 +12,7 @@ from graphsvc import __version__
 from graphsvc.cli import analysis, apikey, data, db, reading, runs, seeds, serving
 from graphsvc.cli.context import AppContext
 from graphsvc.config import Settings
-from graphsvc.errors import GraphsvcError
+from graphsvc.errors import GraphsvcError, NoRunError
 
 __all__ = ["cli", "main"]
 
@@ -24,7 +24,8 @@ class GraphsvcGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GraphsvcError as e:
-            click.secho(f"Error: {e}", err=True, fg="red")
+            hint = ": run `graphsvc analyze` first" if isinstance(e, NoRunError) else ""
+            click.secho(f"Error: {e}{hint}", err=True, fg="red")
             ctx.exit(e.exit_code)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graphsvc.config import Settings
-from graphsvc.errors import NotFoundError
+from graphsvc.runs.current import current_run
 from graphsvc.store import open_store
 from graphsvc.store.base import GraphStore
 
@@ -38,7 +38,4 @@ class AppContext:
 
 
 def current_run_id(app: AppContext) -> str:
-    run = app.store.current_run()
-    if run is None:
-        raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
-    return run.run_id
+    return current_run(app.store).run_id

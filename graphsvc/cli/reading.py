@@ -114,7 +114,7 @@ def community() -> None:
 @click.pass_obj
 def community_label(app: AppContext, community_id: str, label: str | None, remove: bool) -> None:
     """Name COMMUNITY_ID (e.g. c-0042 "母婴团购群A"), or --remove its name."""
-    from graphsvc.jobs.labels import label_community
+    from graphsvc.runs.labels import label_community
 
     if (label is None) != remove:
         raise click.UsageError("give a LABEL, or --remove")
@@ -129,8 +129,8 @@ def community_label(app: AppContext, community_id: str, label: str | None, remov
 @click.pass_obj
 def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) -> None:
     """Why USER_ID ranks where they do: tier, rank and the strongest signals behind them."""
-    from graphsvc.analysis.explain import explain as explain_row
-    from graphsvc.analysis.explain import influence_text
+    from graphsvc.runs.explain import explain as explain_row
+    from graphsvc.runs.explain import influence_text
 
     run_id = run_id or current_run_id(app)
     row = app.store.user_result(run_id, user_id)
@@ -166,7 +166,7 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
 @click.pass_obj
 def export(app: AppContext, out: Path, run_id: str | None) -> None:
     """Write users.csv, communities.csv and groups.csv of a run."""
-    from graphsvc.jobs.export import export_run
+    from graphsvc.runs.export import export_run
 
     written = export_run(app.store, out, run_id, bom=wants_bom())
     click.echo(", ".join(f"{name}: {n:,} rows" for name, n in written.items()) + f" in {out}")

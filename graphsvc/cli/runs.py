@@ -61,7 +61,7 @@ def runs_diff(
 ) -> None:
     """What changed from RUN_A to RUN_B (default: the previous run to the current one): the
     count of every section first, then each section's top entries by size of change."""
-    from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
+    from graphsvc.runs.diff import diff_runs, load_run_view, run_pair
 
     run_a, run_b = run_pair(app.store, run_a, run_b)
     diff = diff_runs(load_run_view(app.store, run_a), load_run_view(app.store, run_b), limit=limit)

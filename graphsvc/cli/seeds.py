@@ -9,12 +9,18 @@ from typing import Any
 
 import click
 
-from graphsvc.analysis.influence.graph import PROBABILITIES
-from graphsvc.analysis.influence.rrsets import MODELS
 from graphsvc.cli.context import AppContext
 from graphsvc.cli.output import echo_rows, format_option
 from graphsvc.errors import InputError
-from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, ROW_COLUMNS, SeedRequest
+from graphsvc.jobs.seeds import (
+    MAX_EPSILON,
+    METHODS,
+    MIN_EPSILON,
+    MODELS,
+    PROBABILITIES,
+    ROW_COLUMNS,
+    SeedRequest,
+)
 from graphsvc.model import Tier
 
 

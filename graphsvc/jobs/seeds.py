@@ -3,7 +3,16 @@ method chooses under the marketer's constraints, stored with that run."""
 
 from __future__ import annotations
 
-__all__ = ["METHODS", "SeedRequest", "choose_seeds"]
+__all__ = [
+    "MAX_EPSILON",
+    "METHODS",
+    "MIN_EPSILON",
+    "MODELS",
+    "PROBABILITIES",
+    "ROW_COLUMNS",
+    "SeedRequest",
+    "choose_seeds",
+]
 
 import secrets
 import time
@@ -15,14 +24,15 @@ import numpy as np
 from graphsvc.analysis.graphs import EdgeList, attention_graph, find_sorted
 from graphsvc.analysis.influence import Constraints, imm, influence_graph, reach_sets, team_reach
 from graphsvc.analysis.influence.cover import greedy_cover
-from graphsvc.analysis.influence.graph import InfluenceGraph
+from graphsvc.analysis.influence.graph import PROBABILITIES, InfluenceGraph
 from graphsvc.analysis.influence.imm import PrefixSpread, prefix_spread
 from graphsvc.analysis.influence.personalized import personalized_influence
-from graphsvc.analysis.influence.rrsets import sample_rr_sets
+from graphsvc.analysis.influence.rrsets import MODELS, sample_rr_sets
 from graphsvc.analysis.influence.spreaders import RANKERS, spreader_scores
-from graphsvc.errors import ConfigError, InputError, NotFoundError
+from graphsvc.errors import ConfigError, InputError
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams, GraphSnapshot, SeedSet, Tier
+from graphsvc.runs.current import current_run
 from graphsvc.store.base import GraphStore
 
 # imm: influence maximization; team: unique reach; personalized: who matters to `people`;
@@ -184,9 +194,7 @@ def choose_seeds(
     """
     stage = on_stage or (lambda name: None)
     started, clock = time.time(), time.perf_counter()
-    run = store.current_run()
-    if run is None:
-        raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
+    run = current_run(store)
     stage("read")
     snapshot = build_snapshot(store)
     cols = store.result_columns(run.run_id, ["community_id", "tier"])

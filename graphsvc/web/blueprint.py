@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
-from graphsvc.analysis.explain import figure
 from graphsvc.api.auth import Unauthorized
 from graphsvc.api.deps import store
 from graphsvc.errors import GraphsvcError, NotFoundError
+from graphsvc.runs.explain import figure
 from graphsvc.web.text import TIER_ORDER, label_of, language, texts, why_text
 
 __all__ = ["bp"]

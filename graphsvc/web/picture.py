@@ -13,7 +13,7 @@ import igraph as ig
 import numpy as np
 from markupsafe import Markup, escape
 
-from graphsvc.analysis.explain import figure
+from graphsvc.runs.explain import figure
 
 __all__ = ["TreeNode", "community_picture", "line_chart", "referral_tree"]
 

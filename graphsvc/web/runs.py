@@ -13,7 +13,7 @@ from graphsvc.api.deps import state, store
 from graphsvc.api.runs import job_view
 from graphsvc.api.users import SCORES
 from graphsvc.errors import NotFoundError
-from graphsvc.jobs.diff import diff_runs, load_run_view, run_pair
+from graphsvc.runs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.service.state import ACTIVE, JobStatus
 from graphsvc.web.blueprint import bp
 from graphsvc.web.calls import api

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import request, session
 
-from graphsvc.analysis.explain import figure
 from graphsvc.model import Role, Tier
+from graphsvc.runs.explain import figure
 
 __all__ = ["LANGUAGES", "TIER_ORDER", "Texts", "label_of", "language", "texts", "why_text"]
 

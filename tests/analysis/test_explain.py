@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphsvc.analysis.explain import explain, figure, influence_text
+from graphsvc.runs.explain import explain, figure, influence_text
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ import pytest
 from graphsvc.analysis.lineage import (
     community_id,
     match_partitions,
-    parse_lineage,
     previous_labels,
     stable_ids,
 )
+from graphsvc.model import parse_lineage
 
 
 def blocks(*sizes: int) -> np.ndarray:

@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from graphsvc.analysis.lineage import parse_lineage
 from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.cli import cli
 from graphsvc.jobs.analyze import analyze, previous_run
-from graphsvc.jobs.diff import diff_runs, load_run_view
 from graphsvc.jobs.snapshot import build_snapshot
-from graphsvc.model import AnalysisParams
+from graphsvc.model import AnalysisParams, parse_lineage
+from graphsvc.runs.diff import diff_runs, load_run_view
 from graphsvc.store import open_store
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import load_query_graph

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 from graphsvc.errors import InputError, NotFoundError, shown
+from graphsvc.runs.current import current_run
 from graphsvc.store.base import GraphStore
 
 __all__ = ["MAX_LABEL_LENGTH", "label_community"]
@@ -19,10 +20,9 @@ def label_community(store: GraphStore, community_id: str, label: str | None) -> 
     Raises NotFoundError for an id the current run does not have, InputError for an empty
     or overlong name or one with a control character (NUL, newline…) or lone surrogate.
     """
-    run = store.current_run()
-    if run is None or store.community_result(run.run_id, community_id) is None:
-        where = f"run {run.run_id}" if run else "any run (run `graphsvc analyze` first)"
-        raise NotFoundError(f"no community {shown(community_id)} in {where}")
+    run = current_run(store)
+    if store.community_result(run.run_id, community_id) is None:
+        raise NotFoundError(f"no community {shown(community_id)} in run {run.run_id}")
     if label is not None:
         label = label.strip()
         if not label or len(label) > MAX_LABEL_LENGTH:

@@ -6,10 +6,10 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from graphsvc.analysis.explain import explain
-from graphsvc.errors import NotFoundError
 from graphsvc.model import USER_RESULT_COLUMNS, CommunityResult
 from graphsvc.output import plain
+from graphsvc.runs.current import run_or_current
+from graphsvc.runs.explain import explain
 from graphsvc.store.base import GraphStore
 
 __all__ = ["EXPORT_FILES", "export_run"]
@@ -44,9 +44,7 @@ def export_run(
 
     Returns the number of rows written per file.
     """
-    run = run_id or getattr(store.current_run(), "run_id", None)
-    if run is None:
-        raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
+    run = run_or_current(store, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     users = store.user_results(run)
     for row in users:

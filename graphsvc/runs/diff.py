@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from graphsvc.analysis.graphs import sorted_unique
-from graphsvc.errors import NotFoundError
+from graphsvc.errors import NoRunError, NotFoundError
 from graphsvc.model import CommunityResult, Tier
 from graphsvc.output import plain
 from graphsvc.store.base import GraphStore
@@ -62,7 +62,7 @@ def run_pair(store: GraphStore, run_a: str | None, run_b: str | None) -> tuple[s
     current = store.current_run()
     if run_b is None:
         if current is None:
-            raise NotFoundError("no analysis run yet: run `graphsvc analyze` first")
+            raise NoRunError()
         run_b = current.run_id
     if run_a is None:
         known = [r.run_id for r in store.runs()]  # newest first
