@@ -458,6 +458,9 @@ class CommunityResult:
     derived_from: str = ""
     # Why the owner changed or stayed (hysteresis), e.g. "owner changed: u12 overtook u7 by 31%"
     owner_reason: str = ""
+    # analysis.health.health_score: reciprocity × (1 − centralization); None in runs written
+    # before it was stored
+    health_score: float | None = None
 
 
 @dataclass(frozen=True)

@@ -68,10 +68,13 @@ def ranked_run(run_id: str = "r1") -> RunResult:
     columns["tier"] = np.array(["core", "kol", "kol"] + ["member"] * 6 + ["lurker"], object)
     columns["role"] = np.array(["connector_hub", "provincial_hub"] + ["peripheral"] * 8, object)
     communities = [
-        CommunityResult("c-a", 4, "u0", 0.5, "u2", 0.5, 0.8, 0.2, 0.1, "mesh"),
-        CommunityResult("c-b", 4, "u1", 0.3, None, 0.4, 0.1, 0.9, 0.95, "star"),
-        CommunityResult("c-c", 2, "u4", 0.1, None, 1.0, 0.8, 0.5, 0.1, "mesh"),
-        CommunityResult("c-d", 6, "u3", 0.2, None, 0.2, None, 0.4, None, "mesh", "c-a"),
+        # health_score = reciprocity × (1 − centralization), as the analysis stores it
+        CommunityResult("c-a", 4, "u0", 0.5, "u2", 0.5, 0.8, 0.2, 0.1, "mesh", health_score=0.72),
+        CommunityResult("c-b", 4, "u1", 0.3, None, 0.4, 0.1, 0.9, 0.95, "star", health_score=0.005),
+        CommunityResult("c-c", 2, "u4", 0.1, None, 1.0, 0.8, 0.5, 0.1, "mesh", health_score=0.72),
+        CommunityResult(
+            "c-d", 6, "u3", 0.2, None, 0.2, None, 0.4, None, "mesh", "c-a", health_score=0.0
+        ),
     ]
     groups = [
         GroupResult("g1", 3, "u9", "u0", 0.4, True),

@@ -6,7 +6,7 @@ owner), computed for all communities at once with ``np.bincount`` group-bys (DES
 
 from __future__ import annotations
 
-__all__ = ["Health", "community_health", "degree_centralization"]
+__all__ = ["Health", "community_health", "degree_centralization", "health_score"]
 
 from dataclasses import dataclass
 
@@ -25,6 +25,7 @@ class Health:
     owner_share: np.ndarray  # float64 share of internal attention weight touching the owner
     centralization: np.ndarray  # float64 Freeman degree centralization, undirected
     shape: np.ndarray  # object: "star" | "mesh"
+    score: np.ndarray  # float64 health_score(reciprocity, centralization)
 
 
 def degree_centralization(degree: np.ndarray) -> float:
@@ -38,6 +39,18 @@ def degree_centralization(degree: np.ndarray) -> float:
         return 0.0
     degree = np.asarray(degree, dtype=float)
     return float((degree.max() - degree).sum() / ((n - 1) * (n - 2)))
+
+
+def health_score(reciprocity: np.ndarray, centralization: np.ndarray) -> np.ndarray:
+    """The one-number health of a community, in [0, 1]: reciprocity × (1 − degree
+    centralization). High for a mesh where members answer each other, low for a star around one
+    owner (a one-way broadcast, or replies only to the owner). Both factors are standard
+    measures (reciprocity: Wasserman & Faust, "Social Network Analysis" 1994, §13.2; degree
+    centralization: Freeman, Social Networks 1:215, 1978); their product is graphsvc's ranking
+    key for "healthy communities first". Missing values count as 0."""
+    r = np.nan_to_num(np.asarray(reciprocity, dtype=float))
+    c = np.nan_to_num(np.asarray(centralization, dtype=float))
+    return r * (1.0 - c)
 
 
 def community_health(
@@ -104,4 +117,5 @@ def community_health(
 
     star = (centralization >= star_centralization) | (owner_share >= star_owner_share)
     shape = np.where(star, "star", "mesh").astype(object)
-    return Health(size, density, reciprocity, owner_share, centralization, shape)
+    score = health_score(reciprocity, centralization)
+    return Health(size, density, reciprocity, owner_share, centralization, shape, score)

@@ -124,6 +124,7 @@ def _community_results(
                 parent_id=parents[i],
                 derived_from=lineage[i],
                 owner_reason=reasons[i],
+                health_score=float(health.score[i]),
             )
         )
     return out

@@ -27,7 +27,7 @@ from graphsvc.model import CommunityResult, GroupResult, parse_lineage
 from graphsvc.output import plain
 from graphsvc.runs.labels import label_community
 from graphsvc.service.state import KeyRole
-from graphsvc.store.base import COMMUNITY_SORTS, CommunityQuery, UserQuery, health_score
+from graphsvc.store.base import COMMUNITY_SORTS, CommunityQuery, UserQuery
 
 __all__ = ["bp"]
 
@@ -53,7 +53,7 @@ def community_view(c: CommunityResult, labels: dict[str, str]) -> dict[str, Any]
             "reason": c.owner_reason,
         },
         "health": {
-            "score": plain(health_score(c)),
+            "score": plain(c.health_score),
             "shape": c.shape,
             "density": plain(c.density),
             "reciprocity": plain(c.reciprocity),
@@ -99,7 +99,7 @@ def list_communities() -> dict[str, Any]:
 
 
 def _keyset(c: CommunityResult, sort: str) -> tuple[float, str]:
-    return (c.size if sort == "size" else health_score(c), c.community_id)
+    return (c.size if sort == "size" else c.health_score or 0.0, c.community_id)
 
 
 @bp.get("/communities/<community_id>")

@@ -45,7 +45,6 @@ __all__ = [
     "LoadTarget",
     "UserQuery",
     "edge_props",
-    "health_score",
     "renamed_run_json",
     "require_filters",
     "result_column",
@@ -94,8 +93,9 @@ class UserQuery:
 
 @dataclass(frozen=True)
 class CommunityQuery:
-    """One page of a run's communities, by ``sort`` descending (size, or ``health_score``),
-    ties by community_id; ``after`` is the keyset ``(sort value, community_id)``."""
+    """One page of a run's communities, by ``sort`` descending (size, or the stored
+    ``health_score``), ties by community_id; ``after`` is the keyset ``(sort value,
+    community_id)``."""
 
     shape: str | None = None  # "mesh" | "star"
     sort: str = "size"
@@ -135,12 +135,6 @@ def edge_props(kind: EdgeKind, columns: Sequence[str] | None) -> dict[str, type]
     if unknown:
         raise ValueError(f"{kind} has no columns {sorted(unknown)}; it has {list(props)}")
     return {name: dtype for name, dtype in props.items() if name in columns}
-
-
-def health_score(community: CommunityResult) -> float:
-    """Reciprocity × (1 − degree centralization), in [0, 1]: high for a mesh where members
-    answer each other, low for a star around one owner. Stores sort by this same formula."""
-    return (community.reciprocity or 0.0) * (1.0 - (community.centralization or 0.0))
 
 
 def require_filters(store: GraphStore, run_id: str, query: UserQuery) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from graphsvc.analysis.graphs import EdgeList, symmetrized
-from graphsvc.analysis.health import community_health, degree_centralization
+from graphsvc.analysis.health import community_health, degree_centralization, health_score
 
 
 def three_communities(seed: int = 1):
@@ -71,3 +71,19 @@ def test_shape_thresholds_are_parameters():
         graph, symmetrized(graph), label, 3, owner, star_centralization=1.1, star_owner_share=0.3
     )
     assert strict.shape[1] == "star"  # the clique owner takes part in 1/3 of the weight
+
+
+def test_health_score_ranks_the_mesh_first_and_the_star_last():
+    graph, label = three_communities()
+    health = community_health(graph, symmetrized(graph), label, 3, np.array([0, 6, 12]))
+    # the clique: everyone answers everyone, nobody central; the star: replies to the owner only
+    assert health.score[1] == pytest.approx(1.0)
+    assert health.score[0] == pytest.approx(0.0)
+    assert health.score[1] > health.score[2] > health.score[0]
+    expected = health.reciprocity * (1 - health.centralization)
+    assert health.score == pytest.approx(expected)
+
+
+def test_health_score_counts_missing_figures_as_zero():
+    score = health_score(np.array([0.5, np.nan, 0.8]), np.array([0.2, 0.1, np.nan]))
+    assert score.tolist() == pytest.approx([0.4, 0.0, 0.8])

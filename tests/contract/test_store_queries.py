@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from graphsvc.errors import NotFoundError
-from graphsvc.store.base import COMMUNITY_SORTS, USER_SORTS, CommunityQuery, UserQuery, health_score
+from graphsvc.store.base import COMMUNITY_SORTS, USER_SORTS, CommunityQuery, UserQuery
 from tests.builders import load_query_graph, ranked_run
 
 RUN = ranked_run()
@@ -157,7 +157,7 @@ def community_walk(store, query: CommunityQuery, size: int) -> list[str]:
         if len(found) < size:
             return seen
         last = found[-1]
-        after = (last.size if query.sort == "size" else health_score(last), last.community_id)
+        after = (last.size if query.sort == "size" else last.health_score or 0.0, last.community_id)
 
 
 @pytest.mark.parametrize("size", [1, 2, 10])

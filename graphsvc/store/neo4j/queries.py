@@ -261,12 +261,12 @@ MATCH (a:User {user_id: id})-[e:INTERACTED|REFERRED]->(b:User)
 WHERE b.user_id IN $ids
 RETURN collect([a.user_id, b.user_id, coalesce(e.kind, -1), coalesce(e.count, 1)])"""
 
-# base.health_score: reciprocity × (1 − centralization), missing values as 0.
+# health_score as the analysis stored it (runs written before it was stored: 0).
 _COMMUNITY_PAGE = """
 MATCH (c:Community {run_id: $run_id})
 WHERE $shape IS NULL OR c.shape = $shape
 WITH c, CASE WHEN $by_size THEN toFloat(c.size)
-             ELSE coalesce(c.reciprocity, 0.0) * (1.0 - coalesce(c.centralization, 0.0)) END AS key
+             ELSE coalesce(c.health_score, 0.0) END AS key
 WHERE $after_id IS NULL OR key < $after_value OR (key = $after_value AND c.community_id > $after_id)
 RETURN c {.*} AS c
 ORDER BY key DESC, c.community_id

@@ -21,8 +21,9 @@ PRAGMAS = (
     "cache_size=-262144",
 )
 MARK_STALE = "INSERT OR REPLACE INTO meta VALUES ('interactions_stale', '1')"
-_HEALTH = "coalesce(reciprocity, 0) * (1 - coalesce(centralization, 0))"  # base.health_score
-COMMUNITY_KEYS = {"size": "size", "health": _HEALTH}
+# community sorts: (index name, SQL key); runs written before health_score was stored sort as 0
+COMMUNITY_KEYS = {"size": "size", "health": "coalesce(health_score, 0)"}
+_COMMUNITY_INDEX_NAMES = {"size": "size", "health": "health_score"}
 
 
 def sort_key(column: str) -> str:
@@ -31,8 +32,8 @@ def sort_key(column: str) -> str:
 
 
 _COMMUNITY_INDEXES = "".join(
-    f"CREATE INDEX IF NOT EXISTS community_results_{name} ON community_results "
-    f"(run_id, {key} DESC, community_id);\n"
+    f"CREATE INDEX IF NOT EXISTS community_results_{_COMMUNITY_INDEX_NAMES[name]} ON "
+    f"community_results (run_id, {key} DESC, community_id);\n"
     for name, key in COMMUNITY_KEYS.items()
 )
 _SORT_INDEXES = "".join(
@@ -88,7 +89,7 @@ CREATE INDEX IF NOT EXISTS user_results_role ON user_results (run_id, role, infl
     run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
     owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,
     centralization REAL, shape TEXT, parent_id TEXT, derived_from TEXT NOT NULL DEFAULT '',
-    owner_reason TEXT NOT NULL DEFAULT '',
+    owner_reason TEXT NOT NULL DEFAULT '', health_score REAL,
     PRIMARY KEY (run_id, community_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS community_labels (
     community_id TEXT PRIMARY KEY, label TEXT NOT NULL, updated_at REAL NOT NULL);
@@ -98,7 +99,7 @@ CREATE TABLE IF NOT EXISTS group_results (
     owner_mismatch INTEGER NOT NULL, owner_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, group_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
-{_COMMUNITY_INDEXES}"""
+"""
 
 
 class Schema(StoreParts):
@@ -107,6 +108,10 @@ class Schema(StoreParts):
     def init_schema(self) -> None:
         self._db.executescript(_SCHEMA)
         self._add_missing_columns()
+        # after the columns they index; the health index of earlier files had another key
+        self._db.executescript(
+            f"DROP INDEX IF EXISTS community_results_health;\n{_COMMUNITY_INDEXES}"
+        )
         self._rename_tiers()
 
     def _rename_tiers(self) -> None:
@@ -139,6 +144,7 @@ class Schema(StoreParts):
             "community_results": {
                 "derived_from": "TEXT NOT NULL DEFAULT ''",
                 "owner_reason": "TEXT NOT NULL DEFAULT ''",
+                "health_score": "REAL",
             },
             "group_results": {"owner_reason": "TEXT NOT NULL DEFAULT ''"},
             "interactions": {"days": "INTEGER NOT NULL DEFAULT 1"},
