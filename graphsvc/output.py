@@ -26,10 +26,17 @@ def _cell(value: Any) -> str:
 
 
 def plain(value: Any) -> Any:
-    """JSON-safe: NaN becomes null, numpy scalars become Python numbers."""
-    if hasattr(value, "item"):
+    """JSON-safe, nested: numpy scalars become Python numbers, NaN and infinities null (JSON
+    has neither), tuples lists; dicts and lists are converted throughout."""
+    if isinstance(value, np.generic):
         value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def _width(text: str) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, request, url_for
 
 from graphsvc.api.auth import requires
-from graphsvc.api.deps import BadRequest, jobs, json_safe, settings, store
+from graphsvc.api.deps import BadRequest, jobs, settings, store
 from graphsvc.api.runs import job_view
 from graphsvc.errors import NotFoundError
 from graphsvc.jobs.seeds import (
@@ -26,6 +26,7 @@ from graphsvc.jobs.seeds import (
     choose_seeds,
 )
 from graphsvc.model import SeedSet, Tier
+from graphsvc.output import plain
 from graphsvc.service.state import KeyRole
 
 bp = Blueprint("campaigns", __name__)
@@ -100,7 +101,7 @@ def _seed_request() -> tuple[SeedRequest, bool]:
 
 
 def seeds_view(seeds: SeedSet) -> dict[str, Any]:
-    body = json_safe(asdict(seeds))
+    body = plain(asdict(seeds))
     body["data"] = body.pop("rows")
     return body
 

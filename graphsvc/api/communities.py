@@ -17,7 +17,7 @@ from graphsvc.api.deps import (
     bounded_int,
     choice,
     current_run,
-    cursor_arg,
+    cursor_page,
     json_body,
     page,
     store,
@@ -78,20 +78,14 @@ def list_communities() -> dict[str, Any]:
     """Communities by ``sort`` (size or health, descending), ``shape`` filter, cursor pages."""
     sort = arg("sort", choice(COMMUNITY_SORTS), "size", f" (one of {', '.join(COMMUNITY_SORTS)})")
     limit = arg("limit", bounded_int(1, MAX_LIMIT), 50, f" (an integer 1..{MAX_LIMIT})")
-    cursor = cursor_arg(sort, str)
-    query = CommunityQuery(
-        shape=arg("shape", choice(SHAPES), None, " (mesh or star)"),
-        sort=sort,
-        after=None if cursor is None else (cursor[1], cursor[2]),
-        limit=limit + 1,
+    shape = arg("shape", choice(SHAPES), None, " (mesh or star)")
+    run_id, found = cursor_page(
+        sort,
+        str,
+        lambda run, after: store().community_page(
+            run, CommunityQuery(shape=shape, sort=sort, after=after, limit=limit + 1)
+        ),
     )
-    run_id = current_run().run_id if cursor is None else cursor[0]
-    try:
-        found = store().community_page(run_id, query)
-    except NotFoundError:
-        raise BadRequest(
-            "the cursor's run no longer exists: start again without a cursor"
-        ) from None
     labels = store().community_labels()
     return page(
         run_id, found, limit, sort, lambda c: _keyset(c, sort), lambda c: community_view(c, labels)

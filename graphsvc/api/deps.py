@@ -14,7 +14,7 @@ from flask import current_app, request
 
 from graphsvc.api.cache import current_run_of
 from graphsvc.config import Settings
-from graphsvc.errors import ConfigError, GraphsvcError, NoRunError, shown
+from graphsvc.errors import ConfigError, GraphsvcError, NoRunError, NotFoundError, shown
 from graphsvc.jsontext import parse_json
 from graphsvc.model import RunInfo
 from graphsvc.service.runner import JobRunner
@@ -30,11 +30,11 @@ __all__ = [
     "choice",
     "current_run",
     "cursor_arg",
+    "cursor_page",
     "encode_cursor",
     "finite",
     "jobs",
     "json_body",
-    "json_safe",
     "page",
     "settings",
     "state",
@@ -177,15 +177,20 @@ def _comparable(value: Any) -> bool:
     return type(value) is float and math.isfinite(value)
 
 
-def json_safe(value: Any) -> Any:
-    """Nested data with NaN and infinities as null (JSON has neither)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
+def cursor_page(
+    sort: str, tie: type, fetch: Callable[[str, tuple[float, Any] | None], Sequence[T]]
+) -> tuple[str, Sequence[T]]:
+    """The run a page reads — the ``cursor`` parameter's, else the current run — and
+    ``fetch(run_id, after)``, ``after`` the cursor's keyset (None on a first page). A cursor
+    whose run is gone is a 400 that says to start again."""
+    cursor = cursor_arg(sort, tie)
+    run_id = current_run().run_id if cursor is None else cursor[0]
+    try:
+        return run_id, fetch(run_id, None if cursor is None else (cursor[1], cursor[2]))
+    except NotFoundError:
+        raise BadRequest(
+            "the cursor's run no longer exists: start again without a cursor"
+        ) from None
 
 
 def page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint
@@ -10,17 +11,14 @@ from graphsvc.api.auth import requires
 from graphsvc.api.cache import cached
 from graphsvc.api.deps import (
     MAX_LIMIT,
-    BadRequest,
     arg,
     bounded_int,
     choice,
-    current_run,
-    cursor_arg,
+    cursor_page,
     finite,
     page,
     store,
 )
-from graphsvc.errors import NotFoundError
 from graphsvc.model import Role, Tier
 from graphsvc.service.state import KeyRole
 from graphsvc.store.base import USER_SORT_ALIASES, USER_SORTS, UserQuery, require_filters
@@ -51,7 +49,6 @@ def list_kols() -> dict[str, Any]:
     sort = USER_SORT_ALIASES.get(sort, sort)
     level = bounded_int(0, MAX_LEVEL)
     limit = arg("limit", bounded_int(1, MAX_LIMIT), 50, f" (an integer 1..{MAX_LIMIT})")
-    cursor = cursor_arg(sort, int)
     query = UserQuery(
         community_id=arg("community", str, None),
         group_id=arg("group", str, None),
@@ -61,16 +58,11 @@ def list_kols() -> dict[str, Any]:
         min_level=arg("min_level", level, None, f" (an integer 0..{MAX_LEVEL})"),
         max_level=arg("max_level", level, None, f" (an integer 0..{MAX_LEVEL})"),
         sort=sort,
-        after=None if cursor is None else (cursor[1], cursor[2]),
         limit=limit + 1,
     )
-    run_id = current_run().run_id if cursor is None else cursor[0]
-    try:
-        rows = store().user_page(run_id, query)
-    except NotFoundError:
-        raise BadRequest(
-            "the cursor's run no longer exists: start again without a cursor"
-        ) from None
+    run_id, rows = cursor_page(
+        sort, int, lambda run, after: store().user_page(run, replace(query, after=after))
+    )
     if not rows:
         require_filters(store(), run_id, query)
     return page(run_id, rows, limit, sort, lambda r: (sort_value(r, sort), r["influence_rank"]))

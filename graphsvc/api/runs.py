@@ -19,12 +19,12 @@ from graphsvc.api.deps import (
     current_run,
     jobs,
     json_body,
-    json_safe,
     state,
     store,
 )
 from graphsvc.errors import shown
 from graphsvc.model import RunInfo
+from graphsvc.output import plain
 from graphsvc.runs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.service.state import Job, KeyRole
 
@@ -44,7 +44,7 @@ FLAGS = ("force", "cold", "refresh")
 
 
 def run_view(run: RunInfo, current_id: str | None) -> dict[str, Any]:
-    return json_safe({**asdict(run), "current": run.run_id == current_id})
+    return plain({**asdict(run), "current": run.run_id == current_id})
 
 
 def job_view(job: Job) -> dict[str, Any]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 from contextlib import suppress
 from typing import Any
 
 import neo4j
-import numpy as np
 
 from graphsvc.errors import NotFoundError, shown
 from graphsvc.model import (
@@ -19,6 +17,7 @@ from graphsvc.model import (
     RunResult,
     SeedSet,
 )
+from graphsvc.output import plain
 from graphsvc.store.neo4j.session import StoreParts
 
 _NO_LIMIT = 2**62
@@ -37,8 +36,8 @@ class Runs(StoreParts):
                 run_id=run_id,
                 started_at=float(info.started_at),
                 finished_at=None if info.finished_at is None else float(info.finished_at),
-                params=json.dumps(info.params, sort_keys=True, default=_plain),
-                stats=json.dumps(info.stats, sort_keys=True, default=_plain),
+                params=json.dumps(info.params, sort_keys=True, default=plain),
+                stats=json.dumps(info.stats, sort_keys=True, default=plain),
                 fingerprint=info.fingerprint,
             ).consume()
         )
@@ -59,7 +58,7 @@ class Runs(StoreParts):
             rows = [
                 {
                     "user_id": user_ids[i],
-                    **{name: _plain(columns[name][i]) for name in USER_RESULT_COLUMNS},
+                    **{name: plain(columns[name][i]) for name in USER_RESULT_COLUMNS},
                 }
                 for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
             ]
@@ -67,7 +66,7 @@ class Runs(StoreParts):
                 lambda tx, rows=rows: tx.run(_CREATE_USER_RESULTS, run=run_id, rows=rows)
             )
         communities = [
-            {f: _plain(getattr(c, f)) for f in CommunityResult.__dataclass_fields__}
+            {f: plain(getattr(c, f)) for f in CommunityResult.__dataclass_fields__}
             for c in result.communities
         ]
         for lo in range(0, len(communities), RESULT_BATCH):
@@ -85,7 +84,7 @@ class Runs(StoreParts):
                 lambda tx, rows=rows: tx.run(_LINK_COMMUNITIES, run=run_id, rows=rows)
             )
         groups = [
-            {f: _plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
+            {f: plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
             for g in result.groups
         ]
         for lo in range(0, len(groups), RESULT_BATCH):
@@ -122,7 +121,7 @@ class Runs(StoreParts):
             "run_id": seeds.run_id,
             "created_at": float(seeds.created_at),
             **{
-                k: json.dumps(getattr(seeds, k), default=_plain)
+                k: json.dumps(getattr(seeds, k), default=plain)
                 for k in ("params", "stats", "rows")
             },
         }
@@ -226,15 +225,6 @@ class Runs(StoreParts):
 
     def group_results(self, run_id: str) -> list[GroupResult]:
         return self._group_rows(run_id, "true")
-
-
-def _plain(value: Any) -> Any:
-    """A value the driver can send: numpy scalars to Python, NaN to None (no property)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _run_info(props: dict[str, Any]) -> RunInfo:
