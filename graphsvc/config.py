@@ -6,22 +6,50 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
 from graphsvc.errors import ConfigError, shown
-from graphsvc.model import DEFAULT_KIND_WEIGHTS, RENAMED_PARAMS, REPLACED_PARAMS, AnalysisParams
+from graphsvc.model import (
+    DEFAULT_KIND_WEIGHTS,
+    RENAMED_PARAMS,
+    REPLACED_PARAMS,
+    AnalysisParams,
+    param_bound,
+)
 
-__all__ = ["Settings", "parse_value"]
+__all__ = ["Neo4jSettings", "Settings", "check_analysis", "env_name", "parse_value"]
+
+DEFAULT_NEO4J_PASSWORD = "graphsvc-dev"  # the dev default of scripts/neo4j
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    """How graphsvc reaches a Neo4j server and bounds what it asks of it. Login settings keep
+    the names the Neo4j driver and tools use (``NEO4J_USER``, …); the URI's userinfo
+    (``bolt://user:secret@host``) overrides them."""
+
+    user: str = field(default="neo4j", metadata={"env": "NEO4J_USER"})
+    password: str = field(default=DEFAULT_NEO4J_PASSWORD, metadata={"env": "NEO4J_PASSWORD"})
+    database: str = field(default="neo4j", metadata={"env": "NEO4J_DATABASE"})
+    connect_timeout: float = 10.0  # seconds to connect (TCP and Bolt handshake)
+    cypher_timeout: float = 60.0  # seconds a `graphsvc cypher` statement may run (0: no limit)
+    cypher_max_rows: int = 10_000  # rows a `graphsvc cypher` statement may return
+    # scripts/neo4j, which runs a local server (db import, benchmarks): "" is the checkout's
+    neo4j_script: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Neo4jSettings:
+        return cls(**_values_from_env(cls, os.environ if environ is None else environ))
 
 
 @dataclass(frozen=True)
 class Settings:
     """Service settings. Every field can be set as ``GRAPHSVC_<FIELD>`` (upper case); the
     analysis fields too, e.g. ``GRAPHSVC_DAMPING=0.9`` or
-    ``GRAPHSVC_KIND_WEIGHTS=reply=2,like=0.25``."""
+    ``GRAPHSVC_KIND_WEIGHTS=reply=2,like=0.25``; the Neo4j group as Neo4jSettings says."""
 
     store: str = "sqlite:///graphsvc.db"
     host: str = "127.0.0.1"
@@ -30,9 +58,7 @@ class Settings:
     anonymous_reads: bool = False  # GET endpoints without an API key
     max_body_bytes: int = 64 * 2**20  # largest ingest request body
     response_cache_bytes: int = 64 * 2**20  # encoded read responses kept (0: no cache)
-    connect_timeout: float = 10.0  # seconds to connect to Neo4j (TCP and Bolt handshake)
-    cypher_timeout: float = 60.0  # seconds a `graphsvc cypher` statement may run (0: no limit)
-    cypher_max_rows: int = 10_000  # rows a `graphsvc cypher` statement may return
+    neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
     analysis: AnalysisParams = field(default_factory=AnalysisParams)
 
     @classmethod
@@ -46,21 +72,50 @@ class Settings:
                 raise ConfigError(
                     f"GRAPHSVC_{old.upper()} is gone; see GRAPHSVC_{new.upper()} in the README"
                 )
-        own = _values_from_env(cls, env, skip={"analysis"})
-        analysis = AnalysisParams(**_values_from_env(AnalysisParams, env))
-        return cls(**own, analysis=analysis)
+        own = _values_from_env(cls, env, skip={"neo4j", "analysis"})
+        neo4j = Neo4jSettings.from_env(env)
+        analysis = check_analysis(AnalysisParams(**_values_from_env(AnalysisParams, env)))
+        return cls(**own, neo4j=neo4j, analysis=analysis)
 
     def with_analysis(self, **changes: Any) -> Settings:
-        """A copy with some analysis parameters replaced (None values are ignored)."""
+        """A copy with some analysis parameters replaced (None values are ignored), checked:
+        ConfigError names the parameter as given."""
         given = {k: v for k, v in changes.items() if v is not None}
-        return replace(self, analysis=replace(self.analysis, **given)) if given else self
+        if not given:
+            return self
+        analysis = check_analysis(replace(self.analysis, **given), name=lambda n: n)
+        return replace(self, analysis=analysis)
+
+
+def env_name(f: Field) -> str:
+    """The environment variable of a settings field: its ``env`` metadata, else
+    ``GRAPHSVC_<NAME>``."""
+    return f.metadata.get("env", f"GRAPHSVC_{f.name.upper()}")
+
+
+def check_analysis(
+    params: AnalysisParams, name: Callable[[str], str] = lambda n: f"GRAPHSVC_{n.upper()}"
+) -> AnalysisParams:
+    """``params``, or ConfigError naming the first parameter outside its bound
+    (``model.param_bound``) as ``name(parameter)`` says: the one check of every analysis
+    parameter, whether it came from the environment, an option or an API job."""
+    hints = typing.get_type_hints(AnalysisParams)
+    for f in fields(params):
+        value, kind = getattr(params, f.name), hints[f.name]
+        if kind in (int, float) and not param_bound(f.name).holds(value):
+            expected = param_bound(f.name).words(kind)
+            raise ConfigError(f"{name(f.name)}={shown(value)} is not {expected}")
+    negative = {k: w for k, w in params.kind_weights.items() if not w >= 0}
+    if negative:
+        raise ConfigError(f"{name('kind_weights')}: weights must be >= 0, not {negative}")
+    return params
 
 
 def _values_from_env(cls: type, env: Mapping[str, str], skip: set[str] = frozenset()) -> dict:
     hints = typing.get_type_hints(cls)
     values = {}
     for f in fields(cls):
-        name = f"GRAPHSVC_{f.name.upper()}"
+        name = env_name(f)
         if f.name not in skip and name in env:
             values[f.name] = parse_value(name, env[name], hints[f.name])
     return values

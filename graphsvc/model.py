@@ -7,6 +7,7 @@ never as per-edge Python objects.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -17,12 +18,14 @@ import numpy as np
 __all__ = [
     "DAY_SECONDS",
     "DEFAULT_KIND_WEIGHTS",
+    "PARAM_BOUNDS",
     "RENAMED_PARAMS",
     "RENAMED_TIERS",
     "REPLACED_PARAMS",
     "UNDATED_DAY",
     "USER_RESULT_COLUMNS",
     "AnalysisParams",
+    "Bound",
     "CommunityResult",
     "EdgeBatch",
     "EdgeKind",
@@ -48,6 +51,7 @@ __all__ = [
     "event_day",
     "event_key",
     "format_lineage",
+    "param_bound",
     "parse_lineage",
 ]
 
@@ -377,6 +381,74 @@ class AnalysisParams:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["kind_weights"] = dict(self.kind_weights)
         return out
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The valid values of a numeric analysis parameter: ``low`` to ``high``, each end open
+    (excluded) or closed."""
+
+    low: float = 0
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def holds(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below and value == value  # NaN holds nowhere
+
+    def words(self, kind: type) -> str:
+        """E.g. "a number in (0, 1)", "an integer >= 1"."""
+        noun = "an integer" if kind is int else "a number"
+        low = f"{self.low:g}" if isinstance(self.low, float) else str(self.low)
+        if self.high == math.inf:
+            return f"{noun} {'>' if self.low_open else '>='} {low}"
+        high = f"{self.high:g}" if isinstance(self.high, float) else str(self.high)
+        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        return f"{noun} in {left}{low}, {high}{right}"
+
+
+_SHARE = Bound(0, 1)  # a share or probability
+# Analysis parameters with other bounds than "a number >= 0" (every one is checked once, by
+# config.check_analysis; the CLI's options and the API's job parameters take theirs from here).
+PARAM_BOUNDS: MappingProxyType[str, Bound] = MappingProxyType(
+    {
+        "damping": Bound(0, 1, low_open=True, high_open=True),
+        "resolution": Bound(0, low_open=True),
+        "seed": Bound(0, 2**63 - 1),
+        "dunbar": Bound(2),
+        "deep_chain_levels": Bound(1),
+        "betweenness_epsilon": Bound(0, 1, low_open=True, high_open=True),
+        "betweenness_delta": Bound(0, 1, low_open=True, high_open=True),
+        "shared_group_weight": _SHARE,
+        "pagerank_tol": Bound(0, 1, low_open=True, high_open=True),
+        "pagerank_max_iter": Bound(1),
+        "betweenness_budget": Bound(1),
+        "leiden_iterations": Bound(-1),  # -1: until a pass no longer improves
+        "warm_leiden_iterations": Bound(-1),
+        "leiden_split_iterations": Bound(-1),
+        "warm_max_modularity_loss": _SHARE,
+        "consensus_runs": Bound(1),
+        "consensus_threshold": _SHARE,
+        "min_community_size": Bound(1, 2**31 - 1),
+        "community_match_share": _SHARE,
+        "lineage_min_share": _SHARE,
+        "role_p_ultra_peripheral": _SHARE,
+        "role_p_peripheral": _SHARE,
+        "role_p_connector": _SHARE,
+        "role_p_provincial_hub": _SHARE,
+        "role_p_connector_hub": _SHARE,
+        "tier_margin": Bound(0, 1, high_open=True),
+        "star_centralization": _SHARE,
+        "star_owner_share": _SHARE,
+    }
+)
+
+
+def param_bound(name: str) -> Bound:
+    """The bound of analysis parameter ``name`` (numeric): PARAM_BOUNDS, else >= 0."""
+    return PARAM_BOUNDS.get(name, Bound())
 
 
 USER_RESULT_COLUMNS: MappingProxyType[str, str] = MappingProxyType(

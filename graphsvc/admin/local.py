@@ -11,14 +11,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from graphsvc.admin.import_files import ImportFiles
+from graphsvc.config import Neo4jSettings
 from graphsvc.errors import ConfigError, StoreError
 
 __all__ = ["LocalInstance", "neo4j_script"]
 
 
 def neo4j_script() -> Path:
-    """``scripts/neo4j`` of this checkout (or $GRAPHSVC_NEO4J_SCRIPT)."""
-    configured = os.environ.get("GRAPHSVC_NEO4J_SCRIPT")
+    """``scripts/neo4j`` of this checkout (or GRAPHSVC_NEO4J_SCRIPT, see config)."""
+    configured = Neo4jSettings.from_env().neo4j_script
     path = Path(configured) if configured else Path(__file__).resolve().parents[2] / "scripts/neo4j"
     if not path.is_file():
         raise ConfigError(f"{path} not found: set GRAPHSVC_NEO4J_SCRIPT to scripts/neo4j")

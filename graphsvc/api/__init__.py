@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     # follows), so a body of exactly max_body_bytes needs one byte more; Content-Length is
     # checked against the limit itself, before any handler runs (_limit_bodies)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
-    store = store or open_store(settings.store, connect_timeout=settings.connect_timeout)
+    store = store or open_store(settings.store, neo4j=settings.neo4j)
     state = ServiceState(settings.state)
     metrics = Metrics()
     app.extensions.update(

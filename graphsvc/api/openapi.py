@@ -3,15 +3,31 @@ validate it and fuzz the live server against it)."""
 
 from __future__ import annotations
 
+import math
+import typing
 from typing import Any
 
+from graphsvc.jobs.analyze import JOB_PARAMS
 from graphsvc.jobs.seeds import MAX_EPSILON, METHODS, MIN_EPSILON, MODELS, PROBABILITIES
-from graphsvc.model import Entity, Role, Tier
+from graphsvc.model import AnalysisParams, Entity, Role, Tier, param_bound
 from graphsvc.store.base import COMMUNITY_SORTS, USER_SORT_ALIASES, USER_SORTS
 
 __all__ = ["SPEC"]
 
 MAX_LIMIT = 1000  # as graphsvc.api.deps.MAX_LIMIT (no import: the spec is plain data)
+
+
+def _param_schema(name: str) -> dict[str, Any]:
+    """The JSON schema of an analysis parameter, from its type and model.param_bound."""
+    kind = typing.get_type_hints(AnalysisParams)[name]
+    if kind is bool:
+        return {"type": "boolean"}
+    bound = param_bound(name)
+    schema: dict[str, Any] = {"type": "integer" if kind is int else "number"}
+    schema["exclusiveMinimum" if bound.low_open else "minimum"] = bound.low
+    if bound.high != math.inf:
+        schema["exclusiveMaximum" if bound.high_open else "maximum"] = bound.high
+    return schema
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -424,13 +440,7 @@ _SCHEMAS: dict[str, Any] = {
             "params": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {
-                    "resolution": {"type": "number", "exclusiveMinimum": 0},
-                    "seed": {"type": "integer"},
-                    "damping": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-                    "min_community_size": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                    "auto_resolution": {"type": "boolean"},
-                },
+                "properties": {name: _param_schema(name) for name in JOB_PARAMS},
             },
         },
     },

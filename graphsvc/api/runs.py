@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+import typing
 from dataclasses import asdict
 from typing import Any
 
@@ -23,7 +22,8 @@ from graphsvc.api.deps import (
     store,
 )
 from graphsvc.errors import shown
-from graphsvc.model import RunInfo
+from graphsvc.jobs.analyze import JOB_PARAMS
+from graphsvc.model import AnalysisParams, RunInfo, param_bound
 from graphsvc.output import plain
 from graphsvc.runs.diff import diff_runs, load_run_view, run_pair
 from graphsvc.service.state import Job, KeyRole
@@ -32,14 +32,20 @@ __all__ = ["bp"]
 
 bp = Blueprint("runs", __name__)
 
-# Analysis parameters a job may override: (accepted JSON types, valid range, its words).
-JOB_PARAMS: dict[str, tuple[tuple[type, ...], Callable[[float], bool], str]] = {
-    "resolution": ((int, float), lambda v: 0 < v < math.inf, "a number > 0"),
-    "seed": ((int,), lambda v: 0 <= v < 2**63, "an integer 0..2^63-1"),
-    "damping": ((int, float), lambda v: 0 < v < 1, "a number between 0 and 1"),
-    "min_community_size": ((int,), lambda v: 1 <= v < 2**31, "an integer >= 1"),
-    "auto_resolution": ((bool,), lambda v: True, "true or false"),
-}
+_JSON_TYPES = {bool: (bool,), int: (int,), float: (int, float)}
+
+
+def job_param_problem(name: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for job parameter ``name`` (None: nothing)."""
+    kind = typing.get_type_hints(AnalysisParams)[name]
+    if kind is bool:
+        return None if type(value) is bool else "true or false"
+    bound = param_bound(name)
+    if type(value) in _JSON_TYPES[kind] and bound.holds(value):
+        return None
+    return bound.words(kind)
+
+
 FLAGS = ("force", "cold", "refresh")
 
 
@@ -100,8 +106,7 @@ def _job_request() -> tuple[dict[str, Any], dict[str, bool]]:
     if unknown:
         raise BadRequest(f"unknown fields {', '.join(unknown)}; params are {', '.join(JOB_PARAMS)}")
     for name, value in params.items():
-        types, valid, words = JOB_PARAMS[name]
-        if type(value) not in types or not valid(value):
+        if (words := job_param_problem(name, value)) is not None:
             raise BadRequest(f"params.{name} must be {words}, not {shown(value)}")
     return params, flags
 

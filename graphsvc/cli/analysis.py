@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import time
+import typing
 from typing import Any
 
 import click
 
 from graphsvc.cli.context import AppContext
 from graphsvc.errors import shown
+from graphsvc.model import AnalysisParams, param_bound
+
+
+def bounded(name: str) -> click.ParamType:
+    """The option type of analysis parameter ``name``: its type and bound (model.param_bound),
+    so the CLI accepts what the environment and the API accept."""
+    kind, bound = typing.get_type_hints(AnalysisParams)[name], param_bound(name)
+    high = None if bound.high == math.inf else bound.high
+    ranged = click.IntRange if kind is int else click.FloatRange
+    return ranged(bound.low, high, min_open=bound.low_open, max_open=bound.high_open)
 
 
 class ResolutionType(click.ParamType):
@@ -23,7 +35,7 @@ class ResolutionType(click.ParamType):
             number = float(value)
         except ValueError:
             number = 0.0
-        if not number > 0:
+        if not param_bound("resolution").holds(number):
             self.fail(f"{shown(value)} is not a positive number or 'auto'", param, ctx)
         return number
 
@@ -37,11 +49,11 @@ class ResolutionType(click.ParamType):
 )
 @click.option(
     "--min-community-size",
-    type=click.IntRange(min=1),
+    type=bounded("min_community_size"),
     help="Smaller communities are reported as unassigned (default 3).",
 )
-@click.option("--seed", type=int, help="Random seed (default from GRAPHSVC_SEED or 0).")
-@click.option("--damping", type=click.FloatRange(0, 1, max_open=True), help="PageRank damping.")
+@click.option("--seed", type=bounded("seed"), help="Random seed (default from GRAPHSVC_SEED or 0).")
+@click.option("--damping", type=bounded("damping"), help="PageRank damping.")
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
 @click.option(
     "--cold",

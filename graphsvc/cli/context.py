@@ -28,7 +28,7 @@ class AppContext:
             self._store = open_store(
                 self.settings.store,
                 create=create,
-                connect_timeout=self.settings.connect_timeout,
+                neo4j=self.settings.neo4j,
             )
         return self._store
 

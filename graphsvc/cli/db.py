@@ -22,7 +22,7 @@ from neo4j.exceptions import ClientError
 from graphsvc.admin.local import LocalInstance
 from graphsvc.cli.inputs import chosen_inputs, input_options, progress
 from graphsvc.cli.output import echo_rows, format_option
-from graphsvc.config import Settings
+from graphsvc.config import Neo4jSettings
 from graphsvc.errors import ConfigError, InputError, shown
 from graphsvc.ingest import OnError
 from graphsvc.store import NEO4J_SCHEMES
@@ -64,11 +64,11 @@ def _login_from(ctx: click.Context) -> tuple[str, str, str, str]:
             f"store {uri!r} is not Neo4j: set GRAPHSVC_STORE=bolt://127.0.0.1:7687 "
             "(or pass --store)"
         )
-    return neo4j_login(uri)
+    return neo4j_login(uri, ctx.obj.settings.neo4j)
 
 
 def _store_from(ctx: click.Context) -> Neo4jStore:
-    return Neo4jStore(*_login_from(ctx), connect_timeout=ctx.obj.settings.connect_timeout)
+    return Neo4jStore(*_login_from(ctx), connect_timeout=ctx.obj.settings.neo4j.connect_timeout)
 
 
 def _plain(value: Any) -> Any:
@@ -99,8 +99,8 @@ def run_cypher(
     params: dict[str, Any],
     *,
     write: bool = False,
-    timeout: float = Settings.cypher_timeout,
-    max_rows: int = Settings.cypher_max_rows,
+    timeout: float = Neo4jSettings.cypher_timeout,
+    max_rows: int = Neo4jSettings.cypher_max_rows,
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Run one statement that ``cypher_guard`` allows, in a READ transaction (a WRITE one if
     ``write``) of at most ``timeout`` seconds (0: no limit) returning at most ``max_rows``
@@ -229,7 +229,7 @@ def db_import(
     instance = LocalInstance.of_home(home, password)
     started = time.perf_counter()
     total = sum(path.stat().st_size for path in chosen.values())
-    timeout = ctx.obj.settings.connect_timeout
+    timeout = ctx.obj.settings.neo4j.connect_timeout
     with (
         Neo4jStore(uri, user, password, database, connect_timeout=timeout) as store,
         ExitStack() as reading,
@@ -313,8 +313,8 @@ def cypher_command(
             text or "",
             values,
             write=write,
-            timeout=settings.cypher_timeout if timeout is None else timeout,
-            max_rows=settings.cypher_max_rows if max_rows is None else max_rows,
+            timeout=settings.neo4j.cypher_timeout if timeout is None else timeout,
+            max_rows=settings.neo4j.cypher_max_rows if max_rows is None else max_rows,
         )
     finally:
         store.close()

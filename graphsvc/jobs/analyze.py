@@ -20,12 +20,17 @@ from graphsvc.model import AnalysisParams, GraphSnapshot, PreviousRun, RunInfo, 
 from graphsvc.store.base import GraphStore
 
 __all__ = [
+    "JOB_PARAMS",
     "AnalyzeOutcome",
     "analyze",
     "previous_run",
     "process_peak_rss_mb",
     "snapshot_fingerprint",
 ]
+
+# Analysis parameters an API job may override; their types and bounds are the analysis's own
+# (model.AnalysisParams, model.param_bound), checked by config.check_analysis.
+JOB_PARAMS = ("resolution", "seed", "damping", "min_community_size", "auto_resolution")
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
+from graphsvc.config import Neo4jSettings
 from graphsvc.errors import ConfigError, NotFoundError
 from graphsvc.store.base import GraphStore
 
@@ -30,14 +30,14 @@ def store_location(uri: str) -> str:
     return uri
 
 
-def open_store(uri: str, *, create: bool = False, **neo4j_options: Any) -> GraphStore:
+def open_store(uri: str, *, create: bool = False, neo4j: Neo4jSettings | None = None) -> GraphStore:
     """Open the store a URI names, with its schema in place.
 
     ``sqlite:///relative.db`` or ``sqlite:////abs/path.db`` for the embedded store: a file that
     does not exist is created only with ``create`` (loading), else NotFoundError, so a typo'd
     path is not taken for an empty store; ``neo4j://host:7687`` or ``bolt://host:7687`` for
-    Neo4j (credentials from NEO4J_USER and NEO4J_PASSWORD, or in the URI; ``neo4j_options``
-    such as ``connect_timeout`` go to ``Neo4jStore``).
+    Neo4j (credentials in the URI, else from ``neo4j``, default the environment: see
+    config.Neo4jSettings).
     """
     scheme = urlparse(uri).scheme
     if scheme == "sqlite":
@@ -50,7 +50,7 @@ def open_store(uri: str, *, create: bool = False, **neo4j_options: Any) -> Graph
     elif scheme in NEO4J_SCHEMES:
         from graphsvc.store.neo4j import open_neo4j
 
-        store = open_neo4j(uri, **neo4j_options)
+        store = open_neo4j(uri, neo4j)
     else:
         raise ConfigError(
             f"store {uri!r}: unknown scheme {scheme!r}; use sqlite:///file.db or bolt://host:7687"

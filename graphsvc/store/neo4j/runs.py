@@ -121,8 +121,7 @@ class Runs(StoreParts):
             "run_id": seeds.run_id,
             "created_at": float(seeds.created_at),
             **{
-                k: json.dumps(getattr(seeds, k), default=plain)
-                for k in ("params", "stats", "rows")
+                k: json.dumps(getattr(seeds, k), default=plain) for k in ("params", "stats", "rows")
             },
         }
         self.session.write(

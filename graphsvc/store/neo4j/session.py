@@ -4,7 +4,6 @@ to the server beside the store (``graphsvc db …``) share its error mapping."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -19,32 +18,28 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graphsvc.config import Settings
+from graphsvc.config import DEFAULT_NEO4J_PASSWORD, Neo4jSettings
 from graphsvc.errors import ConfigError, ConflictError, StoreError
 
 __all__ = ["CONNECT_TIMEOUT", "DEFAULT_PASSWORD", "Neo4jSession", "StoreParts", "neo4j_login"]
 
-DEFAULT_PASSWORD = "graphsvc-dev"  # the dev default of scripts/neo4j
-CONNECT_TIMEOUT = Settings.connect_timeout  # seconds to connect and shake hands
+DEFAULT_PASSWORD = DEFAULT_NEO4J_PASSWORD
+CONNECT_TIMEOUT = Neo4jSettings.connect_timeout  # seconds to connect and shake hands
 
 T = TypeVar("T")
 
 
-def neo4j_login(uri: str) -> tuple[str, str, str, str]:
+def neo4j_login(uri: str, login: Neo4jSettings | None = None) -> tuple[str, str, str, str]:
     """The URI without credentials, user, password and database for ``bolt://`` /
     ``neo4j://`` (``+s``, ``+ssc``) URIs.
 
-    Credentials come from the URI's userinfo (``bolt://user:secret@host:7687``) or from
-    NEO4J_USER (default ``neo4j``) and NEO4J_PASSWORD (default: the dev password of
-    ``scripts/neo4j``); the database from NEO4J_DATABASE (default ``neo4j``).
+    Credentials come from the URI's userinfo (``bolt://user:secret@host:7687``), else from
+    ``login`` (default: the environment, see config.Neo4jSettings), as does the database.
     """
+    login = login or Neo4jSettings.from_env()
     parts = urlsplit(uri)
-    user = unquote(parts.username) if parts.username else os.environ.get("NEO4J_USER", "neo4j")
-    password = (
-        unquote(parts.password)
-        if parts.password is not None
-        else os.environ.get("NEO4J_PASSWORD", DEFAULT_PASSWORD)
-    )
+    user = unquote(parts.username) if parts.username else login.user
+    password = unquote(parts.password) if parts.password is not None else login.password
     host = parts.hostname or "127.0.0.1"
     netloc = f"[{host}]" if ":" in host else host
     try:
@@ -54,7 +49,7 @@ def neo4j_login(uri: str) -> tuple[str, str, str, str]:
     if port:
         netloc += f":{port}"
     clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return clean, user, password, os.environ.get("NEO4J_DATABASE", "neo4j")
+    return clean, user, password, login.database
 
 
 class Neo4jSession:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphsvc.config import Neo4jSettings
 from graphsvc.store.neo4j.extract import EXTRACT_WORKERS, Extract
 from graphsvc.store.neo4j.queries import Queries
 from graphsvc.store.neo4j.runs import Runs
@@ -73,7 +74,9 @@ class Neo4jStore(Schema, Writes, Extract, Runs, Queries):
         )
 
 
-def open_neo4j(uri: str, **options: Any) -> Neo4jStore:
-    """A Neo4jStore for ``uri``, logged in as ``neo4j_login`` says; ``options`` go to
-    Neo4jStore (``connect_timeout``, …)."""
-    return Neo4jStore(*neo4j_login(uri), **options)
+def open_neo4j(uri: str, login: Neo4jSettings | None = None, **options: Any) -> Neo4jStore:
+    """A Neo4jStore for ``uri``, logged in as ``neo4j_login`` says, connecting within the
+    settings' ``connect_timeout``; ``options`` go to Neo4jStore (``keep_runs``, …)."""
+    login = login or Neo4jSettings.from_env()
+    options.setdefault("connect_timeout", login.connect_timeout)
+    return Neo4jStore(*neo4j_login(uri, login), **options)
