@@ -32,6 +32,7 @@ from graphsvc.ingest import discover, load_files
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams
 from graphsvc.store.sqlite import SqliteStore
+from graphsvc.synth import block_model_pairs
 
 
 def _igraph(graph: nx.Graph) -> ig.Graph:
@@ -60,12 +61,10 @@ def _lfr(mu: float) -> tuple[nx.Graph, np.ndarray]:
 def _planted(seed: int = 3) -> tuple[nx.Graph, np.ndarray]:
     """40 blocks of 50 (p_in 0.12, p_out 0.004): a noisy community-commerce scale."""
     truth = np.repeat(np.arange(40), 50)
-    rng = np.random.default_rng(seed)
-    a, b = np.triu_indices(len(truth), 1)
-    keep = rng.random(len(a)) < np.where(truth[a] == truth[b], 0.12, 0.004)
+    a, b = block_model_pairs(truth, 0.12, 0.004, np.random.default_rng(seed))
     graph = nx.Graph()
     graph.add_nodes_from(range(len(truth)))
-    graph.add_edges_from(zip(a[keep].tolist(), b[keep].tolist(), strict=True))
+    graph.add_edges_from(zip(a.tolist(), b.tolist(), strict=True))
     return graph, truth
 
 

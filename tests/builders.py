@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import igraph as ig
+import networkx as nx
 import numpy as np
 
 from graphsvc import synth
@@ -17,6 +19,7 @@ from graphsvc.model import (
     GraphSnapshot,
     Group,
     GroupResult,
+    InteractionKind,
     MemberRole,
     Membership,
     Referral,
@@ -185,3 +188,99 @@ def generated_snapshot(users: int, seed: int, work: Path) -> tuple[GraphSnapshot
         store.init_schema()
         load_files(discover(work / "data"), store)
         return build_snapshot(store), truth
+
+
+def nmi(a, b) -> float:
+    """Normalized mutual information of two labellings of the same vertices (any label type)."""
+
+    def codes(x) -> list[int]:
+        return np.unique(np.asarray(x).astype(str), return_inverse=True)[1].tolist()
+
+    return ig.compare_communities(codes(a), codes(b), method="nmi")
+
+
+def reference_pagerank(graph: nx.DiGraph, alpha: float = 0.85) -> dict:
+    """networkx's weighted PageRank, converged far below the tolerance the analysis promises."""
+    return nx.pagerank(graph, alpha=alpha, tol=1e-13, max_iter=10_000)
+
+
+def columns_snapshot(
+    user_ids,
+    *,
+    src=(),
+    dst=(),
+    kind=None,
+    count=None,
+    days=None,
+    weight=None,
+    inviter=(),
+    invitee=(),
+    group_ids=(),
+    group_owner=None,
+    member=(),
+    member_group=(),
+    member_role=None,
+) -> GraphSnapshot:
+    """A snapshot from its columns; a column left out takes the neutral value: kind reply,
+    count 1, days = count, weight = count, no declared owner (-1), role member."""
+
+    def ints(values, dtype=np.int64) -> np.ndarray:
+        return np.asarray(values, dtype=dtype).reshape(-1)
+
+    src, dst = ints(src), ints(dst)
+    count = ints(np.ones(len(src)) if count is None else count)
+    group_ids = np.asarray(group_ids, dtype=str).reshape(-1)
+    member = ints(member)
+    return GraphSnapshot(
+        user_ids=np.asarray(user_ids, dtype=str),
+        interaction_src=src,
+        interaction_dst=dst,
+        interaction_kind=ints(
+            np.full(len(src), InteractionKind.REPLY.code) if kind is None else kind, np.int8
+        ),
+        interaction_count=count,
+        interaction_days=count if days is None else ints(days),
+        interaction_weight=ints(count if weight is None else weight, float),
+        referral_inviter=ints(inviter),
+        referral_invitee=ints(invitee),
+        group_ids=group_ids,
+        group_owner=ints(np.full(len(group_ids), -1) if group_owner is None else group_owner),
+        membership_user=member,
+        membership_group=ints(member_group),
+        membership_role=ints(
+            np.full(len(member), MemberRole.MEMBER.code) if member_role is None else member_role,
+            np.int8,
+        ),
+    )
+
+
+def snapshot_of(users, interactions=(), referrals=(), groups=(), memberships=()) -> GraphSnapshot:
+    """A snapshot from rows. users: a count (ids u0…, zero-padded to one width) or the ids;
+    interactions: (src, dst, kind name or code, count[, days[, weight]]), days and weight
+    defaulting to count; referrals: (inviter, invitee); groups: (id, declared owner or -1);
+    memberships: (user, group index[, role code])."""
+    if isinstance(users, int):
+        width = len(str(max(users - 1, 0)))
+        users = [f"u{i:0{width}d}" for i in range(users)]
+    rows = [tuple(r) + (r[3], r[3])[len(r) - 4 :] for r in interactions]
+    members = [tuple(m) + (MemberRole.MEMBER.code,)[len(m) - 2 :] for m in memberships]
+
+    def column(table: list[tuple], i: int) -> list:
+        return [row[i] for row in table]
+
+    return columns_snapshot(
+        users,
+        src=column(rows, 0),
+        dst=column(rows, 1),
+        kind=[k if isinstance(k, int) else InteractionKind(k).code for k in column(rows, 2)],
+        count=column(rows, 3),
+        days=column(rows, 4),
+        weight=column(rows, 5),
+        inviter=[r[0] for r in referrals],
+        invitee=[r[1] for r in referrals],
+        group_ids=[g[0] for g in groups],
+        group_owner=[g[1] for g in groups],
+        member=column(members, 0),
+        member_group=column(members, 1),
+        member_role=column(members, 2),
+    )

@@ -50,3 +50,16 @@ def test_the_test_extra_declares_what_the_tests_import():
 
 def test_the_test_extra_declares_what_the_benchmark_smoke_test_imports():
     assert _undeclared("benchmarks", "test") == {}
+
+
+def test_the_library_declares_exactly_what_it_imports():
+    """A runtime dependency the library never imports belongs in the extra that uses it."""
+    distributions = packages_distributions()
+    imported = {
+        d.lower().replace("_", "-")
+        for module in _imported_roots("graphsvc")
+        for d in distributions.get(module, [module])
+    }
+    declared = {name.replace("_", "-") for name in _declared()}
+    accelerators = {"neo4j-rust-ext"}  # the driver picks it up; nothing imports it by name
+    assert declared - accelerators == imported

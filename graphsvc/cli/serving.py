@@ -17,8 +17,7 @@ from graphsvc.model import CommunityResult
 
 def serve_app(app: AppContext, host: str, port: int, workers: int) -> None:
     """Serve the API with waitress until Ctrl-C; announces the address once it listens."""
-    from graphsvc.api import create_app
-    from graphsvc.api.server import http_server
+    from graphsvc.server import create_app, http_server
 
     settings = replace(app.settings, host=host, port=port)
     server = http_server(create_app(settings), host, port, threads=workers)

@@ -9,10 +9,12 @@ Everything is vectorized numpy: generation and writing are O(events log events);
 ~10M events take about 30 s and 1.5 GB. The same seed gives byte-identical files.
 
 Modules: ``population`` (users, groups, roles, memberships, the truth), ``events`` (referral
-trees, join times, interactions), ``files`` (writing), ``generator`` (``generate``).
+trees, join times, interactions), ``files`` (writing), ``generator`` (``generate``);
+``blocks``: planted partitions (stochastic block models) for tests and benchmarks.
 """
 
+from graphsvc.synth.blocks import block_model_pairs
 from graphsvc.synth.generator import generate
 from graphsvc.synth.population import KINDS, Truth
 
-__all__ = ["KINDS", "Truth", "generate"]
+__all__ = ["KINDS", "Truth", "block_model_pairs", "generate"]

@@ -15,10 +15,10 @@ from graphsvc.model import (
     USER_RESULT_COLUMNS,
     AnalysisParams,
     GraphSnapshot,
-    InteractionKind,
-    MemberRole,
     Tier,
 )
+from graphsvc.synth import block_model_pairs
+from tests.builders import snapshot_of
 
 
 def build(
@@ -28,29 +28,13 @@ def build(
     groups: dict[str, tuple[int, list[int]]] | None = None,
 ) -> GraphSnapshot:
     """interactions: (src, dst, kind, count); groups: id → (declared owner, members)."""
-    rows = np.array([(s, d, InteractionKind(k).code, c) for s, d, k, c in interactions])
-    rows = rows.reshape(-1, 4).astype(np.int64)
-    groups = groups or {}
-    gids = sorted(groups)
-    m_user = [u for g in gids for u in groups[g][1]]
-    m_group = [j for j, g in enumerate(gids) for _ in groups[g][1]]
-    ref = np.array(referrals, dtype=np.int64).reshape(-1, 2)
-    width = len(str(max(n - 1, 0)))
-    return GraphSnapshot(
-        user_ids=np.array([f"u{i:0{width}d}" for i in range(n)]),
-        interaction_src=rows[:, 0],
-        interaction_dst=rows[:, 1],
-        interaction_kind=rows[:, 2].astype(np.int8),
-        interaction_count=rows[:, 3],
-        interaction_days=rows[:, 3],
-        interaction_weight=rows[:, 3].astype(float),
-        referral_inviter=ref[:, 0],
-        referral_invitee=ref[:, 1],
-        group_ids=np.array(gids, dtype=str),
-        group_owner=np.array([groups[g][0] for g in gids], dtype=np.int64),
-        membership_user=np.array(m_user, dtype=np.int64),
-        membership_group=np.array(m_group, dtype=np.int64),
-        membership_role=np.full(len(m_user), MemberRole.MEMBER.code, dtype=np.int8),
+    gids = sorted(groups or {})
+    return snapshot_of(
+        n,
+        interactions,
+        referrals,
+        groups=[(g, groups[g][0]) for g in gids],
+        memberships=[(u, j) for j, g in enumerate(gids) for u in groups[g][1]],
     )
 
 
@@ -170,10 +154,8 @@ def test_sub_communities_name_their_parent():
     cliques: modularity's resolution limit merges the blocks, the Dunbar split separates them."""
     rng = np.random.default_rng(4)
     block = np.repeat(np.arange(8), 60)
-    a, b = np.triu_indices(480, 1)
-    p = np.where(block[a] == block[b], 0.25, np.where(block[a] // 4 == block[b] // 4, 0.04, 0.0))
-    keep = rng.random(len(a)) < p
-    rows = [(x, y, "reply", 1) for x, y in zip(a[keep].tolist(), b[keep].tolist(), strict=True)]
+    a, b = block_model_pairs(block, 0.25, 0.0, rng, parent=block // 4, p_parent=0.04)
+    rows = [(x, y, "reply", 1) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
     for i in range(150):
         base = 480 + 10 * i
         rows += [(base + x, base + y, "like", 1) for x in range(10) for y in range(x)]

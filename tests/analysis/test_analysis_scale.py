@@ -13,6 +13,7 @@ import numpy as np
 
 from graphsvc.analysis import run_pipeline
 from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
+from tests.builders import columns_snapshot
 
 
 def planted_snapshot(
@@ -72,21 +73,18 @@ def planted_snapshot(
     m_user = np.concatenate([np.arange(n), extra])
     m_group = np.concatenate([community, rng.integers(0, k, len(extra))])
     order = np.lexsort((m_user, m_group))
-    snapshot = GraphSnapshot(
-        user_ids=np.array([f"u{i:07d}" for i in range(n)]),
-        interaction_src=pair // n,
-        interaction_dst=pair % n,
-        interaction_kind=kind,
-        interaction_count=count.astype(np.int64),
-        interaction_days=count.astype(np.int64),
-        interaction_weight=count.astype(float),
-        referral_inviter=inviter,
-        referral_invitee=invitee,
-        group_ids=np.array([f"g{j:06d}" for j in range(k)]),
+    snapshot = columns_snapshot(
+        [f"u{i:07d}" for i in range(n)],
+        src=pair // n,
+        dst=pair % n,
+        kind=kind,
+        count=count,
+        inviter=inviter,
+        invitee=invitee,
+        group_ids=[f"g{j:06d}" for j in range(k)],
         group_owner=leader,
-        membership_user=m_user[order],
-        membership_group=m_group[order],
-        membership_role=np.full(len(order), 2, dtype=np.int8),
+        member=m_user[order],
+        member_group=m_group[order],
     )
     lurker[inviter] = False  # inviting someone is an action
     return snapshot, {"community": community, "leader": leader, "lurker": lurker}

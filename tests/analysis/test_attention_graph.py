@@ -17,35 +17,16 @@ from graphsvc.analysis.graphs import (
     stable_argsort,
     symmetrized,
 )
-from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
+from graphsvc.model import AnalysisParams, GraphSnapshot
+from tests.builders import snapshot_of
 
 ANALYSIS = Path(__file__).resolve().parents[2] / "graphsvc" / "analysis"
 
 
-def _i(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64)
-
-
 def snapshot(n, interactions=(), referrals=()) -> GraphSnapshot:
     """interactions: (src, dst, kind name, count, weight); referrals: (inviter, invitee)."""
-    rows = list(interactions)
-    kinds = [InteractionKind(r[2]).code for r in rows]
-    return GraphSnapshot(
-        user_ids=np.array([f"u{i}" for i in range(n)]),
-        interaction_src=_i([r[0] for r in rows]),
-        interaction_dst=_i([r[1] for r in rows]),
-        interaction_kind=np.asarray(kinds, dtype=np.int8),
-        interaction_count=_i([r[3] for r in rows]),
-        interaction_days=_i([r[3] for r in rows]),
-        interaction_weight=np.asarray([r[4] for r in rows], dtype=float),
-        referral_inviter=_i([r[0] for r in referrals]),
-        referral_invitee=_i([r[1] for r in referrals]),
-        group_ids=np.array([], dtype=str),
-        group_owner=_i([]),
-        membership_user=_i([]),
-        membership_group=_i([]),
-        membership_role=np.zeros(0, dtype=np.int8),
-    )
+    rows = [(s, d, kind, count, count, weight) for s, d, kind, count, weight in interactions]
+    return snapshot_of([f"u{i}" for i in range(n)], rows, referrals)
 
 
 def as_dict(graph: EdgeList) -> dict[tuple[int, int], float]:

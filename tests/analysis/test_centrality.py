@@ -13,16 +13,8 @@ from graphsvc.analysis import centrality
 from graphsvc.analysis.centrality import betweenness, coreness, pagerank_scores, sample_size
 from graphsvc.analysis.graphs import EdgeList, attention_graph, symmetrized
 from graphsvc.model import AnalysisParams, GraphSnapshot
-
-
-def nx_pagerank(graph: nx.DiGraph, alpha: float) -> dict:
-    """networkx's PageRank; its pure-Python variant where scipy is not installed."""
-    try:
-        return nx.pagerank(graph, alpha=alpha, tol=1e-13, max_iter=10_000)
-    except ModuleNotFoundError:
-        from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
-
-        return _pagerank_python(graph, alpha=alpha, tol=1e-13, max_iter=10_000)
+from graphsvc.synth import block_model_pairs
+from tests.builders import columns_snapshot, reference_pagerank
 
 
 def random_digraph(n: int, m: int, seed: int) -> EdgeList:
@@ -43,7 +35,7 @@ def test_pagerank_equals_networkx_weighted_directed_with_dangling_nodes(n, m, se
     graph = random_digraph(n, m, seed)
     assert (graph.out_strength() == 0).sum() >= 3  # dangling vertices present
     ours = pagerank_scores(graph, damping=damping, tol=1e-13)
-    ref = nx_pagerank(to_nx(graph), damping)
+    ref = reference_pagerank(to_nx(graph), damping)
     assert ours == pytest.approx([ref[i] for i in range(n)], abs=1e-6)
     assert ours.sum() == pytest.approx(1.0, abs=1e-12)
     prpack = ig.Graph(n=n, edges=list(zip(graph.src, graph.dst, strict=True)), directed=True)
@@ -53,7 +45,7 @@ def test_pagerank_equals_networkx_weighted_directed_with_dangling_nodes(n, m, se
 
 def test_pagerank_on_undirected_graph_walks_both_ways():
     graph = symmetrized(random_digraph(25, 50, 3))
-    ref = nx_pagerank(to_nx(graph), 0.85)
+    ref = reference_pagerank(to_nx(graph), 0.85)
     assert pagerank_scores(graph, tol=1e-13) == pytest.approx([ref[i] for i in range(25)], abs=1e-6)
 
 
@@ -95,11 +87,10 @@ def _medium_graph(seed: int = 9) -> ig.Graph:
     consecutive blocks: the ring's endpoints carry betweenness up to ~0.3."""
     rng = np.random.default_rng(seed)
     n, block = 1200, np.repeat(np.arange(12), 100)
-    a, b = np.triu_indices(n, k=1)
-    keep = (block[a] == block[b]) & (rng.random(len(a)) < 0.05)
+    a, b = block_model_pairs(block, 0.05, 0.0, rng)
     ring_a = np.arange(12) * 100
     ring_b = (np.arange(12) * 100 + 150) % n
-    src, dst = np.concatenate([a[keep], ring_a]), np.concatenate([b[keep], ring_b])
+    src, dst = np.concatenate([a, ring_a]), np.concatenate([b, ring_b])
     return EdgeList.build(n, src, dst, directed=False).to_igraph()
 
 
@@ -145,23 +136,7 @@ def test_sample_size_is_hoeffding_with_union_bound():
 
 def _snapshot(n: int, edges: list[tuple[int, int, int]], ids: list[str]) -> GraphSnapshot:
     e = np.asarray(edges, dtype=np.int64).reshape(-1, 3)
-    empty = np.zeros(0, dtype=np.int64)
-    return GraphSnapshot(
-        user_ids=np.asarray(ids),
-        interaction_src=e[:, 0],
-        interaction_dst=e[:, 1],
-        interaction_kind=np.ones(len(e), dtype=np.int8),
-        interaction_count=np.ones(len(e), dtype=np.int64),
-        interaction_days=np.ones(len(e), dtype=np.int64),
-        interaction_weight=e[:, 2].astype(float),
-        referral_inviter=empty,
-        referral_invitee=empty,
-        group_ids=np.array([], dtype=str),
-        group_owner=empty,
-        membership_user=empty,
-        membership_group=empty,
-        membership_role=np.zeros(0, dtype=np.int8),
-    )
+    return columns_snapshot(ids, src=e[:, 0], dst=e[:, 1], weight=e[:, 2])
 
 
 @settings(max_examples=60, deadline=None)

@@ -17,6 +17,8 @@ from graphsvc.analysis.communities import (
     rank_blocks,
 )
 from graphsvc.analysis.graphs import EdgeList
+from graphsvc.synth import block_model_pairs
+from tests.builders import nmi
 
 
 def undirected(n: int, src, dst) -> EdgeList:
@@ -25,10 +27,6 @@ def undirected(n: int, src, dst) -> EdgeList:
 
 def detect(graph: EdgeList, **kwargs):
     return detect_communities(graph.to_igraph(), graph, **kwargs)
-
-
-def nmi(a, b) -> float:
-    return ig.compare_communities(list(a), list(b), method="nmi")
 
 
 def lfr(mu: float) -> tuple[nx.Graph, np.ndarray]:
@@ -118,10 +116,8 @@ def hierarchical_graph(seed: int = 4) -> tuple[EdgeList, np.ndarray, np.ndarray]
     rng = np.random.default_rng(seed)
     sub = np.repeat(np.arange(8), 60)
     com = sub // 4
-    a, b = np.triu_indices(480, 1)
-    p = np.where(sub[a] == sub[b], 0.25, np.where(com[a] == com[b], 0.04, 0.0005))
-    keep = rng.random(len(a)) < p
-    src, dst = [a[keep]], [b[keep]]
+    a, b = block_model_pairs(sub, 0.25, 0.0005, rng, parent=com, p_parent=0.04)
+    src, dst = [a], [b]
     ca, cb = np.triu_indices(10, 1)
     for i in range(300):
         base = 480 + 10 * i

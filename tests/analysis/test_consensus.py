@@ -8,6 +8,8 @@ import numpy as np
 
 from graphsvc.analysis.communities import leiden_membership
 from graphsvc.analysis.consensus import consensus_membership
+from graphsvc.synth import block_model_pairs
+from tests.builders import nmi
 
 
 def weighted(graph: nx.Graph) -> ig.Graph:
@@ -16,17 +18,11 @@ def weighted(graph: nx.Graph) -> ig.Graph:
     return out
 
 
-def nmi(a, b) -> float:
-    return ig.compare_communities(list(a), list(b), method="nmi")
-
-
 def planted(seed: int = 3) -> tuple[ig.Graph, np.ndarray]:
     """40 blocks of 50, p_in 0.12, p_out 0.004: noisy enough for single runs to disagree."""
     truth = np.repeat(np.arange(40), 50)
-    rng = np.random.default_rng(seed)
-    a, b = np.triu_indices(len(truth), 1)
-    keep = rng.random(len(a)) < np.where(truth[a] == truth[b], 0.12, 0.004)
-    graph = ig.Graph(n=len(truth), edges=np.column_stack([a[keep], b[keep]]).tolist())
+    a, b = block_model_pairs(truth, 0.12, 0.004, np.random.default_rng(seed))
+    graph = ig.Graph(n=len(truth), edges=np.column_stack([a, b]).tolist())
     graph.es["weight"] = [1.0] * graph.ecount()
     return graph, truth
 

@@ -15,16 +15,8 @@ from graphsvc.analysis.leaders import (
     declared_owners,
     keep_incumbents,
 )
-from graphsvc.model import GraphSnapshot, MemberRole
-
-
-def nx_pagerank(graph: nx.DiGraph) -> dict:
-    try:
-        return nx.pagerank(graph, tol=1e-13, max_iter=10_000)
-    except ModuleNotFoundError:
-        from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
-
-        return _pagerank_python(graph, tol=1e-13, max_iter=10_000)
+from graphsvc.model import MemberRole
+from tests.builders import reference_pagerank, snapshot_of
 
 
 def test_overlapping_groups_match_pagerank_of_each_induced_subgraph():
@@ -42,7 +34,7 @@ def test_overlapping_groups_match_pagerank_of_each_induced_subgraph():
     full.add_weighted_edges_from(rows)
     full.add_nodes_from(range(n))
     for j, members in enumerate(groups[:-1]):
-        ref = nx_pagerank(full.subgraph(members.tolist()))
+        ref = reference_pagerank(full.subgraph(members.tolist()))
         ranked = sorted(ref, key=lambda v: (-ref[v], v))
         assert result.leader[j] == ranked[0]
         assert result.runner_up[j] == ranked[1]
@@ -105,25 +97,11 @@ def test_lurkers_do_not_lead_when_excluded():
 
 
 def test_declared_owner_falls_back_to_membership_role():
-    empty = np.zeros(0, dtype=np.int64)
-    owner, member = MemberRole.OWNER.code, MemberRole.MEMBER.code
-    snap = GraphSnapshot(
-        user_ids=np.array(["a", "b", "c"]),
-        interaction_src=empty,
-        interaction_dst=empty,
-        interaction_kind=np.zeros(0, dtype=np.int8),
-        interaction_count=empty,
-        interaction_days=empty,
-        interaction_weight=np.zeros(0),
-        referral_inviter=empty,
-        referral_invitee=empty,
-        group_ids=np.array(["g1", "g2", "g3"]),
-        group_owner=np.array([2, -1, -1]),
-        membership_user=np.array([0, 1, 2, 0, 1]),
-        membership_group=np.array([0, 0, 1, 1, 2]),
-        membership_role=np.array(
-            [owner, member, owner, member, MemberRole.ADMIN.code], dtype=np.int8
-        ),
+    owner, admin, member = (role.code for role in MemberRole)
+    snap = snapshot_of(
+        ["a", "b", "c"],
+        groups=[("g1", 2), ("g2", -1), ("g3", -1)],
+        memberships=[(0, 0, owner), (1, 0, member), (2, 1, owner), (0, 1, member), (1, 2, admin)],
     )
     assert declared_owners(snap).tolist() == [2, 2, -1]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import igraph as ig
 import numpy as np
 import pytest
 
 from graphsvc.analysis import previous_from_output, run_pipeline
-from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind, MemberRole
+from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
+from graphsvc.synth import block_model_pairs
+from tests.builders import columns_snapshot, nmi
 
 REPLY = InteractionKind.REPLY.code
 
@@ -23,40 +24,22 @@ def planted(
     rng = np.random.default_rng(seed)
     n = n_blocks * size
     block = np.repeat(np.arange(n_blocks), size)
-    a, b = np.triu_indices(n, 1)
-    keep = rng.random(len(a)) < np.where(block[a] == block[b], p_in, p_out)
-    src, dst = a[keep], b[keep]
+    src, dst = block_model_pairs(block, p_in, p_out, rng)
     if extra:
         k = int(len(src) * extra)
         src = np.concatenate([src, rng.integers(0, n, k)])
         dst = np.concatenate([dst, rng.integers(0, n, k)])
     src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
     pairs = np.unique(np.column_stack([src, dst])[src != dst], axis=0)
-    ones = np.ones(len(pairs), dtype=np.int64)
-    snapshot = GraphSnapshot(
-        user_ids=np.array([f"u{i:05d}" for i in range(n)]),
-        interaction_src=pairs[:, 0],
-        interaction_dst=pairs[:, 1],
-        interaction_kind=np.full(len(pairs), REPLY, dtype=np.int8),
-        interaction_count=ones,
-        interaction_days=ones,
-        interaction_weight=ones.astype(float),
-        referral_inviter=np.empty(0, np.int64),
-        referral_invitee=np.empty(0, np.int64),
-        group_ids=np.array([f"g{j:03d}" for j in range(n_blocks)]),
-        group_owner=np.full(n_blocks, -1, dtype=np.int64),
-        membership_user=np.arange(n),
-        membership_group=block,
-        membership_role=np.full(n, MemberRole.MEMBER.code, dtype=np.int8),
+    snapshot = columns_snapshot(
+        [f"u{i:05d}" for i in range(n)],
+        src=pairs[:, 0],
+        dst=pairs[:, 1],
+        group_ids=[f"g{j:03d}" for j in range(n_blocks)],
+        member=np.arange(n),
+        member_group=block,
     )
     return snapshot, block
-
-
-def nmi(a: np.ndarray, b: np.ndarray) -> float:
-    def labels(x: np.ndarray) -> list[int]:
-        return np.unique(x.astype(str), return_inverse=True)[1].tolist()
-
-    return ig.compare_communities(labels(a), labels(b), method="nmi")
 
 
 @pytest.fixture(scope="module")

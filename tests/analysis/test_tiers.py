@@ -16,7 +16,8 @@ from graphsvc.analysis.tiers import (
     group_median,
     influence_order,
 )
-from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
+from graphsvc.model import AnalysisParams
+from tests.builders import snapshot_of
 
 
 def test_group_median_matches_numpy():
@@ -48,23 +49,10 @@ def test_effective_count_and_reach():
 
 
 def test_engagement_counts_own_actions_only():
-    kinds = np.array([InteractionKind.REPLY.code, InteractionKind.LIKE.code, 0], dtype=np.int8)
-    empty = np.zeros(0, dtype=np.int64)
-    snap = GraphSnapshot(
-        user_ids=np.array(["a", "b", "c"]),
-        interaction_src=np.array([0, 1, 2]),
-        interaction_dst=np.array([1, 0, 2]),  # c only messages itself
-        interaction_kind=kinds,
-        interaction_count=np.array([1, 2, 1]),
-        interaction_days=np.array([1, 2, 1]),
-        interaction_weight=np.array([1.0, 2.0, 1.0]),
-        referral_inviter=np.array([2, 2]),
-        referral_invitee=np.array([0, 1]),
-        group_ids=np.array([], dtype=str),
-        group_owner=empty,
-        membership_user=empty,
-        membership_group=empty,
-        membership_role=np.zeros(0, dtype=np.int8),
+    snap = snapshot_of(
+        ["a", "b", "c"],
+        [(0, 1, "reply", 1), (1, 0, "like", 2), (2, 2, "message", 1)],  # c only messages itself
+        referrals=[(2, 0), (2, 1)],
     )
     got = engagement_scores(snap, AnalysisParams(referral_weight=0.5, repeat_transform="linear"))
     assert got.tolist() == [1.0, 1.0, 1.0]  # reply 1×1; like 0.5×2; two referrals × 0.5

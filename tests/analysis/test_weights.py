@@ -8,7 +8,8 @@ import pytest
 
 from graphsvc.analysis.centrality import pagerank_scores
 from graphsvc.analysis.graphs import attention_graph, shared_groups
-from graphsvc.model import AnalysisParams, GraphSnapshot, InteractionKind
+from graphsvc.model import AnalysisParams, GraphSnapshot
+from tests.builders import snapshot_of
 
 
 def snap(
@@ -18,23 +19,12 @@ def snap(
     memberships: list[tuple[int, int]] = (),  # user, group
     n_groups: int = 0,
 ) -> GraphSnapshot:
-    col = np.asarray
-    rows = list(interactions)
-    return GraphSnapshot(
-        user_ids=np.array([f"u{i:03d}" for i in range(n)]),
-        interaction_src=col([r[0] for r in rows], dtype=np.int64),
-        interaction_dst=col([r[1] for r in rows], dtype=np.int64),
-        interaction_kind=col([InteractionKind(r[2]).code for r in rows], dtype=np.int8),
-        interaction_count=col([r[3] for r in rows], dtype=np.int64),
-        interaction_weight=col([float(r[3]) for r in rows], dtype=float),
-        interaction_days=col([r[4] for r in rows], dtype=np.int64),
-        referral_inviter=col([r[0] for r in referrals], dtype=np.int64),
-        referral_invitee=col([r[1] for r in referrals], dtype=np.int64),
-        group_ids=np.array([f"g{j}" for j in range(n_groups)]),
-        group_owner=np.full(n_groups, -1, dtype=np.int64),
-        membership_user=col([m[0] for m in memberships], dtype=np.int64),
-        membership_group=col([m[1] for m in memberships], dtype=np.int64),
-        membership_role=np.full(len(memberships), 2, dtype=np.int8),
+    return snapshot_of(
+        [f"u{i:03d}" for i in range(n)],
+        interactions,
+        referrals,
+        groups=[(f"g{j}", -1) for j in range(n_groups)],
+        memberships=memberships,
     )
 
 

@@ -17,9 +17,8 @@ import pytest
 from flask import Flask
 from waitress import wasyncore
 
-from graphsvc.api import create_app
-from graphsvc.api.server import http_server
 from graphsvc.config import Settings
+from graphsvc.server import create_app, http_server
 from graphsvc.service.state import KeyRole, ServiceState
 from graphsvc.store.base import GraphStore
 

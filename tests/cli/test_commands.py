@@ -8,12 +8,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graphsvc.api import create_app
 from graphsvc.cli import cli
 from graphsvc.cli.serving import over_dunbar
 from graphsvc.config import Settings
 from graphsvc.errors import NotFoundError
 from graphsvc.model import CommunityResult
+from graphsvc.server import create_app
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import free_port, sample_run
 

@@ -12,7 +12,7 @@ from neo4j.exceptions import ClientError
 
 from tests.builders import free_port
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "neo4j"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "neo4j"
 
 
 def script(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from graphsvc.store.sqlite import SqliteStore
 
 pytestmark = pytest.mark.neo4j
 
-QUERIES = Path(__file__).resolve().parents[1] / "cypher" / "queries"
+QUERIES = Path(__file__).resolve().parents[2] / "cypher" / "queries"
 PARAMS = AnalysisParams(dunbar=60)  # a small graph: still some communities over "Dunbar"
 
 

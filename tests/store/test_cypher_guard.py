@@ -1,6 +1,6 @@
 """The text fence of `graphsvc cypher` (cypher_guard.text_refusal) on its own: comments,
 string literals, backticks, unicode escapes and odd spacing read as the server reads them.
-The plan fence and both together run against the real Neo4j in test_neo4j_cli.py."""
+The plan fence and both together run against the real Neo4j in tests/cli/test_db.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from graphsvc.store.cypher_guard import (
     text_refusal,
 )
 
-QUERIES = Path(__file__).resolve().parents[1] / "cypher" / "queries"
+QUERIES = Path(__file__).resolve().parents[2] / "cypher" / "queries"
 BUILTINS = frozenset({"count", "tolower", "coalesce", "point", "point.distance", "size"})
 
 
