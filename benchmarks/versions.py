@@ -37,7 +37,8 @@ def time_runs(snapshot_path: Path) -> dict[str, Any]:
     from graphsvc.model import AnalysisParams, GraphSnapshot
 
     with np.load(snapshot_path, allow_pickle=False) as saved:
-        snapshot = GraphSnapshot(**dict(saved))
+        known = {f.name for f in dataclasses.fields(GraphSnapshot)}  # older code: fewer
+        snapshot = GraphSnapshot(**{k: v for k, v in saved.items() if k in known})
     params, figures = AnalysisParams(), {}
 
     def timed(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -65,7 +66,8 @@ def _snapshot(users: int, work: Path) -> Path:
         load_files(discover(work / "data"), store)
         snapshot = build_snapshot(store)
     path = work / "snapshot.npz"
-    np.savez(path, **{f.name: getattr(snapshot, f.name) for f in dataclasses.fields(snapshot)})
+    columns = {f.name: getattr(snapshot, f.name) for f in dataclasses.fields(snapshot)}
+    np.savez(path, **{name: column for name, column in columns.items() if column is not None})
     return path
 
 

@@ -108,6 +108,11 @@ def check_analysis(
     negative = {k: w for k, w in params.kind_weights.items() if not w >= 0}
     if negative:
         raise ConfigError(f"{name('kind_weights')}: weights must be >= 0, not {negative}")
+    if params.shill_burst_full <= params.shill_burst_base:
+        raise ConfigError(
+            f"{name('shill_burst_full')}={shown(params.shill_burst_full)} must be above "
+            f"{name('shill_burst_base')}={shown(params.shill_burst_base)}"
+        )
     return params
 
 

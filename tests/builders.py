@@ -43,6 +43,10 @@ def sample_run(run_id: str, started_at: float, ranks_of: dict[str, int]) -> RunR
             "int": np.full(n, -1, dtype=np.int64),
             "float": np.zeros(n),
         }[kind]
+    for name in ("shill_score", "audience_quality", "real_audience_share"):
+        columns[name] = np.full(n, np.nan)  # not computed, as in runs before shills
+    for name in ("suspicious_audience_share", "engagement_rate_percentile"):
+        columns[name] = np.full(n, np.nan)
     columns["influence_rank"] = np.array([ranks_of[u] for u in user_ids], dtype=np.int64)
     columns["influence"] = 1.0 / columns["influence_rank"]
     columns["community_id"] = np.array(
@@ -67,6 +71,13 @@ def ranked_run(run_id: str = "r1") -> RunResult:
     columns["betweenness"] = np.array([0.5, 0.9, 0.5, np.nan, 0.9, 0.1, 0.5, 0.0, np.nan, 0.2])
     columns["coreness"] = np.array([3, 3, 2, 3, 1, 2, 2, -1, 1, 3], dtype=np.int64)
     columns["downline"] = np.array([5, 2, 0, 2, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+    columns["shill_score"] = np.array([0, 0, 0, 0.9, 0, 0.6, 0, 0, 0.2, np.nan])
+    columns["audience_quality"] = np.array(
+        [0.9, 0.8, np.nan, 0.1, 0.95, 0.3, 0.5, 0.7, 0.2, np.nan]
+    )
+    columns["direct_referrals"] = np.array([3, 2, 0, 2, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+    columns["genuine_referrals"] = np.array([1, 2, 0, 2, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+    columns["fake_invites"] = np.array([2, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=np.int64)
     columns["community_id"] = np.array(["c-a", "c-b"] * 5, dtype=object)
     columns["tier"] = np.array(["core", "kol", "kol"] + ["member"] * 6 + ["lurker"], object)
     columns["role"] = np.array(["connector_hub", "provincial_hub"] + ["peripheral"] * 8, object)
@@ -180,10 +191,12 @@ def edge_rows(store: GraphStore, kind: EdgeKind, columns=None) -> list[tuple]:
     return sorted(rows)
 
 
-def generated_snapshot(users: int, seed: int, work: Path) -> tuple[GraphSnapshot, Truth]:
-    """A community-commerce graph from ``graphsvc.synth`` loaded into SQLite under ``work``,
-    as the analysis reads it, with its planted truth."""
-    truth = synth.generate(work / "data", users=users, seed=seed)
+def generated_snapshot(
+    users: int, seed: int, work: Path, **planted: float
+) -> tuple[GraphSnapshot, Truth]:
+    """A community-commerce graph from ``graphsvc.synth`` (``planted``: its fraud options)
+    loaded into SQLite under ``work``, as the analysis reads it, with its planted truth."""
+    truth = synth.generate(work / "data", users=users, seed=seed, **planted)
     with SqliteStore(work / "g.db") as store:
         store.init_schema()
         load_files(discover(work / "data"), store)

@@ -89,6 +89,14 @@ def test_every_package_has_a_layer():
     assert packages == set(MAY_IMPORT)
 
 
+def test_readme_architecture_lists_every_package():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tree = readme.split("### Architecture", 1)[1].split("```")[1]
+    listed = set(re.findall(r"(?m)^  (\w+)/ ", tree))
+    listed |= set(re.findall(r"(\w+)\.py\b", tree))
+    assert listed == set(MAY_IMPORT)
+
+
 def test_analysis_imports_only_computation():
     allowed_std = set(sys.stdlib_module_names) - IO_MODULES
     wrong = []

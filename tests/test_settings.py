@@ -92,3 +92,11 @@ def test_neo4j_settings_keep_the_drivers_names():
     assert neo4j == Neo4jSettings("ana", "s", "kol", 3.0, neo4j_script="/opt/neo4j")
     with pytest.raises(ConfigError, match="GRAPHSVC_CYPHER_MAX_ROWS='many' is not an integer"):
         Settings.from_env({"GRAPHSVC_CYPHER_MAX_ROWS": "many"})
+
+
+def test_a_burst_must_be_faster_than_a_keen_fan():
+    with pytest.raises(
+        ConfigError,
+        match=r"GRAPHSVC_SHILL_BURST_FULL=3\.0 must be above GRAPHSVC_SHILL_BURST_BASE=3\.0",
+    ):
+        Settings.from_env({"GRAPHSVC_SHILL_BURST_FULL": "3"})

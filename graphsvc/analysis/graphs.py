@@ -1,10 +1,9 @@
 """The attention graph and its symmetrization, built from a GraphSnapshot as numpy columns.
 
 An interaction src→dst is attention from src to dst, weighted by its kind; a referral
-inviter→invitee is attention from the invitee to the inviter (DESIGN §4). Parallel edges are
-summed and self-loops dropped, so every graph here is simple. Vertex ``i`` is
-``snapshot.user_ids[i]`` throughout.
-"""
+inviter→invitee is attention from the invitee to the inviter (the README's "What the analysis
+computes"). Parallel edges are summed and self-loops dropped, so every graph here is simple. Vertex
+``i`` is ``snapshot.user_ids[i]`` throughout."""
 
 from __future__ import annotations
 
@@ -218,13 +217,21 @@ def shared_groups(snapshot: GraphSnapshot, src: np.ndarray, dst: np.ndarray) -> 
     return out
 
 
-def attention_graph(snapshot: GraphSnapshot, params: AnalysisParams) -> EdgeList:
-    """The directed, weighted attention graph of a snapshot (DESIGN §4).
+def attention_graph(
+    snapshot: GraphSnapshot,
+    params: AnalysisParams,
+    *,
+    discount: tuple[np.ndarray, np.ndarray] | None = None,
+) -> EdgeList:
+    """The directed, weighted attention graph of a snapshot (the README's "What the analysis
+    computes").
 
     Interactions src→dst weigh ``interaction_attention``; a referral inviter→invitee adds
     ``params.referral_weight`` from the invitee to the inviter; every resulting edge gains
     ``params.shared_group_weight`` per explicit group its two users share (co-membership
     strengthens a tie, it does not create one: a group of k members would add k² edges).
+    ``discount`` = (factor per user, factor per referral row) scales what a user's attention
+    and each referral count (suspected shills, fake invites: ``analysis.shills``).
     O(m log m) for the sort that sums parallel edges; deterministic (stable sort, fixed
     summation order).
     """
@@ -233,6 +240,13 @@ def attention_graph(snapshot: GraphSnapshot, params: AnalysisParams) -> EdgeList
     src = np.concatenate([snapshot.interaction_src, snapshot.referral_invitee]).astype(np.int64)
     dst = np.concatenate([snapshot.interaction_dst, snapshot.referral_inviter]).astype(np.int64)
     w = np.concatenate([interaction_attention(snapshot, params), ref_w])
+    if discount is not None:
+        per_user, per_referral = discount
+        w = (
+            w
+            * per_user[src]
+            * np.concatenate([np.ones(len(snapshot.interaction_src)), per_referral])
+        )
     if not np.isfinite(w).all():
         raise ValueError("attention weights must be finite: check kind_weights and weights")
     graph = EdgeList.build(n, src, dst, w, directed=True)

@@ -1,8 +1,8 @@
 """Community health: size, density, reciprocity, owner share, degree centralization, shape.
 
 A mesh (社群: members talk to each other) versus a star (粉丝经济: everyone talks only to the
-owner), computed for all communities at once with ``np.bincount`` group-bys (DESIGN §4).
-"""
+owner), computed for all communities at once with ``np.bincount`` group-bys (the README's "What the
+analysis computes")."""
 
 from __future__ import annotations
 

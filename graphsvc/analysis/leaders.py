@@ -2,9 +2,8 @@
 
 The effective leader of a block (a community or an explicit group) is the member with the
 highest PageRank inside the block's induced subgraph of the attention graph; the margin to the
-runner-up says how clear the choice is (DESIGN §4). Attention, not activity: an official
-account that only broadcasts receives no attention and so never leads.
-"""
+runner-up says how clear the choice is (the README's "What the analysis computes"). Attention, not
+activity: an official account that only broadcasts receives no attention and so never leads."""
 
 from __future__ import annotations
 

@@ -20,16 +20,21 @@ from graphsvc.analysis.communities import (
     Communities,
     choose_resolution,
     detect_communities,
-    leiden_membership,
 )
-from graphsvc.analysis.consensus import consensus_membership
+from graphsvc.analysis.community_start import start_communities
 from graphsvc.analysis.explain import main_attention_kind, rarity_columns
 from graphsvc.analysis.graphs import attention_graph, find_sorted, symmetrized
 from graphsvc.analysis.health import Health, community_health
 from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners, keep_incumbents
-from graphsvc.analysis.lineage import PreviousLabels, previous_labels, stable_ids
+from graphsvc.analysis.lineage import previous_labels, stable_ids
 from graphsvc.analysis.referral import referral_tree
 from graphsvc.analysis.roles import guimera_amaral_roles
+from graphsvc.analysis.shills import (
+    attention_discount,
+    audience_quality,
+    fake_invites,
+    shill_scores,
+)
 from graphsvc.analysis.tiers import (
     assign_tiers,
     attention_standing,
@@ -49,6 +54,7 @@ from graphsvc.model import (
 )
 
 STAGES = (
+    "shills",
     "graph",
     "influence",
     "betweenness",
@@ -181,44 +187,6 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
     )
 
 
-def _warm_membership(labels: PreviousLabels) -> tuple[np.ndarray, np.ndarray]:
-    """Leiden's starts: each user's previous community and finest (sub-)community; users
-    without one start alone, and so do the leftovers of a split community in the split."""
-
-    def alone_if_none(label: np.ndarray, count: int) -> np.ndarray:
-        fresh = label < 0
-        out = label.copy()
-        out[fresh] = count + np.arange(int(fresh.sum()))
-        return out
-
-    return (
-        alone_if_none(labels.top, len(labels.top_ids)),
-        alone_if_none(np.where(_leftover(labels), -1, labels.leaf), len(labels.leaf_ids)),
-    )
-
-
-def _screened(
-    labels: PreviousLabels, previous: PreviousRun, in_strength: np.ndarray, out_strength: np.ndarray
-) -> np.ndarray | None:
-    """Leiden's fixed groups on a warm start: each user whose received and given attention are
-    unchanged keeps to its previous finest community (moves with it); users whose attention
-    changed, new users, users without a community and the leftover members of a split
-    community (in no sub-community: they need not belong together) move alone (-1). None
-    without the previous strengths."""
-    if previous.in_strength is None or previous.out_strength is None:
-        return None
-    same = np.isclose(in_strength, previous.in_strength, rtol=1e-12, atol=0.0)
-    same &= np.isclose(out_strength, previous.out_strength, rtol=1e-12, atol=0.0)
-    return np.where(same & (labels.leaf >= 0) & ~_leftover(labels), labels.leaf, -1)
-
-
-def _leftover(labels: PreviousLabels) -> np.ndarray:
-    """Users of a split community who were in none of its sub-communities."""
-    split = np.bincount(labels.top[labels.sub >= 0], minlength=len(labels.top_ids)) > 0
-    split = np.append(split, False)  # users in no community (top -1) read this last entry
-    return (labels.sub < 0) & split[labels.top]
-
-
 def _per_user(lead: Leaders, n: int) -> np.ndarray:
     """The in-block PageRank of each user of a partition's blocks, NaN outside them."""
     out = np.full(n, np.nan)
@@ -239,81 +207,6 @@ def _carried_betweenness(previous: PreviousRun) -> Betweenness:
     return Betweenness(values, f"carried over from {previous.run_id}", 0, np.nan, np.nan)
 
 
-def _use_consensus(graph: Any, params: AnalysisParams) -> bool:
-    return params.consensus_runs > 1 and graph.ecount() <= params.consensus_max_edges
-
-
-def _cold_communities(
-    detect: Callable[..., Communities], graph: Any, params: AnalysisParams, resolution: float
-) -> tuple[Communities, int | None]:
-    """A cold run: on graphs up to ``consensus_max_edges`` the consensus of
-    ``consensus_runs`` seeded Leiden runs, else one run. Returns it and the consensus rounds."""
-    if not _use_consensus(graph, params):
-        return detect(iterations=params.leiden_iterations), None
-    module, rounds = consensus_membership(
-        graph,
-        resolution=resolution,
-        seed=params.seed,
-        iterations=params.leiden_iterations,
-        runs=params.consensus_runs,
-        threshold=params.consensus_threshold,
-    )
-    return detect(module=module), rounds
-
-
-def _communities(
-    detect: Callable[..., Communities],
-    graph: Any,
-    params: AnalysisParams,
-    resolution: float,
-    warm: PreviousRun | None,
-    labels: PreviousLabels | None,
-    strength: tuple[np.ndarray, np.ndarray],
-) -> tuple[Communities, dict[str, Any]]:
-    """Communities, warm from ``warm`` (the previous run) when given, else cold. A warm start
-    is checked against one cold Leiden run when ``graph`` is given, and replaced by a cold run
-    when its modularity is lower by more than ``warm_max_modularity_loss`` of the cold one's.
-    Returns them and what happened (stats)."""
-    report: dict[str, Any] = {"community_start": "cold", "warm_from": None}
-    if warm is None:
-        comms, report["consensus_rounds"] = _cold_communities(detect, graph, params, resolution)
-        return comms, report
-    initial, initial_sub = _warm_membership(labels)
-    fixed = _screened(labels, warm, *strength)
-    comms = detect(
-        iterations=params.warm_leiden_iterations,
-        initial=initial,
-        initial_sub=initial_sub,
-        fixed=None if fixed is None else np.where(fixed >= 0, labels.top, -1),
-        fixed_sub=fixed,
-    )
-    report |= {
-        "community_start": "warm",
-        "warm_from": warm.run_id,
-        "warm_free_users": None if fixed is None else int((fixed < 0).sum()),
-        "warm_modularity": round(comms.modularity, 6),
-    }
-    if graph is None:
-        return comms, report
-    module, _ = leiden_membership(
-        graph, resolution=resolution, seed=params.seed, iterations=params.leiden_iterations
-    )
-    cold = graph.modularity(module.tolist(), weights="weight") if graph.ecount() else 0.0
-    report["cold_modularity"] = round(cold, 6)
-    loss = (cold - comms.modularity) / abs(cold) if cold else 0.0
-    if loss <= params.warm_max_modularity_loss:
-        return comms, report
-    report["community_start"] = "cold"
-    report["warm_fallback"] = (
-        f"warm start's modularity {comms.modularity:.4f} was {loss:.1%} below a cold run's "
-        f"{cold:.4f} (tolerance {params.warm_max_modularity_loss:.1%}): ran cold"
-    )
-    if _use_consensus(graph, params):
-        comms, report["consensus_rounds"] = _cold_communities(detect, graph, params, resolution)
-        return comms, report
-    return detect(module=module), report
-
-
 def _incumbents(owners: dict[str, int] | None, ids: list[str]) -> np.ndarray:
     """Previous owner vertex of each block id (-1 none)."""
     return np.array([(owners or {}).get(i, -1) for i in ids], dtype=np.int64)
@@ -328,18 +221,17 @@ def run_pipeline(
     refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> AnalysisOutput:
-    """Every analysis of DESIGN §4 on one snapshot; ``on_stage(name)`` as each of ``STAGES``
-    starts. With ``previous`` (the current run, aligned with this snapshot) communities keep
-    their ids by member overlap (see ``analysis.lineage``), owners and tiers change only past
-    their hysteresis margins, the stats give the churn, and — unless ``cold`` — the run starts
-    warm from it: Leiden from its communities with unchanged users screened
-    (``params.warm_leiden_iterations`` passes; checked against a cold run on graphs up to
-    ``warm_check_max_edges`` edges), PageRank and the leaders' PageRank from its scores (same
-    fixed points). ``refresh`` (warm only), the quick update, also carries betweenness over
-    (new users: NaN) instead of sampling it again and skips the cold check. Cold runs on small
-    graphs take a consensus of seeded runs.
-    Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per iteration) and sampled
-    betweenness (O(m) per source); everything else is O(m log m) numpy."""
+    """Every analysis of the README's "What the analysis computes" on one snapshot;
+    ``on_stage(name)`` as each of ``STAGES`` starts. With ``previous`` (the current run, aligned
+    with this snapshot) communities keep their ids by member overlap (see ``analysis.lineage``),
+    owners and tiers change only past their hysteresis margins, the stats give the churn, and —
+    unless ``cold`` — the run starts warm from it: Leiden from its communities with unchanged users
+    screened (``params.warm_leiden_iterations`` passes; checked against a cold run on graphs up to
+    ``warm_check_max_edges`` edges), PageRank and the leaders' PageRank from its scores (same fixed
+    points). ``refresh`` (warm only), the quick update, also carries betweenness over (new users:
+    NaN) instead of sampling it again and skips the cold check. Cold runs on small graphs take a
+    consensus of seeded runs. Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per
+    iteration) and sampled betweenness (O(m) per source); everything else is O(m log m) numpy."""
     if refresh and (cold or previous is None):
         raise ValueError("refresh starts warm from a previous run: it needs one and not cold")
     stages = _Stages(on_stage)
@@ -352,8 +244,13 @@ def run_pipeline(
         "max_iter": params.pagerank_max_iter,
     }
 
+    stages.start("shills")
+    shills = shill_scores(snapshot, params)
+    fake = fake_invites(snapshot, snapshot.referral_at, params)
+    discount = attention_discount(shills, fake, params)
+
     stages.start("graph")
-    attention = attention_graph(snapshot, params)
+    attention = attention_graph(snapshot, params, discount=discount)
     undirected = symmetrized(attention)
     # for betweenness and cold Leiden on the whole graph (a warm start screens and collapses
     # it first): a refresh, which carries betweenness over and trusts its warm start, needs none
@@ -402,7 +299,7 @@ def run_pipeline(
         split_large=params.split_large,
         split_iterations=params.leiden_split_iterations,
     )
-    comms, start = _communities(
+    comms, start = start_communities(
         detect,
         graph if checked or warm is None else None,
         params,
@@ -516,6 +413,8 @@ def run_pipeline(
         "groups_reached": groups_reached,
     }
     main_kind, main_share = main_attention_kind(snapshot, params)
+    audience = audience_quality(snapshot, shills, params)
+    fake_by_inviter = np.bincount(snapshot.referral_inviter[fake], minlength=n)
 
     stages.start("results")
     rank = np.empty(n, dtype=np.int64)
@@ -546,6 +445,14 @@ def run_pipeline(
         "main_attention_kind": main_kind,
         "main_attention_share": main_share,
         **rarity_columns(signals),
+        "shill_score": shills.score,
+        "shill_signals": shills.signals(),
+        "fake_invites": fake_by_inviter,
+        "genuine_referrals": np.maximum(referral.direct_referrals - fake_by_inviter, 0),
+        "audience_quality": audience.quality,
+        "real_audience_share": audience.real_share,
+        "suspicious_audience_share": audience.suspicious_share,
+        "engagement_rate_percentile": audience.rate_percentile,
     }
     dtypes = {"str": object, "int": np.int64, "float": np.float64}
     columns = {k: np.asarray(columns[k], dtype=dtypes[t]) for k, t in USER_RESULT_COLUMNS.items()}
@@ -611,6 +518,8 @@ def run_pipeline(
         "referral_max_depth": int(referral.tree_depth.max()) if n else -1,
         "deep_chain_users": int(referral.deep_chain.sum()),
         "group_owner_mismatches": sum(g.owner_mismatch for g in groups),
+        "suspected_shills": int((shills.score >= params.shill_threshold).sum()),
+        "fake_invites": int(fake.sum()),
         "tiers": dict(sorted(Counter(tier.tolist()).items())),
         "roles": dict(sorted(Counter(r for r in roles.role.tolist() if r).items())),
         "previous_run": None if previous is None else previous.run_id,

@@ -26,10 +26,9 @@ user whose previous tier came after it moves up only above 1 + ``tier_margin``; 
 a previous tier (new, or the first run) is judged at 1. Lurking and leading are facts, not
 scores near a boundary: they take effect at once (owners have their own hysteresis).
 
-Lurker comes first because DESIGN §4 defines lurkers by what they do, not by the
-attention they get; leaders are chosen among non-lurkers (``leaders_exclude_lurkers``), so the
-rule rarely demotes one.
-"""
+Lurker comes first because the README's "What the analysis computes" defines lurkers by what they
+do, not by the attention they get; leaders are chosen among non-lurkers
+(``leaders_exclude_lurkers``), so the rule rarely demotes one."""
 
 from __future__ import annotations
 

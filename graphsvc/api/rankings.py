@@ -20,6 +20,7 @@ from graphsvc.api.deps import (
     store,
 )
 from graphsvc.model import Role, Tier
+from graphsvc.runs.current import shill_threshold
 from graphsvc.service.state import KeyRole
 from graphsvc.store.base import USER_SORT_ALIASES, USER_SORTS, UserQuery, require_filters
 
@@ -55,6 +56,7 @@ def list_kols() -> dict[str, Any]:
         tier=arg("tier", choice(TIERS), None, f" (one of {', '.join(TIERS)})"),
         role=arg("role", choice(ROLES), None, f" (one of {', '.join(ROLES)})"),
         min_influence=arg("min_score", finite, None, " (a number)"),
+        min_quality=arg("min_quality", finite, None, " (a number)"),
         min_level=arg("min_level", level, None, f" (an integer 0..{MAX_LEVEL})"),
         max_level=arg("max_level", level, None, f" (an integer 0..{MAX_LEVEL})"),
         sort=sort,
@@ -65,4 +67,24 @@ def list_kols() -> dict[str, Any]:
     )
     if not rows:
         require_filters(store(), run_id, query)
+    return page(run_id, rows, limit, sort, lambda r: (sort_value(r, sort), r["influence_rank"]))
+
+
+@bp.get("/shills")
+@requires(KeyRole.READER)
+@cached
+def list_shills() -> dict[str, Any]:
+    """Suspected shills of a run for review, by shill score (descending): users whose score is
+    at least ``min_score`` (default: the run's ``shill_threshold``); ``limit`` ≤ 1000;
+    ``cursor``. Each row's ``shill_signals`` says why."""
+    limit = arg("limit", bounded_int(1, MAX_LIMIT), 50, f" (an integer 1..{MAX_LIMIT})")
+    min_score = arg("min_score", finite, None, " (a number)")
+    sort = "shill_score"
+
+    def fetch(run_id: str, after: tuple[float, Any] | None) -> list[dict[str, Any]]:
+        bound = shill_threshold(store(), run_id) if min_score is None else min_score
+        query = UserQuery(min_shill_score=bound, sort=sort, after=after, limit=limit + 1)
+        return store().user_page(run_id, query)
+
+    run_id, rows = cursor_page(sort, int, fetch)
     return page(run_id, rows, limit, sort, lambda r: (sort_value(r, sort), r["influence_rank"]))

@@ -15,7 +15,8 @@ from graphsvc.api.deps import MAX_LIMIT, arg, bounded_int, choice, current_run, 
 from graphsvc.errors import NotFoundError, shown
 from graphsvc.model import RunInfo
 from graphsvc.output import plain
-from graphsvc.runs.explain import explain
+from graphsvc.runs.current import shill_threshold
+from graphsvc.runs.explain import explain, quality_notes
 from graphsvc.service.state import KeyRole
 from graphsvc.store.base import GraphStore
 
@@ -37,6 +38,14 @@ PROFILE_FIELDS = (
     "within_z",
     "standing",
     "tier_reason",
+    "shill_score",
+    "shill_signals",
+    "fake_invites",
+    "genuine_referrals",
+    "audience_quality",
+    "real_audience_share",
+    "suspicious_audience_share",
+    "engagement_rate_percentile",
 )
 
 
@@ -98,6 +107,7 @@ def user_profile(run: RunInfo, user_id: str) -> dict[str, Any]:
         "inviter_id": row["inviter_id"],
         "groups": row["groups"],
         "why": [{k: plain(v) for k, v in signal.items()} for signal in explain(row)],
+        "notes": quality_notes(row, shill_threshold(db, run.run_id)),
     }
 
 

@@ -54,6 +54,7 @@ for command in (
     analysis.analyze,
     reading.stats,
     reading.kols,
+    reading.shills,
     reading.explain,
     reading.export,
     reading.community,

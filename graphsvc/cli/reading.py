@@ -78,6 +78,11 @@ def stats(app: AppContext, fmt: str) -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]))
 @click.option("--min-level", type=click.IntRange(min=0), help="Referral level at least (0: root).")
 @click.option("--max-level", type=click.IntRange(min=0), help="Referral level at most.")
+@click.option(
+    "--min-quality",
+    type=click.FloatRange(0, 1),
+    help="Audience quality at least (0-1: real engagers, few from shills, engaged for its size).",
+)
 @format_option
 @click.pass_obj
 def kols(app: AppContext, limit: int, sort: str, fmt: str, **filters: Any) -> None:
@@ -90,6 +95,7 @@ def kols(app: AppContext, limit: int, sort: str, fmt: str, **filters: Any) -> No
         role=filters.get("role"),
         min_level=filters.get("min_level"),
         max_level=filters.get("max_level"),
+        min_quality=filters.get("min_quality"),
         sort=USER_SORT_ALIASES.get(sort, sort),
         limit=limit,
     )
@@ -99,7 +105,33 @@ def kols(app: AppContext, limit: int, sort: str, fmt: str, **filters: Any) -> No
     extra = [query.sort] if query.sort not in KOL_COLUMNS else []
     if query.min_level is not None or query.max_level is not None:
         extra.append("referral_level")
+    if query.min_quality is not None and "audience_quality" not in extra:
+        extra.append("audience_quality")
     echo_rows(rows, (*KOL_COLUMNS, *extra), fmt)
+
+
+SHILL_COLUMNS = ("user_id", "name", "shill_score", "signals", "community_id", "influence_rank")
+
+
+@click.command()
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    help="Shill score at least this (default: the run's shill threshold).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@format_option
+@click.pass_obj
+def shills(app: AppContext, min_score: float | None, limit: int, fmt: str) -> None:
+    """Suspected shills of the current run, highest score first, with the signals behind each
+    score: listed for review, never removed (their attention counts less in the analysis)."""
+    from graphsvc.runs.current import shill_threshold
+
+    run_id = current_run_id(app)
+    bound = shill_threshold(app.store, run_id) if min_score is None else min_score
+    query = UserQuery(min_shill_score=bound, sort="shill_score", limit=limit)
+    rows = [{**row, "signals": row["shill_signals"]} for row in app.store.user_page(run_id, query)]
+    echo_rows(rows, SHILL_COLUMNS, fmt)
 
 
 @click.group()
@@ -129,8 +161,9 @@ def community_label(app: AppContext, community_id: str, label: str | None, remov
 @click.pass_obj
 def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) -> None:
     """Why USER_ID ranks where they do: tier, rank and the strongest signals behind them."""
+    from graphsvc.runs.current import shill_threshold
     from graphsvc.runs.explain import explain as explain_row
-    from graphsvc.runs.explain import influence_text
+    from graphsvc.runs.explain import influence_text, quality_notes
 
     run_id = run_id or current_run_id(app)
     row = app.store.user_result(run_id, user_id)
@@ -142,7 +175,8 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
             *("user_id", "name", "tier", "tier_reason", "role"),
             *("influence_rank", "influence", "community_id"),
         )
-        body = {"run_id": run_id, **{k: row.get(k) for k in keys}, "why": signals}
+        notes = quality_notes(row, shill_threshold(app.store, run_id))
+        body = {"run_id": run_id, **{k: row.get(k) for k in keys}, "why": signals, "notes": notes}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     run = next(r for r in app.store.runs() if r.run_id == run_id)
@@ -157,6 +191,8 @@ def explain(app: AppContext, user_id: str, run_id: str | None, as_json: bool) ->
         click.echo(f"  - tier: {row['tier_reason']}")
     for signal in signals or [{"text": "no signal: nobody engages with this user"}]:
         click.echo(f"  - {signal['text']}")
+    for note in quality_notes(row, shill_threshold(app.store, run_id)):
+        click.echo(f"  ! {note}")
 
 
 @click.command()

@@ -25,10 +25,10 @@ def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
     return sorted_names[order], lookup
 
 
-# The property columns analysis reads (not first_at, last_at, referred_at).
+# The property columns analysis reads (not first_at, last_at).
 ANALYSIS_COLUMNS = {
     EdgeKind.INTERACTED: ("kind", "count", "weight", "days"),
-    EdgeKind.REFERRED: (),
+    EdgeKind.REFERRED: ("referred_at",),
     EdgeKind.MEMBER_OF: ("role",),
 }
 
@@ -96,4 +96,5 @@ def build_snapshot(
         membership_user=muser[morder],
         membership_group=mgroup[morder],
         membership_role=members.props.get("role", _empty(np.int8))[morder].astype(np.int8),
+        referral_at=refs.props.get("referred_at", _empty(np.int64))[rorder],
     )

@@ -3,7 +3,7 @@ reads them (for the CLI, the API, the export and the dashboard)."""
 
 from __future__ import annotations
 
-__all__ = ["explain", "figure", "influence_text"]
+__all__ = ["explain", "figure", "influence_text", "quality_notes"]
 
 from typing import Any
 
@@ -47,3 +47,33 @@ def explain(row: dict[str, Any], top: int = 3) -> list[dict[str, Any]]:
             text += f", {share:.0%} of it {_KIND_WORDS.get(kind, kind + 's')}"
         found.append({"signal": name, "value": value, "top_pct": rarity, "text": text})
     return sorted(found, key=lambda s: s["top_pct"])[:top]
+
+
+def _number(row: dict[str, Any], column: str) -> float | None:
+    value = row.get(column)
+    return None if value is None or value != value else float(value)
+
+
+def quality_notes(row: dict[str, Any], shill_threshold: float = 0.5) -> list[str]:
+    """What a marketer should know before trusting a stored user row: suspected of being a
+    shill (with the signals), an audience with suspected shills in it or of quality below 0.5,
+    fake invites; [] when nothing stands out or the run predates these figures."""
+    notes = []
+    score = _number(row, "shill_score")
+    if score is not None and score >= shill_threshold:
+        notes.append(f"suspected shill (score {score:.2f}): {row.get('shill_signals') or ''}")
+    quality, real = _number(row, "audience_quality"), _number(row, "real_audience_share")
+    suspicious = _number(row, "suspicious_audience_share")
+    doubtful = quality is not None and (quality < 0.5 or (suspicious or 0) > 0)
+    if doubtful and real is not None and suspicious is not None:
+        text = f"audience quality {quality:.2f}: {real:.0%} of the people engaging are real"
+        if suspicious > 0:
+            text += f", {suspicious:.0%} of the actions they receive come from suspected shills"
+        if (peers := _number(row, "engagement_rate_percentile")) is not None:
+            text += f"; engagement rate above {peers:.0%} of peers with a similar audience"
+        notes.append(text)
+    fake = row.get("fake_invites")
+    if fake and fake > 0:
+        direct = row.get("direct_referrals") or 0
+        notes.append(f"{fake:,} of {direct:,} direct invites look fake (invitees who never act)")
+    return notes

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from graphsvc.model import USER_RESULT_COLUMNS, CommunityResult
 from graphsvc.output import plain
-from graphsvc.runs.current import run_or_current
-from graphsvc.runs.explain import explain
+from graphsvc.runs.current import run_or_current, shill_threshold
+from graphsvc.runs.explain import explain, quality_notes
 from graphsvc.store.base import GraphStore
 
 __all__ = ["EXPORT_FILES", "export_run"]
 
 EXPORT_FILES = ("users.csv", "communities.csv", "groups.csv")
-USER_EXPORT_COLUMNS = ("user_id", "name", *USER_RESULT_COLUMNS, "why")
+USER_EXPORT_COLUMNS = ("user_id", "name", *USER_RESULT_COLUMNS, "why", "notes")
 COMMUNITY_EXPORT_COLUMNS = (*(f.name for f in dataclasses.fields(CommunityResult)), "label")
 GROUP_EXPORT_COLUMNS = (
     "group_id",
@@ -47,8 +47,10 @@ def export_run(
     run = run_or_current(store, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     users = store.user_results(run)
+    threshold = shill_threshold(store, run)
     for row in users:
         row["why"] = "; ".join(signal["text"] for signal in explain(row))
+        row["notes"] = "; ".join(quality_notes(row, threshold))
     labels = store.community_labels()
     communities = [
         {**dataclasses.asdict(c), "label": labels.get(c.community_id)}

@@ -38,6 +38,7 @@ __all__ = [
     "COMMUNITY_SORTS",
     "DEFAULT_BATCH_SIZE",
     "EDGE_PROPS",
+    "USER_MINIMUMS",
     "USER_SORTS",
     "USER_SORT_ALIASES",
     "CommunityQuery",
@@ -64,8 +65,24 @@ EDGE_PROPS: dict[EdgeKind, dict[str, type]] = {
     EdgeKind.REFERRED: {"referred_at": np.int64},
     EdgeKind.MEMBER_OF: {"role": np.int8},
 }
-USER_SORTS = ("influence", "betweenness", "coreness", "downline", "in_strength")
+USER_SORTS = (
+    "influence",
+    "betweenness",
+    "coreness",
+    "downline",
+    "in_strength",
+    "direct_referrals",
+    "genuine_referrals",
+    "shill_score",
+    "audience_quality",
+)
 USER_SORT_ALIASES = {"pagerank": "influence"}  # influence is weighted PageRank
+# UserQuery's lower bounds: field -> the result column it bounds
+USER_MINIMUMS = {
+    "min_influence": "influence",
+    "min_quality": "audience_quality",
+    "min_shill_score": "shill_score",
+}
 COMMUNITY_SORTS = ("size", "health")
 
 
@@ -84,6 +101,8 @@ class UserQuery:
     tier: str | None = None
     role: str | None = None
     min_influence: float | None = None
+    min_quality: float | None = None  # audience_quality at least (users with no audience: no)
+    min_shill_score: float | None = None
     min_level: int | None = None  # referral level (0: a tree's root)
     max_level: int | None = None
     sort: str = "influence"

@@ -184,11 +184,15 @@ def draw_interactions(
     b_dst = user[audience(b_group, rng.random(len(b_group)))]
     b_src = pop.owner[b_group]
 
-    # shills: 200-500 likes and replies each to the owner of their group, within a week
+    # shills: 200-500 likes and replies each to the owner of their group (or the member the
+    # group's shills boost), within a week
     shills = np.flatnonzero(pop.is_shill)
     counts = rng.integers(200, 501, len(shills))
     s_src = np.repeat(shills, counts)
-    s_dst = pop.owner[pop.group_of[s_src]]
+    target = (
+        pop.owner if pop.boosted is None else np.where(pop.boosted >= 0, pop.boosted, pop.owner)
+    )
+    s_dst = target[pop.group_of[s_src]]
     burst = np.repeat(rng.integers(START + 180 * DAY, END - 7 * DAY, len(shills)), counts)
     s_time = np.maximum(burst, joined[s_src]) + rng.integers(0, 7 * DAY, len(s_src))
 

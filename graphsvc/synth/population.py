@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +84,11 @@ class Truth:
     distributors: list[str]
     star_groups: list[str]
     mesh_groups: list[str]
+    # planted fraud (generate's shill_groups, fake_invite_bursts): the members shills boost,
+    # and the inviters and invitees of fake-invite bursts
+    boosted: list[str] = field(default_factory=list)
+    fake_inviters: list[str] = field(default_factory=list)
+    fake_invitees: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """Compact JSON with one key per field."""
@@ -119,6 +124,7 @@ class Population:
     city: np.ndarray  # index into CITIES per user
     group_city: np.ndarray
     extra_groups: list[np.ndarray]  # per super user (in user order), groups beyond the primary
+    boosted: np.ndarray | None = None  # per group: the member its shills boost (-1: the owner)
 
 
 @dataclass
@@ -261,8 +267,14 @@ def plan_memberships(pop: Population, rng: np.random.Generator) -> Edges:
     return Edges(src=user, dst=group, time=unset, code=role, value=unset.copy())
 
 
-def planted_truth(pop: Population, level: np.ndarray, uid: list[str], gid: list[str]) -> Truth:
-    """Planted answers, ids sorted."""
+def planted_truth(
+    pop: Population,
+    level: np.ndarray,
+    uid: list[str],
+    gid: list[str],
+    fake: tuple[np.ndarray, np.ndarray] = (np.empty(0, np.int64), np.empty(0, np.int64)),
+) -> Truth:
+    """Planted answers, ids sorted; ``fake``: the fake inviters and invitees."""
 
     def users(mask: np.ndarray) -> list[str]:
         return [uid[i] for i in np.flatnonzero(mask)]
@@ -280,4 +292,9 @@ def planted_truth(pop: Population, level: np.ndarray, uid: list[str], gid: list[
         distributors=users(level > 3),
         star_groups=groups(pop.shape == 0),
         mesh_groups=groups(pop.shape == 2),
+        boosted=sorted(
+            uid[u] for u in ([] if pop.boosted is None else pop.boosted[pop.boosted >= 0].tolist())
+        ),
+        fake_inviters=[uid[u] for u in fake[0].tolist()],
+        fake_invitees=[uid[u] for u in fake[1].tolist()],
     )

@@ -17,7 +17,8 @@ __all__ = ["tier_history"]
 UP_DEPTH = 10  # the API's deepest
 DOWN_DEPTH, DOWN_LIMIT = 5, 1000  # downline levels fetched, rows at most
 OPEN_DEPTH, OPEN_BRANCHES = 2, 3  # the 3 biggest branches open 2 levels; the rest collapsed
-SHOWN = ("user_id", "name", "run_id", "scores", "why", "groups", "inviter_id", "community_id")
+SHOWN = ("user_id", "name", "run_id", "scores", "why", "notes", "groups", "inviter_id")
+SHOWN += ("community_id",)
 SHOWN += ("tier", "role", "referral_level", "direct_referrals", "downline", "deep_chain")
 
 

@@ -68,6 +68,9 @@ def test_user_filters_combine(loaded):
     assert ids(role="connector_hub") == ["u0"]
     assert ids(community_id="c-b") == ["u1", "u3", "u5", "u7", "u9"]
     assert ids(min_influence=0.25) == ["u0", "u1", "u2", "u3"]  # influence = 1 / rank
+    assert ids(min_quality=0.75) == ["u0", "u1", "u4"]  # no audience (NaN): never
+    assert ids(min_shill_score=0.5) == ["u3", "u5"]
+    assert ids(sort="shill_score", min_shill_score=0.5) == ["u3", "u5"]
     assert ids(group_id="g1") == ["u0", "u3", "u9"]
     assert ids(group_id="g1", tier="member") == ["u3"]
     assert ids(group_id="nope") == []

@@ -15,6 +15,7 @@ from graphsvc.cli.db import run_cypher
 from graphsvc.jobs.analyze import analyze, snapshot_fingerprint
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams, EdgeKind, Entity
+from graphsvc.store.base import UserQuery
 from graphsvc.store.neo4j import Neo4jStore
 from graphsvc.store.sqlite import SqliteStore
 
@@ -26,12 +27,13 @@ PARAMS = AnalysisParams(dunbar=60)  # a small graph: still some communities over
 
 @pytest.fixture(scope="module")
 def graph(_neo4j_session_store: Neo4jStore, tmp_path_factory: pytest.TempPathFactory):
-    """A 1500-user generated graph, loaded and analysed twice (the second run is current)."""
+    """A 1500-user generated graph with planted shills and fake invites, loaded and analysed
+    twice (the second run is current)."""
     store = _neo4j_session_store
     store.wipe()
     store.init_schema()
     data = tmp_path_factory.mktemp("synth")
-    synth.generate(data, users=1500, seed=5)
+    synth.generate(data, users=1500, seed=5, shill_groups=0.3, fake_invite_bursts=3)
     ingest.load_files(ingest.discover(data), store)
     first = analyze(store, PARAMS).run
     second = analyze(store, AnalysisParams(dunbar=60, resolution=1.5), force=True).run
@@ -267,3 +269,34 @@ def test_user_profile(graph):
     assert row["direct_referrals"] == user["direct_referrals"]
     leaders = {c.community_id: c.owner_id for c in store.community_results(run.run_id)}
     assert row["community_leader_id"] == leaders[user["community_id"]]
+
+
+def test_shills(graph):
+    store, _, _, run = graph
+    rows = query(store, "shills", min_score=0.5, limit=1000)
+    suspects = store.user_page(
+        run.run_id, UserQuery(min_shill_score=0.5, sort="shill_score", limit=1000)
+    )
+    assert [r["user_id"] for r in rows] == [s["user_id"] for s in suspects]
+    assert rows
+    assert all(r["signals"].startswith("focus") for r in rows)
+    assert all(r["events_to_them"] >= 200 for r in rows)  # planted: 200-500 events each
+
+
+def test_audience_quality(graph):
+    store, _, _, run = graph
+    rows = query(store, "audience_quality", min_quality=0.8, tier="kol", limit=50)
+    expected = store.user_page(run.run_id, UserQuery(min_quality=0.8, tier="kol", limit=50))
+    assert [r["user_id"] for r in rows] == [e["user_id"] for e in expected]
+    assert rows
+    assert all(r["audience_quality"] >= 0.8 for r in rows)
+
+
+def test_fake_invites(graph):
+    store, _, _, run = graph
+    rows = query(store, "fake_invites", limit=100)
+    inviters = [r for r in store.user_results(run.run_id) if (r["fake_invites"] or 0) > 0]
+    inviters.sort(key=lambda r: (-r["fake_invites"], r["user_id"]))
+    assert [r["user_id"] for r in rows] == [r["user_id"] for r in inviters]
+    assert len(rows) == 3
+    assert all(r["genuine_referrals"] == r["direct_referrals"] - r["fake_invites"] for r in rows)

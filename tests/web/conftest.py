@@ -37,7 +37,7 @@ def dashboard(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Serv
         store = request.getfixturevalue("neo4j_server").store()
         store.wipe()
     store.init_schema()
-    generate(root / "data", users=USERS, seed=SEED)
+    generate(root / "data", users=USERS, seed=SEED, shill_groups=0.2, fake_invite_bursts=2)
     load_files(discover(root / "data"), store)
     params = AnalysisParams()
     analyze(store, params)

@@ -23,13 +23,23 @@ def by_css(driver, css):
 
 
 def follow(driver, element) -> None:
-    """Click a link or a submit button and wait for the next page."""
-    from selenium.webdriver.support import expected_conditions
+    """Click a link or a submit button and wait for the next page: until the old page's root
+    is gone (chromedriver says so either as a stale element or as a node that "does not
+    belong to the document", depending on when it is asked)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element("tag name", "html")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+    def gone(_) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 20).until(gone)
 
 
 def texts(driver, css):

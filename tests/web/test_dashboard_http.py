@@ -7,6 +7,7 @@ import csv
 import io
 
 from graphsvc.service.state import KeyRole, ServiceState
+from graphsvc.store.base import UserQuery
 from tests.api.conftest import serving
 from tests.web.conftest import Client
 
@@ -141,3 +142,19 @@ def test_the_page_load_benchmark_loads_every_page(dashboard):
     assert set(figures) == {"changes_first_load_s", *PAGES}
     assert all(figures[page]["n"] == 2 for page in PAGES)
     assert all(0 < figures[page]["p50"] <= figures[page]["max"] for page in PAGES)
+
+
+def test_shills_and_audience_quality_show_on_the_pages(client, dashboard):
+    client.sign_in(client_key(client))
+    suspects = dashboard.store.user_page(
+        dashboard.store.current_run().run_id,
+        UserQuery(min_shill_score=0.5, sort="shill_score", limit=1),
+    )
+    status, _, page = client.get(f"/users/{suspects[0]['user_id']}")
+    assert status == 200
+    assert 'id="notes"' in page
+    assert "suspected shill" in page
+    status, _, page = client.get("/kols?min_quality=0.9&sort=audience_quality")
+    assert status == 200
+    assert "Audience quality" in page
+    assert 'name="min_quality" value="0.9"' in page

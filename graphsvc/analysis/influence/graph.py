@@ -2,8 +2,8 @@
 
 Influence flows against attention: when a pays attention to b (a replies to b, a was invited
 by b), b influences a. So the influence graph is the attention graph reversed, and the edge
-b → a gets a probability from a's attention (DESIGN §4; Kempe, Kleinberg & Tardos, KDD 2003).
-"""
+b → a gets a probability from a's attention (the README's "What the analysis computes"; Kempe,
+Kleinberg & Tardos, KDD 2003)."""
 
 from __future__ import annotations
 

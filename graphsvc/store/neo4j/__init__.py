@@ -1,4 +1,4 @@
-"""The Neo4j store: the property graph of DESIGN §3 in a Neo4j 5 server, over Bolt.
+"""The Neo4j store: the property graph of the README's "Input files" in a Neo4j 5 server, over Bolt.
 
 Layout (see ``schema.cypher`` beside this package, linked from ``cypher/``):
 

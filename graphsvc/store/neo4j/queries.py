@@ -16,6 +16,7 @@ from graphsvc.model import (
 )
 from graphsvc.store.base import (
     COMMUNITY_SORTS,
+    USER_MINIMUMS,
     USER_SORTS,
     CommunityQuery,
     UserQuery,
@@ -38,7 +39,7 @@ class Queries(StoreParts):
             community=query.community_id,
             tier=query.tier,
             role=query.role,
-            min_influence=query.min_influence,
+            **{field: getattr(query, field) for field in USER_MINIMUMS},
             min_level=None if query.min_level is None else max(query.min_level, 0),
             max_level=query.max_level,
             group=query.group_id,
@@ -209,7 +210,7 @@ def _user_page(query: UserQuery) -> str:
         for field, condition in (
             ("tier", "r.tier = $tier"),
             ("role", "r.role = $role"),
-            ("min_influence", "r.influence >= $min_influence"),
+            *((field, f"r.{column} >= ${field}") for field, column in USER_MINIMUMS.items()),
             ("max_level", "r.referral_level <= $max_level"),
         )
         if getattr(query, field) is not None

@@ -19,6 +19,7 @@ from graphsvc.model import (
     SeedSet,
 )
 from graphsvc.store.base import (
+    USER_MINIMUMS,
     UserQuery,
     result_column,
 )
@@ -235,9 +236,10 @@ def user_filters(query: UserQuery) -> tuple[list[str], list[Any]]:
         if (value := getattr(query, column)) is not None:
             where.append(f"r.{column} = ?")
             params.append(value)
-    if query.min_influence is not None:
-        where.append("r.influence >= ?")
-        params.append(query.min_influence)
+    for field, column in USER_MINIMUMS.items():
+        if (bound := getattr(query, field)) is not None:
+            where.append(f"r.{column} >= ?")
+            params.append(bound)
     if query.min_level is not None or query.max_level is not None:
         where.append("r.referral_level >= ?")
         params.append(max(query.min_level or 0, 0))

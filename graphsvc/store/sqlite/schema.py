@@ -85,7 +85,7 @@ CREATE INDEX IF NOT EXISTS user_results_community
     ON user_results (run_id, community_id, influence_rank);
 CREATE INDEX IF NOT EXISTS user_results_tier ON user_results (run_id, tier, influence_rank);
 CREATE INDEX IF NOT EXISTS user_results_role ON user_results (run_id, role, influence_rank);
-{_SORT_INDEXES}CREATE TABLE IF NOT EXISTS community_results (
+CREATE TABLE IF NOT EXISTS community_results (
     run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
     owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,
     centralization REAL, shape TEXT, parent_id TEXT, derived_from TEXT NOT NULL DEFAULT '',
@@ -110,7 +110,7 @@ class Schema(StoreParts):
         self._add_missing_columns()
         # after the columns they index; the health index of earlier files had another key
         self._db.executescript(
-            f"DROP INDEX IF EXISTS community_results_health;\n{_COMMUNITY_INDEXES}"
+            f"DROP INDEX IF EXISTS community_results_health;\n{_COMMUNITY_INDEXES}{_SORT_INDEXES}"
         )
         self._rename_tiers()
 

@@ -1,0 +1,92 @@
+"""Records, enums and columnar tables shared by ingest, stores, analysis and the API.
+
+Rows are plain frozen dataclasses; bulk data travels as numpy columns (one array per field),
+never as per-edge Python objects. ``records``: enums and input records; ``params``: the
+analysis parameters and their bounds; ``results``: what a run produces.
+"""
+
+from graphsvc.model.params import (
+    DEFAULT_KIND_WEIGHTS,
+    PARAM_BOUNDS,
+    RENAMED_PARAMS,
+    RENAMED_TIERS,
+    REPLACED_PARAMS,
+    AnalysisParams,
+    Bound,
+    param_bound,
+)
+from graphsvc.model.records import *  # noqa: F403
+from graphsvc.model.records import (
+    DAY_SECONDS,
+    UNDATED_DAY,
+    EdgeBatch,
+    EdgeKind,
+    Entity,
+    GraphSnapshot,
+    Group,
+    GroupTable,
+    Interaction,
+    InteractionKind,
+    MemberRole,
+    Membership,
+    Referral,
+    Role,
+    Tier,
+    User,
+    UserTable,
+    event_day,
+    event_key,
+)
+from graphsvc.model.results import *  # noqa: F403
+from graphsvc.model.results import (
+    USER_RESULT_COLUMNS,
+    CommunityResult,
+    GroupResult,
+    PreviousRun,
+    RunInfo,
+    RunResult,
+    SeedSet,
+    UserResults,
+    format_lineage,
+    parse_lineage,
+)
+
+__all__ = [
+    "DAY_SECONDS",
+    "DEFAULT_KIND_WEIGHTS",
+    "PARAM_BOUNDS",
+    "RENAMED_PARAMS",
+    "RENAMED_TIERS",
+    "REPLACED_PARAMS",
+    "UNDATED_DAY",
+    "USER_RESULT_COLUMNS",
+    "AnalysisParams",
+    "Bound",
+    "CommunityResult",
+    "EdgeBatch",
+    "EdgeKind",
+    "Entity",
+    "GraphSnapshot",
+    "Group",
+    "GroupResult",
+    "GroupTable",
+    "Interaction",
+    "InteractionKind",
+    "MemberRole",
+    "Membership",
+    "PreviousRun",
+    "Referral",
+    "Role",
+    "RunInfo",
+    "RunResult",
+    "SeedSet",
+    "Tier",
+    "User",
+    "UserResults",
+    "UserTable",
+    "event_day",
+    "event_key",
+    "format_lineage",
+    "param_bound",
+    "parse_lineage",
+]

@@ -1,0 +1,218 @@
+"""Enums and input records: what ingest reads and the stores hold, as rows (frozen
+dataclasses) or, in bulk, as numpy columns (one array per field), never per-edge objects."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+
+class Entity(StrEnum):
+    """The five kinds of input file."""
+
+    USERS = "users"
+    GROUPS = "groups"
+    MEMBERSHIPS = "memberships"
+    REFERRALS = "referrals"
+    INTERACTIONS = "interactions"
+
+
+class InteractionKind(StrEnum):
+    """What src did toward dst. The position in this enum is the kind's integer code."""
+
+    MESSAGE = "message"
+    REPLY = "reply"
+    MENTION = "mention"
+    LIKE = "like"
+    SHARE = "share"
+    RED_PACKET = "red_packet"
+    PURCHASE = "purchase"
+
+    @property
+    def code(self) -> int:
+        return _KIND_CODES[self]
+
+
+class MemberRole(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+    @property
+    def code(self) -> int:
+        return _ROLE_CODES[self]
+
+
+_KIND_CODES = {kind: code for code, kind in enumerate(InteractionKind)}
+_ROLE_CODES = {role: code for code, role in enumerate(MemberRole)}
+
+
+class EdgeKind(StrEnum):
+    """Relationship types, named as in Neo4j."""
+
+    INTERACTED = "INTERACTED"
+    REFERRED = "REFERRED"
+    MEMBER_OF = "MEMBER_OF"
+
+
+class Tier(StrEnum):
+    """Hierarchy levels, from the top (super users) to lurkers."""
+
+    CORE = "core"
+    KOL = "kol"
+    ACTIVE = "active"
+    MEMBER = "member"
+    LURKER = "lurker"
+
+
+class Role(StrEnum):
+    """Guimerà & Amaral (Nature 433:895, 2005) roles: R1–R4 non-hubs, R5–R7 hubs."""
+
+    ULTRA_PERIPHERAL = "ultra_peripheral"
+    PERIPHERAL = "peripheral"
+    CONNECTOR = "connector"
+    KINLESS = "kinless"
+    PROVINCIAL_HUB = "provincial_hub"
+    CONNECTOR_HUB = "connector_hub"
+    KINLESS_HUB = "kinless_hub"
+
+
+# -- input records -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: str
+    name: str | None = None
+    joined_at: int | None = None  # Unix seconds, UTC
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    group_id: str
+    name: str | None = None
+    owner_id: str | None = None
+    created_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    user_id: str
+    group_id: str
+    joined_at: int | None = None
+    role: MemberRole = MemberRole.MEMBER
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    inviter_id: str
+    invitee_id: str
+    referred_at: int | None = None
+    campaign: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One event. ``key`` identifies it across loads, so loading a file twice counts it once."""
+
+    src_id: str
+    dst_id: str
+    kind: InteractionKind
+    occurred_at: int | None
+    weight: float
+    key: int
+
+
+def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordinal: int) -> int:
+    """A 63-bit fingerprint of an interaction event.
+
+    ``ordinal`` numbers identical (src, dst, kind, occurred_at) events within one file, so
+    genuine repeats are kept while re-loading the same file (or an overlapping export) adds
+    nothing. Fits a signed 64-bit integer (SQLite INTEGER, Neo4j Long).
+    """
+    text = f"{src_id}\x1f{dst_id}\x1f{kind}\x1f{'' if occurred_at is None else occurred_at}"
+    digest = hashlib.blake2b(f"{text}\x1f{ordinal}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+DAY_SECONDS = 86_400
+UNDATED_DAY = -(2**40)  # the one "day" shared by every event without a time
+
+
+def event_day(occurred_at: int | None) -> int:
+    """The UTC day number of an event, for counting distinct days of repeated events."""
+    return UNDATED_DAY if occurred_at is None else int(occurred_at) // DAY_SECONDS
+
+
+# -- columnar tables read back from a store ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserTable:
+    """Users as columns: the store's integer ``uid`` and the external ``user_id``."""
+
+    uid: np.ndarray  # int64
+    user_id: list[str]
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Groups as columns; ``owner_uid`` is -1 where no owner is declared."""
+
+    gid: np.ndarray  # int64
+    group_id: list[str]
+    owner_uid: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class EdgeBatch:
+    """A batch of one relationship type as columns of store ids; ``props`` holds the columns
+    asked of ``edge_batches`` (all by default).
+
+    INTERACTED: src, dst are user uids; props kind (int8 code), count (int64), weight (float64,
+    the sum of event weights), days (int64, distinct UTC days with an event, undated events
+    together one day), first_at, last_at (int64, -1 when unknown).
+    REFERRED: src inviter uid, dst invitee uid; props referred_at (int64, -1 when unknown).
+    MEMBER_OF: src user uid, dst group gid; props role (int8 code).
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    props: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+
+@dataclass(frozen=True)
+class GraphSnapshot:
+    """Everything an analysis run reads, in canonical order (users and groups sorted by id).
+
+    Vertex ``i`` is ``user_ids[i]``; group ``j`` is ``group_ids[j]``. Edge arrays hold these
+    positions, so results do not depend on load order or on the store.
+    """
+
+    user_ids: np.ndarray  # str, sorted
+    interaction_src: np.ndarray  # int64 vertex
+    interaction_dst: np.ndarray
+    interaction_kind: np.ndarray  # int8 InteractionKind code
+    interaction_count: np.ndarray  # int64 events aggregated
+    interaction_weight: np.ndarray  # float64 sum of event weights
+    interaction_days: np.ndarray  # int64 distinct UTC days with an event (undated: one day)
+    referral_inviter: np.ndarray  # int64 vertex
+    referral_invitee: np.ndarray
+    group_ids: np.ndarray  # str, sorted
+    group_owner: np.ndarray  # int64 vertex, -1 when none declared
+    membership_user: np.ndarray  # int64 vertex
+    membership_group: np.ndarray  # int64 group position
+    membership_role: np.ndarray  # int8 MemberRole code
+    # int64 Unix seconds of each referral (-1 unknown); None: no times (fake invites need them)
+    referral_at: np.ndarray | None = None
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
