@@ -241,6 +241,7 @@ def test_chinese_text_and_a_phone_layout(browser, dashboard, shots):
             ("community", f"/communities/{community}"),
             ("changes", "/changes"),
             ("runs", "/runs"),
+            ("campaigns", "/campaigns"),
         ):
             browser.get(dashboard.base + path)
             width = browser.execute_script("return document.documentElement.scrollWidth")

@@ -158,3 +158,20 @@ def test_shills_and_audience_quality_show_on_the_pages(client, dashboard):
     assert status == 200
     assert "Audience quality" in page
     assert 'name="min_quality" value="0.9"' in page
+
+
+def test_operators_choose_seeds_and_anyone_reads_the_set(client):
+    client.sign_in(client_key(client))
+    status, _, page = client.get("/campaigns")
+    assert status == 200
+    assert "Choosing seeds needs an operator key." in page
+    client.sign_in(client_key(client, "operator"))
+    form = {"k": "5", "model": "ic", "per_community": "", "csrf_token": client.csrf("/campaigns")}
+    status, headers, _ = client.post("/campaigns", form)
+    assert status == 302
+    assert headers["Location"].startswith("/campaigns?seeds=")
+    client.sign_in(client_key(client))  # a reader follows the shared link
+    status, _, page = client.get(headers["Location"])
+    assert status == 200
+    table = page.split('id="seeds"', 1)[1]
+    assert table.count('href="/users/') == 5
