@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Response, redirect, render_template, request, url_for
 
-from graphsvc.jobs.seeds import MODELS
+from graphsvc.api.campaigns import MODELS
 from graphsvc.web.blueprint import bp
 from graphsvc.web.calls import api
 from graphsvc.web.session import check_csrf
