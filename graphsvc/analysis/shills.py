@@ -57,6 +57,7 @@ class Shills:
     unanswered: np.ndarray
     rate: np.ndarray
     sent: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # distinct (src, dst) and their events
 
     def signals(self, threshold: float = 0.0) -> np.ndarray:
         """Each user's signals in words where the score reaches ``threshold`` (> 0), else ""."""
@@ -182,7 +183,8 @@ def shill_scores(snapshot: GraphSnapshot, params: AnalysisParams) -> Shills:
     concentration = np.maximum(np.maximum(focus, ring), chase)
     score = concentration * burst * (1.0 + 3.0 * unanswered) / 4.0
     score[sent < params.shill_min_events] = 0.0
-    return Shills(score, focus, ring, chase, burst, unanswered, rate, sent.astype(np.int64))
+    sent = sent.astype(np.int64)
+    return Shills(score, focus, ring, chase, burst, unanswered, rate, sent, (src, dst, events))
 
 
 def fake_invites(
@@ -243,7 +245,7 @@ def audience_quality(snapshot: GraphSnapshot, shills: Shills, params: AnalysisPa
     suspicious share) × (1 + rate percentile) / 2. The engagement rate is distinct engagers
     over the co-members of one's groups; users in no group are compared with each other."""
     n = snapshot.n_users
-    src, dst, events, _ = _pairs(snapshot)
+    src, dst, events = shills.pairs
     suspect = shills.score >= params.shill_threshold
     engagers = np.bincount(dst, minlength=n).astype(float)
     real = np.bincount(dst[~suspect[src]], minlength=n).astype(float)

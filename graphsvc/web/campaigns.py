@@ -11,9 +11,7 @@ from graphsvc.web.blueprint import bp
 from graphsvc.web.calls import api
 from graphsvc.web.session import check_csrf
 
-__all__ = ["MAX_K"]
-
-MAX_K = 500  # seeds a form may ask for
+__all__: list[str] = []
 
 
 @bp.get("/campaigns")
@@ -21,27 +19,25 @@ def campaigns() -> str:
     """The seeding form, and the seed set named by ``seeds`` when given."""
     seeds_id = request.args.get("seeds")
     seeds = api(f"/campaigns/seeds/{seeds_id}") if seeds_id else None
-    return render_template("campaigns.html", seeds=seeds, models=MODELS, max_k=MAX_K)
+    return render_template("campaigns.html", seeds=seeds, models=MODELS)
 
 
 @bp.post("/campaigns")
 def choose_seeds() -> Response:
     """Choose seeds (operator role, checked by the API): the set, or the job choosing it."""
     check_csrf()
-    body: dict[str, object] = {"k": _whole(request.form.get("k"), 20)}
-    if request.form.get("model") in MODELS:
-        body["model"] = request.form["model"]
-    if per_community := request.form.get("per_community"):
-        body["per_community"] = _whole(per_community, 1)
+    body = {
+        name: _number(value)
+        for name in ("k", "model", "per_community")
+        if (value := request.form.get(name, "").strip())
+    }
     answer = api("/campaigns/seeds", method="POST", body=body)
     if "job_id" in answer:  # a large graph: seeded in the background
         return redirect(url_for("web.runs", job=answer["job_id"]))
     return redirect(url_for("web.campaigns", seeds=answer["seeds_id"]))
 
 
-def _whole(text: str | None, default: int) -> int:
-    """A form's whole number, clamped to 1..MAX_K (the API checks it again)."""
-    try:
-        return min(max(int(text or default), 1), MAX_K)
-    except ValueError:
-        return default
+def _number(text: str) -> int | str:
+    """A form field as the API takes it: a whole number when it is one, else the text, which
+    the API refuses naming the field ("k must be an integer …"), shown as an error page."""
+    return int(text) if text.isdigit() else text

@@ -175,3 +175,11 @@ def test_operators_choose_seeds_and_anyone_reads_the_set(client):
     assert status == 200
     table = page.split('id="seeds"', 1)[1]
     assert table.count('href="/users/') == 5
+
+
+def test_a_bad_seeding_form_is_refused_naming_the_field(client):
+    client.sign_in(client_key(client, "operator"))
+    form = {"k": "lots", "model": "ic", "csrf_token": client.csrf("/campaigns")}
+    status, _, page = client.post("/campaigns", form)
+    assert status == 400
+    assert "k must be" in page
