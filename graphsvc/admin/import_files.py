@@ -26,6 +26,7 @@ from pathlib import Path
 
 from graphsvc.model import (
     Entity,
+    EventColumns,
     Group,
     Interaction,
     MemberRole,
@@ -34,6 +35,7 @@ from graphsvc.model import (
     User,
     event_day,
 )
+from graphsvc.store.base import add_events_as_records
 from graphsvc.store.neo4j import ATTR_PREFIX
 
 __all__ = [
@@ -163,6 +165,9 @@ class ImportBuilder:
             if r.invitee_id not in best or order < best[r.invitee_id][0]:
                 best[r.invitee_id] = (order, r)
         return len(best) - before
+
+    def add_events(self, events: EventColumns) -> int:
+        return add_events_as_records(self, events)
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
         keys, edges, users = self._keys, self._edges, self._users

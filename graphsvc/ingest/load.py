@@ -20,7 +20,8 @@ from typing import Any, BinaryIO, Literal
 
 from graphsvc.errors import InputError, shown
 from graphsvc.ingest.ahead import run_ahead
-from graphsvc.ingest.plans import Plan, ReferralPlan, plan_for
+from graphsvc.ingest.chunks import NotPlain, chunks
+from graphsvc.ingest.plans import InteractionPlan, Plan, ReferralPlan, plan_for
 from graphsvc.ingest.readers import (
     FORMATS,
     Source,
@@ -46,7 +47,6 @@ _WRITERS = {
     Entity.GROUPS: "upsert_groups",
     Entity.MEMBERSHIPS: "upsert_memberships",
     Entity.REFERRALS: "upsert_referrals",
-    Entity.INTERACTIONS: "add_interactions",
 }
 
 
@@ -151,6 +151,10 @@ class _Meter:
     def finish(self) -> None:
         self._report(self._hi)
 
+    def restart(self) -> None:
+        """Count the source again from its start (progress already reported stays)."""
+        self._consumed = 0
+
     def _report(self, position: int) -> None:
         step = position - self._lo - self._reported
         if step > 0 and self._on_bytes:
@@ -249,15 +253,31 @@ class _Load:
         return rows
 
     def _check(self, plan: Plan) -> None:
-        """Pass 1: count rows and bad rows (``plan.note``)."""
+        """Pass 1: count rows and bad rows (``plan.note``); events are read as columns
+        (``chunks``) unless the input is JSON Lines or CSV that is not plain."""
         meter = _Meter(self.on_bytes, plan.source.size, 0, plan.source.size // 2)
+        if isinstance(plan, InteractionPlan):
+            try:
+                schema, source = SCHEMAS[Entity.INTERACTIONS], plan.source
+                for chunk in chunks(source, schema, plan.encoding, meter):
+                    plan.rows += plan.events.add_chunk(chunk, plan.note)
+                meter.finish()
+                return
+            except NotPlain:
+                plan.restart()
+                meter.restart()
         plan.rows = self._scan(plan, meter, plan.collect, plan.note)
 
     def _write(self, plan: Plan, report: LoadReport, rejects: RejectsFile) -> None:
         """Pass 2: parse in a background thread, write the accepted rows here in batches;
         reject the bad ones. Progress (ints) travels with the batches (lists), so
-        ``on_bytes`` is called from this thread."""
+        ``on_bytes`` is called from this thread. Events gathered in pass 1 are written
+        at once."""
         entry, size = plan.report, plan.source.size
+        if isinstance(plan, InteractionPlan):
+            self._write_events(plan, report, rejects)
+            _Meter(self.on_bytes, size, size // 2, size).finish()
+            return
 
         def produce(emit: Callable[[Any], None]) -> None:
             batch: list[Any] = []
@@ -289,6 +309,16 @@ class _Load:
         if entry.read != plan.rows:
             raise InputError(f"{plan.source.name}: changed while loading")
 
+    def _write_events(self, plan: InteractionPlan, report: LoadReport, out: RejectsFile) -> None:
+        entry, events = plan.report, plan.columns
+        assert events is not None  # settled
+        for problem in plan.rejected:
+            entry.rejected += 1
+            out.add(problem)
+        entry.read = plan.rows
+        report.users_created += self._ensure(events.ids, self.users, self.store.ensure_users)
+        entry.written += self.store.add_events(events)
+
     def _flush(self, entity: Entity, batch: list[Any], report: LoadReport) -> int:
         users, groups = _references(entity, batch)
         report.users_created += self._ensure(users, self.users, self.store.ensure_users)
@@ -302,7 +332,7 @@ class _Load:
 
     @staticmethod
     def _ensure(ids: Iterable[str], known: set[str], ensure: Callable[[list[str]], int]) -> int:
-        new = [i for i in dict.fromkeys(ids) if i not in known]
+        new = [i for i in dict.fromkeys(ids) if i not in known]  # ids: distinct, in order
         if not new:
             return 0
         known.update(new)
@@ -317,6 +347,4 @@ def _references(entity: Entity, batch: list[Any]) -> tuple[Iterable[str], Iterab
         return (m.user_id for m in batch), (m.group_id for m in batch)
     if entity is Entity.REFERRALS:
         return chain.from_iterable((r.inviter_id, r.invitee_id) for r in batch), ()
-    if entity is Entity.INTERACTIONS:
-        return chain.from_iterable((e.src_id, e.dst_id) for e in batch), ()
     return (), ()

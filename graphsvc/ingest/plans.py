@@ -7,16 +7,14 @@ write.
 
 from __future__ import annotations
 
-from array import array
 from typing import Any
 
-import numpy as np
-
+from graphsvc.ingest.events import EventBuilder
 from graphsvc.ingest.readers import Source
 from graphsvc.ingest.referrals import resolve
 from graphsvc.ingest.report import SAMPLE, EntityReport
 from graphsvc.ingest.validate import Event, Problem, RowError
-from graphsvc.model import Entity, Interaction, event_key
+from graphsvc.model import Entity, EventColumns
 from graphsvc.store.base import LoadTarget
 
 __all__ = ["InteractionPlan", "Plan", "ReferralPlan", "plan_for"]
@@ -78,32 +76,32 @@ class ReferralPlan(Plan):
 
 
 class InteractionPlan(Plan):
-    """Numbers repeated events (same src, dst, kind, occurred_at) in file order, so each gets
-    its own key. Pass 1 hashes every event (fast, process-local) to find the few that repeat;
-    pass 2 counts exactly only those."""
+    """Gathers the valid events as columns in pass 1 (``events``, a chunk or a row at a
+    time) and keeps every bad row for the rejects file; ``settle`` numbers the repeats."""
 
     def __init__(self, source: Source, encoding: str, report: EntityReport) -> None:
         super().__init__(source, encoding, report)
-        self._hashes = array("q")
-        self._repeated: frozenset[int] = frozenset()
-        self._seen: dict[tuple, int] = {}
+        self.restart()
+
+    def restart(self) -> None:
+        """Forget what pass 1 gathered (to read the input again another way)."""
+        self.rows = self.bad = 0
+        self.problems = []
+        self.rejected: list[Problem] = []
+        self.events = EventBuilder(self.source.name)
+        self.columns: EventColumns | None = None
 
     def collect(self, line: int, record: Event) -> None:
-        self._hashes.append(hash(record[:4]))
+        self.events.add_event(record)
+
+    def note(self, problem: Problem) -> None:
+        super().note(problem)
+        self.rejected.append(problem)
 
     def settle(self, store: LoadTarget) -> dict[int, RowError]:
-        hashes, counts = np.unique(np.frombuffer(self._hashes, np.int64), return_counts=True)
-        self._repeated = frozenset(hashes[counts > 1].tolist())
-        self._hashes = array("q")
+        self.columns = self.events.build()
+        self.events = EventBuilder(self.source.name)
         return {}
-
-    def accept(self, line: int, record: Event) -> Interaction:
-        event = record[:4]
-        ordinal = 0
-        if hash(event) in self._repeated:
-            ordinal = self._seen.get(event, 0)
-            self._seen[event] = ordinal + 1
-        return Interaction(*record, event_key(*event, ordinal))
 
 
 _PLANS: dict[Entity, type[Plan]] = {

@@ -11,16 +11,21 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from graphsvc.errors import InputError, shown
 from graphsvc.ingest.validate import RowError, Schema
@@ -30,22 +35,30 @@ from graphsvc.model import Entity
 __all__ = [
     "FORMATS",
     "MAX_FIELD_CHARS",
+    "TOO_LONG",
     "Format",
     "Source",
     "Table",
+    "check_columns",
     "detect_encoding",
     "encoding_label",
     "open_table",
+    "parquet_batches",
     "path_source",
     "stream_source",
 ]
 
-Format = Literal["csv", "jsonl"]
-FORMATS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+Format = Literal["csv", "jsonl", "parquet"]
+FORMATS: dict[str, Format] = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
 
 MAX_FIELD_CHARS = 128 * 1024  # the longest value (or name) of any field, in any format
 csv.field_size_limit(MAX_FIELD_CHARS)
-_TOO_LONG = f"longer than {MAX_FIELD_CHARS:,} characters, the limit for any field"
+TOO_LONG = f"longer than {MAX_FIELD_CHARS:,} characters, the limit for any field"
 _CHUNK = 1 << 20
 _SPOOL = 64 << 20  # request bodies larger than this spill to a temporary file
 _AUTO = ("utf-8-sig", "gbk")
@@ -59,6 +72,7 @@ _MAGIC = {
     b"SQLite format 3\x00": f"a SQLite database, {_NOT_TEXT}",
 }
 _NO_EXTRAS: dict[str, str] = {}
+_PARQUET_ROWS = 1 << 20
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
@@ -84,10 +98,12 @@ class Table(Protocol):
 
 
 def path_source(entity: Entity, path: Path) -> Source:
-    """A file; its format comes from the extension (.csv, .jsonl, .ndjson)."""
+    """A file; its format comes from the extension (.csv, .jsonl, .ndjson, .parquet)."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: unknown file type {path.suffix!r}; use .csv, .jsonl or .ndjson")
+        raise InputError(
+            f"{path}: unknown file type {path.suffix!r}; use .csv, .jsonl, .ndjson or .parquet"
+        )
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     return Source(entity, str(path), fmt, path.stat().st_size, lambda: _open_path(path))
@@ -96,8 +112,8 @@ def path_source(entity: Entity, path: Path) -> Source:
 @contextmanager
 def stream_source(entity: Entity, data: bytes | BinaryIO, name: str, fmt: str) -> Iterator[Source]:
     """Bytes or a binary stream (a request body), spooled so it can be read twice."""
-    if fmt not in ("csv", "jsonl"):
-        raise InputError(f"{name}: unknown format {fmt!r}; use csv or jsonl")
+    if fmt not in ("csv", "jsonl", "parquet"):
+        raise InputError(f"{name}: unknown format {fmt!r}; use csv, jsonl or parquet")
     if isinstance(data, bytes | bytearray | memoryview):
         yield Source(entity, name, fmt, len(data), lambda: io.BytesIO(data))
         return
@@ -131,7 +147,9 @@ def detect_encoding(source: Source, forced: str | None = None) -> str:
     """The codec to read ``source`` with: ``forced`` if given, else the first of UTF-8 (with
     or without BOM) and GBK that decodes the first line holding non-ASCII bytes. Reading
     then refuses any line that codec cannot decode: text valid in one encoding is never
-    decoded in another. NUL bytes mean binary."""
+    decoded in another. NUL bytes mean binary. Parquet is binary and typed: "binary"."""
+    if source.fmt == "parquet":
+        return "binary"
     if forced:
         try:
             codec = codecs.lookup(forced).name
@@ -183,6 +201,9 @@ def open_table(
     ``on_bytes(n)`` is called as bytes are consumed."""
     with source.opener() as handle:
         counted = io.BufferedReader(_Counted(handle, on_bytes), _CHUNK)
+        if source.fmt == "parquet":
+            yield _ParquetTable(parquet_batches(source, schema, on_bytes, handle), schema)
+            return
         with io.TextIOWrapper(counted, encoding=encoding, newline="") as text:
             kind = _CsvTable if source.fmt == "csv" else _JsonlTable
             yield kind(source, encoding, text, schema)
@@ -213,7 +234,7 @@ def _read_error(source: Source, encoding: str, line: int, err: Exception) -> Inp
             "pass the file's encoding"
         )
     if "field limit" in str(err):
-        return InputError(f"{source.name}:{line}: a field is {_TOO_LONG}; unbalanced quotes?")
+        return InputError(f"{source.name}:{line}: a field is {TOO_LONG}; unbalanced quotes?")
     return InputError(f"{source.name}:{line}: unreadable CSV ({err}); unbalanced quotes?")
 
 
@@ -229,7 +250,7 @@ def _undecodable_line(source: Source, encoding: str) -> int:
     return 1
 
 
-def _check_columns(source: Source, line: int, columns: list[str], schema: Schema) -> None:
+def check_columns(source: Source, line: int, columns: list[str], schema: Schema) -> None:
     missing = [f for f in schema.required if f not in columns]
     if missing:
         found = ", ".join(repr(c[:60]) for c in columns[:12]) or "nothing"
@@ -261,7 +282,7 @@ class _CsvTable:
             needed = ", ".join(schema.required)
             raise InputError(f"{source.name}: empty file; expected a header row with {needed}")
         columns = [c.strip() for c in header]
-        _check_columns(source, self._reader.line_num, columns, schema)
+        check_columns(source, self._reader.line_num, columns, schema)
         self._width = len(columns)
         self._pad = any(f not in columns for f in schema.fields)
         index = {c: i for i, c in enumerate(columns)}
@@ -319,7 +340,7 @@ class _JsonlTable:
             raise InputError(
                 f"{source.name}:{number}: not JSON Lines (one JSON object per line): {err.problem}"
             ) from None
-        _check_columns(source, number, list(obj), schema)
+        check_columns(source, number, list(obj), schema)
         self._first = first
         self._required = schema.required
         self._fields = schema.fields
@@ -353,9 +374,9 @@ class _JsonlTable:
         if len(line) > MAX_FIELD_CHARS:  # no field is longer than its line
             for field, value in (*zip(self._fields, values, strict=True), *extras.items()):
                 if len(field) > MAX_FIELD_CHARS:
-                    raise RowError(None, f"a field name is {_TOO_LONG}")
+                    raise RowError(None, f"a field name is {TOO_LONG}")
                 if len(value) > MAX_FIELD_CHARS:
-                    raise RowError(field, _TOO_LONG)
+                    raise RowError(field, TOO_LONG)
         return values, extras
 
     def text(self, line: str) -> str:
@@ -408,3 +429,95 @@ def _scalar(value: Any, field: str) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise RowError(field, f"expected a string or number, found {_shown(value)}")
+
+
+ParquetBatch = tuple[list[str], dict[str, pa.Array], int]  # header, columns, first row number
+
+
+def parquet_batches(
+    source: Source,
+    schema: Schema,
+    on_bytes: Callable[[int], None] | None = None,
+    handle: BinaryIO | None = None,
+) -> Iterator[ParquetBatch]:
+    """A Parquet input as batches of string columns (times as Unix seconds, nulls as "");
+    rows are numbered from 1. The columns are checked before the first batch is yielded."""
+    with nullcontext(handle) if handle is not None else source.opener() as opened:
+        try:
+            parquet = pq.ParquetFile(opened)
+        except (pa.ArrowException, OSError) as err:
+            raise InputError(f"{source.name}: not a Parquet file ({err})") from None
+        header = parquet.schema_arrow.names
+        check_columns(source, 1, header, schema)
+        for column in parquet.schema_arrow:
+            if not _plain_type(column.type):
+                raise InputError(
+                    f"{source.name}: column {column.name} holds {column.type}; "
+                    "expected text, numbers or times"
+                )
+        row, total = 1, max(parquet.metadata.num_rows, 1)
+        for batch in parquet.iter_batches(batch_size=_PARQUET_ROWS):
+            yield list(header), {n: _as_text(batch.column(n)) for n in header}, row
+            row += batch.num_rows
+            if on_bytes:
+                on_bytes(source.size * batch.num_rows // total)
+
+
+def _plain_type(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return any(
+        test(kind)
+        for test in (
+            pa.types.is_string,
+            pa.types.is_large_string,
+            pa.types.is_integer,
+            pa.types.is_floating,
+            pa.types.is_decimal,
+            pa.types.is_timestamp,
+            pa.types.is_date,
+            pa.types.is_null,
+        )
+    )
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """Strings as a CSV reader would see them: times as Unix seconds, nulls as ""."""
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    if pa.types.is_date(column.type):
+        column = pc.cast(column, pa.timestamp("s"))
+    if pa.types.is_timestamp(column.type):
+        seconds = pc.cast(column, pa.timestamp("s", column.type.tz), safe=False)
+        column = pc.cast(seconds, pa.int64())
+    return pc.fill_null(pc.cast(column, pa.string()), "")
+
+
+class _ParquetTable:
+    """Parquet rows one at a time, for inputs read row by row; a row's text is its CSV."""
+
+    def __init__(self, batches: Iterator[ParquetBatch], schema: Schema) -> None:
+        self._batches = batches
+        self._first = next(batches, None)  # checks the columns now
+        self._header: list[str] = self._first[0] if self._first else []
+        self._fields, self._known = schema.fields, frozenset(schema.fields)
+        self._extras = schema.extras
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self._first is None:
+            return
+        for header, columns, row in itertools.chain([self._first], self._batches):
+            self._header = header
+            values = [columns[name].to_pylist() for name in header]
+            for offset, raw in enumerate(zip(*values, strict=True)):
+                yield row + offset, list(raw)
+
+    def align(self, raw: list[str]) -> tuple[Sequence[str], dict[str, str]]:
+        by_name = dict(zip(self._header, raw, strict=True))
+        extras = {k: v for k, v in by_name.items() if k not in self._known and v}
+        return [by_name.get(f, "") for f in self._fields], extras if self._extras else _NO_EXTRAS
+
+    def text(self, raw: list[str]) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(raw)
+        return out.getvalue()

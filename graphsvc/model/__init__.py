@@ -18,10 +18,12 @@ from graphsvc.model.params import (
 from graphsvc.model.records import *  # noqa: F403
 from graphsvc.model.records import (
     DAY_SECONDS,
+    UNDATED_AT,
     UNDATED_DAY,
     EdgeBatch,
     EdgeKind,
     Entity,
+    EventColumns,
     GraphSnapshot,
     Group,
     GroupTable,
@@ -36,6 +38,7 @@ from graphsvc.model.records import (
     UserTable,
     event_day,
     event_key,
+    repeat_ordinals,
 )
 from graphsvc.model.results import *  # noqa: F403
 from graphsvc.model.results import (
@@ -58,6 +61,7 @@ __all__ = [
     "RENAMED_PARAMS",
     "RENAMED_TIERS",
     "REPLACED_PARAMS",
+    "UNDATED_AT",
     "UNDATED_DAY",
     "USER_RESULT_COLUMNS",
     "AnalysisParams",
@@ -66,6 +70,7 @@ __all__ = [
     "EdgeBatch",
     "EdgeKind",
     "Entity",
+    "EventColumns",
     "GraphSnapshot",
     "Group",
     "GroupResult",
@@ -89,4 +94,5 @@ __all__ = [
     "format_lineage",
     "param_bound",
     "parse_lineage",
+    "repeat_ordinals",
 ]

@@ -4,6 +4,7 @@ dataclasses) or, in bulk, as numpy columns (one array per field), never per-edge
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -137,6 +138,97 @@ def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordi
     text = f"{src_id}\x1f{dst_id}\x1f{kind}\x1f{'' if occurred_at is None else occurred_at}"
     digest = hashlib.blake2b(f"{text}\x1f{ordinal}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    """The valid interaction events of one input, as columns in file order.
+
+    ``src`` and ``dst`` index ``ids`` (the input's distinct user ids); ``kind`` holds
+    InteractionKind codes; ``at`` is Unix seconds where ``dated``; ``seq`` numbers identical
+    (src, dst, kind, at) events in file order, so genuine repeats are kept while re-loading a
+    file (or an overlapping export) adds nothing: an event is identified by those five values.
+    """
+
+    ids: np.ndarray  # str (object), the input's distinct user ids
+    src: np.ndarray  # int32 into ids
+    dst: np.ndarray  # int32 into ids
+    kind: np.ndarray  # int8
+    at: np.ndarray  # int64
+    dated: np.ndarray  # bool
+    weight: np.ndarray  # float64
+    seq: np.ndarray  # int32
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    @classmethod
+    def of(cls, rows: Sequence[Interaction]) -> EventColumns:
+        """Columns of events given one by one; identical events are numbered in order."""
+        ids, codes = np.unique(
+            np.array([e.src_id for e in rows] + [e.dst_id for e in rows], dtype=object),
+            return_inverse=True,
+        )
+        codes = codes.astype(np.int32)
+        n = len(rows)
+        src, dst = codes[:n], codes[n:]
+        kind = np.fromiter((InteractionKind(e.kind).code for e in rows), np.int8, n)
+        dated = np.fromiter((e.occurred_at is not None for e in rows), bool, n)
+        at = np.fromiter((e.occurred_at or 0 for e in rows), np.int64, n)
+        weight = np.fromiter((e.weight for e in rows), np.float64, n)
+        seq = repeat_ordinals(src, dst, kind, np.where(dated, at, UNDATED_AT))
+        return cls(ids, src, dst, kind, at, dated, weight, seq)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[Interaction]:
+        """Events ``start:stop`` as Interaction records, keyed by ``event_key`` (for stores
+        that keep fingerprints per event)."""
+        kinds = list(InteractionKind)
+        ids = self.ids
+        part = slice(start, stop)
+        columns = (
+            self.src[part].tolist(),
+            self.dst[part].tolist(),
+            self.kind[part].tolist(),
+            np.where(self.dated[part], self.at[part], -1).tolist(),
+            self.dated[part].tolist(),
+            self.weight[part].tolist(),
+            self.seq[part].tolist(),
+        )
+        for src, dst, kind, at, dated, weight, seq in zip(*columns, strict=True):
+            when = at if dated else None
+            s, d, k = ids[src], ids[dst], kinds[kind]
+            yield Interaction(s, d, k, when, weight, event_key(s, d, k, when, seq))
+
+
+UNDATED_AT = -(2**62)  # stands for "no time" where a key column needs an integer
+
+
+def repeat_ordinals(*keys: np.ndarray) -> np.ndarray:
+    """For each row, how many earlier rows have the same values in every ``keys`` column:
+    0 for a first occurrence, 1 for its first repeat, … (int32). Repeats are rare, so only
+    rows whose 64-bit mix collides are ordered exactly; O(n log n)."""
+    n = len(keys[0]) if keys else 0
+    seq = np.zeros(n, dtype=np.int32)
+    if n < 2:
+        return seq
+    mixed = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in keys:
+            mixed = (mixed ^ column.astype(np.int64).view(np.uint64)) * np.uint64(
+                0x9E3779B97F4A7C15
+            )
+            mixed ^= mixed >> np.uint64(29)
+    values, counts = np.unique(mixed, return_counts=True)
+    suspects = np.flatnonzero(np.isin(mixed, values[counts > 1]))
+    if not len(suspects):
+        return seq
+    order = suspects[np.lexsort([k[suspects] for k in reversed(keys)])]  # stable: file order
+    ordered = np.stack([k[order].astype(np.int64) for k in keys])
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+    seq[order] = np.arange(len(order)) - first
+    return seq
 
 
 DAY_SECONDS = 86_400

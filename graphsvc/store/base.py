@@ -21,6 +21,7 @@ from graphsvc.model import (
     EdgeBatch,
     EdgeKind,
     Entity,
+    EventColumns,
     Group,
     GroupResult,
     GroupTable,
@@ -45,6 +46,7 @@ __all__ = [
     "GraphStore",
     "LoadTarget",
     "UserQuery",
+    "add_events_as_records",
     "edge_props",
     "renamed_run_json",
     "require_filters",
@@ -198,6 +200,9 @@ class LoadTarget(Protocol):
         """Add events not seen before (by ``key``) to the per-(src, dst, kind) aggregate
         (count, weight sum, first_at, last_at). Return how many events were new."""
 
+    def add_events(self, events: EventColumns) -> int:
+        """``add_interactions`` for one input's events as columns (the load's path)."""
+
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         """Stored rows of users, groups, memberships or referrals (not interaction events)."""
 
@@ -341,3 +346,12 @@ class GraphStore(LoadTarget, Protocol):
 
     def community_labels(self) -> dict[str, str]:
         """Every community name, by community id."""
+
+
+def add_events_as_records(target: LoadTarget, events: EventColumns, batch: int = 50_000) -> int:
+    """``add_events`` for a target that keys each event by ``event_key``: the columns as
+    Interaction records, ``batch`` at a time."""
+    return sum(
+        target.add_interactions(list(events.rows(start, start + batch)))
+        for start in range(0, len(events), batch)
+    )

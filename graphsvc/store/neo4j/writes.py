@@ -10,6 +10,7 @@ import neo4j
 
 from graphsvc.errors import StoreError
 from graphsvc.model import (
+    EventColumns,
     Group,
     Interaction,
     InteractionKind,
@@ -19,6 +20,7 @@ from graphsvc.model import (
     User,
     event_day,
 )
+from graphsvc.store.base import add_events_as_records
 from graphsvc.store.neo4j.session import StoreParts
 
 ATTR_PREFIX = "attr_"  # extra user columns become properties attr_<column>
@@ -152,6 +154,9 @@ class Writes(StoreParts):
             return tx.run(_UPSERT_REFERRALS, rows=params, never=_NEVER).single()["first"]
 
         return self.session.write(work)
+
+    def add_events(self, events: EventColumns) -> int:
+        return add_events_as_records(self, events)
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
         """New events join their (src, dst, kind) relationship; see ``_add_interactions_tx``."""

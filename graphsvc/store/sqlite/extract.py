@@ -67,10 +67,8 @@ class Extract(StoreParts):
 
     def users(self) -> UserTable:
         rows = self._db.execute("SELECT uid, user_id FROM users ORDER BY uid").fetchall()
-        return UserTable(
-            uid=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-            user_id=[r[1] for r in rows],
-        )
+        uid, user_id = zip(*rows, strict=True) if rows else ((), ())
+        return UserTable(uid=np.array(uid, dtype=np.int64), user_id=list(user_id))
 
     def groups(self) -> GroupTable:
         rows = self._db.execute(
@@ -93,14 +91,16 @@ class Extract(StoreParts):
         cursor = self._db.execute(
             f"SELECT {', '.join([ends, *(sql[name] for name, _ in props)])} FROM {table}"
         )
+        # one matrix per batch, converted in C: float64 holds every integer column exactly
+        # (ids and Unix seconds are far below 2**53)
+        wide = np.float64 if any(dtype is np.float64 for _, dtype in props) else np.int64
         while rows := cursor.fetchmany(batch_size):
-            cols = list(zip(*rows, strict=True))
+            matrix = np.array(rows, dtype=wide)
             yield EdgeBatch(
-                src=np.asarray(cols[0], dtype=np.int64),
-                dst=np.asarray(cols[1], dtype=np.int64),
+                src=matrix[:, 0].astype(np.int64),
+                dst=matrix[:, 1].astype(np.int64),
                 props={
-                    name: np.asarray(cols[i + 2], dtype=dtype)
-                    for i, (name, dtype) in enumerate(props)
+                    name: matrix[:, i + 2].astype(dtype) for i, (name, dtype) in enumerate(props)
                 },
             )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from graphsvc.store.sqlite.connections import StoreParts
 COMMUNITY_FIELDS = tuple(CommunityResult.__dataclass_fields__)
 GROUP_FIELDS = tuple(GroupResult.__dataclass_fields__)
 _USER_FIELDS = ("user_id", *USER_RESULT_COLUMNS)
+_WRITE_CACHE_KIB = -(1 << 20)  # 1 GiB while a run is written (negative: KiB)
 
 
 class Runs(StoreParts):
@@ -35,12 +37,14 @@ class Runs(StoreParts):
 
     def write_run(self, result: RunResult) -> None:
         info, users = result.info, result.users
-        columns = [users.user_id.tolist()] + [
-            users.columns[name].tolist() for name in USER_RESULT_COLUMNS
+        # in primary-key order (run_id, influence_rank): the table is appended to
+        order = np.argsort(users.columns["influence_rank"], kind="stable")
+        columns = [users.user_id[order].tolist()] + [
+            users.columns[name][order].tolist() for name in USER_RESULT_COLUMNS
         ]
-        user_rows = list(zip(*columns, strict=True))
+        user_rows = zip(*columns, strict=True)
         marks = ", ".join("?" * len(_USER_FIELDS))
-        with self._tx() as db:
+        with self._big_cache(), self._tx() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -54,7 +58,7 @@ class Runs(StoreParts):
             )
             db.executemany(
                 f"INSERT INTO user_results (run_id, {', '.join(_USER_FIELDS)}) VALUES (?, {marks})",
-                [(info.run_id, *row) for row in user_rows],
+                ((info.run_id, *row) for row in user_rows),
             )
             for table, fields, rows in (
                 ("community_results", COMMUNITY_FIELDS, result.communities),
@@ -70,6 +74,18 @@ class Runs(StoreParts):
                 (info.run_id,),
             )
             self._prune_runs(db)
+
+    @contextmanager
+    def _big_cache(self) -> Iterator[None]:
+        """A page cache that holds the result indexes while a run is written (each of them
+        gets one row per user, at random places), back to the usual size afterwards."""
+        db = self._db
+        usual = db.execute("PRAGMA cache_size").fetchone()[0]
+        db.execute(f"PRAGMA cache_size={_WRITE_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            db.execute(f"PRAGMA cache_size={usual}")
 
     def _prune_runs(self, db: sqlite3.Connection) -> None:
         stale = [

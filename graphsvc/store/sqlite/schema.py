@@ -41,6 +41,10 @@ _SORT_INDEXES = "".join(
     f"(run_id, {sort_key(name)} DESC, influence_rank);\n"
     for name in USER_SORTS[1:]
 )
+_EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS interaction_events (
+    src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL, at INTEGER NOT NULL,
+    seq INTEGER NOT NULL, weight REAL NOT NULL,
+    PRIMARY KEY (src, dst, kind, at, seq)) WITHOUT ROWID"""
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS users (
     uid INTEGER PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, name TEXT, joined_at INTEGER,
@@ -57,9 +61,7 @@ CREATE TABLE IF NOT EXISTS referrals (
     invitee_uid INTEGER PRIMARY KEY, inviter_uid INTEGER NOT NULL, referred_at INTEGER,
     campaign TEXT);
 CREATE INDEX IF NOT EXISTS referrals_inviter ON referrals (inviter_uid);
-CREATE TABLE IF NOT EXISTS interaction_events (
-    at INTEGER NOT NULL, key INTEGER NOT NULL, src INTEGER NOT NULL, dst INTEGER NOT NULL,
-    kind INTEGER NOT NULL, weight REAL NOT NULL, PRIMARY KEY (at, key)) WITHOUT ROWID;
+{_EVENTS_TABLE};
 CREATE TABLE IF NOT EXISTS interactions (
     src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL, count INTEGER NOT NULL,
     weight REAL NOT NULL, first_at INTEGER, last_at INTEGER, days INTEGER NOT NULL DEFAULT 1,
@@ -107,6 +109,7 @@ class Schema(StoreParts):
 
     def init_schema(self) -> None:
         self._db.executescript(_SCHEMA)
+        self._key_events_by_value()
         self._add_missing_columns()
         # after the columns they index; the health index of earlier files had another key
         self._db.executescript(
@@ -134,6 +137,25 @@ class Schema(StoreParts):
                         (*(json.dumps(d, sort_keys=True) for d in renamed), run_id),
                     )
             db.execute("INSERT INTO meta VALUES ('tiers_renamed', '1')")
+
+    def _key_events_by_value(self) -> None:
+        """Files written before version 0.9 keyed events by a hash of their text (``at, key``);
+        events are now identified by their values (src, dst, kind, at, seq), clustered by pair.
+        Repeats of one event are numbered 0, 1, … in key order, as a re-load numbers them."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(interaction_events)")}
+        if "key" not in columns:
+            return
+        with self._tx() as db:
+            db.execute("ALTER TABLE interaction_events RENAME TO interaction_events_hashed")
+            db.execute(_EVENTS_TABLE)
+            db.execute(
+                """INSERT INTO interaction_events
+                SELECT src, dst, kind, at,
+                       row_number() OVER (PARTITION BY src, dst, kind, at ORDER BY key) - 1, weight
+                FROM interaction_events_hashed ORDER BY src, dst, kind, at, key"""
+            )
+            db.execute("DROP TABLE interaction_events_hashed")
+            db.execute(MARK_STALE)
 
     def _add_missing_columns(self) -> None:
         """Bring a file written by an earlier version up to this schema: result columns added

@@ -9,9 +9,13 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
+
 from graphsvc.errors import StoreError
 from graphsvc.model import (
     DAY_SECONDS,
+    UNDATED_AT,
+    EventColumns,
     Group,
     Interaction,
     MemberRole,
@@ -20,10 +24,10 @@ from graphsvc.model import (
     User,
 )
 from graphsvc.store.sqlite.connections import StoreParts
-from graphsvc.store.sqlite.schema import MARK_STALE
 
 _NEVER = 2**62  # an unknown referral time sorts after every known one
-_UNKNOWN_TIME = -(2**62)  # events without a time (key columns cannot be NULL): one "day"
+_WHOLE_USER_INDEX = 50_000  # more unknown ids than this: read every (user_id, uid)
+_WRITE_ROWS = 500_000  # rows per executemany (bounds the Python rows alive at once)
 
 
 class Writes(StoreParts):
@@ -117,63 +121,94 @@ class Writes(StoreParts):
         params = [(r.invitee_id, r.inviter_id, r.referred_at, r.campaign) for r in rows]
         return self._insert_counting("referrals", sql, params)
 
-    def _uids(self, user_ids: set[str]) -> dict[str, int]:
-        """Store ids of stored users. A user's uid never changes, so found ids are cached."""
-        cache: dict[str, int] = self._uid_cache
-        missing = [u for u in user_ids if u not in cache]
-        for start in range(0, len(missing), 30_000):
-            chunk = missing[start : start + 30_000]
-            marks = ",".join("?" * len(chunk))
-            cache.update(
-                self._db.execute(
-                    f"SELECT user_id, uid FROM users WHERE user_id IN ({marks})", chunk
-                ).fetchall()
-            )
-        return cache
+    def _uid_column(self, user_ids: np.ndarray) -> np.ndarray:
+        """Store ids of stored users, aligned with ``user_ids``. A user's uid never changes,
+        so found ids are cached; many ids at once read the whole (uid, user_id) index."""
+        cache = self._uid_cache
+        missing = [u for u in user_ids.tolist() if u not in cache]
+        if len(missing) > _WHOLE_USER_INDEX:
+            cache.update(self._db.execute("SELECT user_id, uid FROM users"))
+        else:
+            for start in range(0, len(missing), 30_000):
+                chunk = missing[start : start + 30_000]
+                marks = ",".join("?" * len(chunk))
+                cache.update(
+                    self._db.execute(
+                        f"SELECT user_id, uid FROM users WHERE user_id IN ({marks})", chunk
+                    )
+                )
+        if unknown := [u for u in missing if u not in cache]:
+            raise StoreError(f"interactions name unknown users {unknown[:5]}: ensure_users first")
+        return np.fromiter((cache[u] for u in user_ids.tolist()), np.int64, len(user_ids))
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
-        """Events are keyed by (time, fingerprint): exports arrive roughly in time order, so
-        inserts append to the B-tree instead of rewriting random pages; the per-(src, dst,
-        kind) aggregate is rebuilt once, on the next read, not per batch."""
-        named = {e.src_id for e in rows} | {e.dst_id for e in rows}
-        uids = self._uids(named)
-        if missing := sorted(named - uids.keys()):
-            raise StoreError(f"interactions name unknown users {missing[:5]}: ensure_users first")
-        batch = sorted(
-            (
-                _UNKNOWN_TIME if e.occurred_at is None else e.occurred_at,
-                e.key,
-                uids[e.src_id],
-                uids[e.dst_id],
-                e.kind.code,
-                e.weight,
-            )
-            for e in rows
-        )
+        """Events given one by one: identical events in ``rows`` are numbered in order (their
+        ``key`` is not stored: see ``add_events``)."""
+        return self.add_events(EventColumns.of(rows))
+
+    def add_events(self, events: EventColumns) -> int:
+        """Insert the events not stored before and bring their pairs' aggregates up to date,
+        in one transaction. Events go in by (src, dst) pair and within a pair in file order
+        (mostly time order): the B-tree clustered on (src, dst, kind, at, seq) is appended to
+        rather than rewritten (uids stay below 2**31)."""
+        if not len(events):
+            return 0
+        uid = self._uid_column(events.ids)
+        src, dst = uid[events.src], uid[events.dst]
+        at = np.where(events.dated, events.at, UNDATED_AT)
+        pair = (src << 32) | dst
+        order = np.argsort(pair, kind="stable")  # by pair, then file order
+        columns = (src, dst, events.kind.astype(np.int64), at, events.seq, events.weight)
         with self._tx() as db:
+            first = db.execute("SELECT 1 FROM interaction_events LIMIT 1").fetchone() is None
             before = db.total_changes
-            db.executemany(
-                "INSERT OR IGNORE INTO interaction_events VALUES (?, ?, ?, ?, ?, ?)", batch
-            )
+            for start in range(0, len(order), _WRITE_ROWS):
+                part = order[start : start + _WRITE_ROWS]
+                db.executemany(
+                    "INSERT OR IGNORE INTO interaction_events VALUES (?, ?, ?, ?, ?, ?)",
+                    zip(*(c[part].tolist() for c in columns), strict=True),
+                )
             added = db.total_changes - before
-            if added:
-                db.execute(MARK_STALE)
+            if added and first:
+                _aggregate(db, "interaction_events e")
+            elif added:
+                touched = np.unique(np.column_stack(columns[:3]), axis=0)
+                db.execute(_TOUCHED)
+                db.execute("DELETE FROM touched_pairs")
+                db.executemany("INSERT INTO touched_pairs VALUES (?, ?, ?)", touched.tolist())
+                _aggregate(
+                    db,
+                    "touched_pairs t JOIN interaction_events e "
+                    "ON e.src = t.src AND e.dst = t.dst AND e.kind = t.kind",
+                )
         return added
 
     def _refresh_interactions(self) -> None:
-        """Rebuild the (src, dst, kind) aggregate from the events if new events arrived."""
+        """Rebuild the (src, dst, kind) aggregate from the events if marked stale (a file
+        brought up to this version)."""
         stale = "SELECT 1 FROM meta WHERE key = 'interactions_stale'"
         if not self._db.execute(stale).fetchone():
             return
         with self._tx() as db:
             if not db.execute(stale).fetchone():
                 return
-            known = f"CASE WHEN at != {_UNKNOWN_TIME} THEN at END"
             db.execute("DELETE FROM interactions")
-            db.execute(
-                f"""INSERT INTO interactions
-                SELECT src, dst, kind, count(*), sum(weight), min({known}), max({known}),
-                       count(DISTINCT at / {DAY_SECONDS})
-                FROM interaction_events GROUP BY src, dst, kind"""
-            )
+            _aggregate(db, "interaction_events e")
             db.execute("DELETE FROM meta WHERE key = 'interactions_stale'")
+
+
+_TOUCHED = """CREATE TEMP TABLE IF NOT EXISTS touched_pairs (
+    src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL,
+    PRIMARY KEY (src, dst, kind)) WITHOUT ROWID"""
+
+
+def _aggregate(db: sqlite3.Connection, events: str) -> None:
+    """(Re)write the aggregate of every (src, dst, kind) in ``events`` (a FROM clause whose
+    events are ``e``), read in primary-key order: no sort."""
+    known = f"CASE WHEN e.at != {UNDATED_AT} THEN e.at END"
+    db.execute(
+        f"""INSERT OR REPLACE INTO interactions
+        SELECT e.src, e.dst, e.kind, count(*), sum(e.weight), min({known}), max({known}),
+               count(DISTINCT e.at / {DAY_SECONDS})
+        FROM {events} GROUP BY e.src, e.dst, e.kind"""
+    )

@@ -1,0 +1,210 @@
+"""Interaction events as columns: whole columns checked at once, the rest row by row.
+
+A chunk's rows pass when vectorized checks prove them valid (ids present and trimmed, no
+self-loop, a known kind, a time in a common form, a plain weight). Every other row goes to
+the row parser (``validate.PARSERS``), which accepts it or says exactly what is wrong, so the
+messages are those of the row reader. Ids are numbered once per input; the columns of the
+whole input become one EventColumns, its repeats numbered (``repeat_ordinals``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graphsvc.ingest.chunks import Chunk
+from graphsvc.ingest.validate import PARSERS, Event, Problem, RowError
+from graphsvc.model import UNDATED_AT, Entity, EventColumns, InteractionKind, repeat_ordinals
+
+__all__ = ["EventBuilder"]
+
+_FIELDS = ("src_id", "dst_id", "kind", "occurred_at", "weight")
+_KINDS = pa.array([kind.value for kind in InteractionKind])
+_DIGITS = r"^[0-9]{1,10}$"  # Unix seconds, as the row parser's fast path
+_WEIGHT = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
+# (pattern, strptime format): the ISO 8601 forms exports use; anything else goes row by row
+_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_CLOCK = r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+_TIME_FORMS = (
+    (_DATE + _CLOCK + r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$", "%Y-%m-%dT%H:%M:%S%z"),
+    (_DATE + _CLOCK + "$", "%Y-%m-%dT%H:%M:%S"),
+    (_DATE + "$", "%Y-%m-%d"),
+)
+_PARSE = PARSERS[Entity.INTERACTIONS]
+
+
+class EventBuilder:
+    """The valid events of one input, gathered chunk by chunk in file order."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name  # the input, for messages
+        self._codes: dict[str, int] = {}
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._records: list[Event] = []  # rows read one by one, not yet columns
+
+    def __len__(self) -> int:
+        return sum(len(part[0]) for part in self._parts) + len(self._records)
+
+    def add_chunk(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
+        """Add a chunk's valid rows; report each bad row. Returns the rows read."""
+        self._flush()
+        problems = list(chunk.problems)
+        try:
+            return self._add_rows(chunk, problems.append) + len(chunk.problems)
+        finally:
+            for problem in sorted(problems, key=lambda p: p.line):
+                on_problem(problem)
+
+    def _add_rows(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
+        n = len(chunk)
+        if not n:
+            return 0
+        raw = [chunk.field(name) for name in _FIELDS]
+        src, dst, ok = _ids(raw[0]), _ids(raw[1]), np.ones(n, dtype=bool)
+        ok &= _present(src, raw[0]) & _present(dst, raw[1])
+        ok &= ~pc.equal(src, dst).to_numpy(zero_copy_only=False)
+        kind = pc.index_in(raw[2], value_set=_KINDS)
+        ok &= kind.is_valid().to_numpy(zero_copy_only=False)
+        at, dated, timed = _times(raw[3])
+        weight, weighed = _weights(raw[4])
+        ok &= timed & weighed
+        columns = (
+            self._code(src, ok),
+            self._code(dst, ok),
+            pc.fill_null(kind, 0).to_numpy(zero_copy_only=False).astype(np.int8),
+            at,
+            dated,
+            weight,
+        )
+        keep = ok.copy()
+        suspects = np.flatnonzero(~ok)
+        if len(suspects):
+            values = [raw[i].take(pa.array(suspects)).to_pylist() for i in range(len(_FIELDS))]
+            texts = chunk.text(suspects)
+            for j, row in enumerate(suspects.tolist()):
+                try:
+                    event = _PARSE([v[j] for v in values], {})
+                except RowError as err:
+                    line = int(chunk.lines[row])
+                    on_problem(Problem(self._name, line, err.field, err.problem, texts[j]))
+                    continue
+                keep[row] = True
+                self._set(columns, row, event)
+        self._parts.append(tuple(c[keep] for c in columns))
+        return n
+
+    def add_event(self, event: Event) -> None:
+        """Add one valid event read row by row."""
+        self._records.append(event)
+        if len(self._records) >= 1 << 18:
+            self._flush()
+
+    def build(self) -> EventColumns:
+        """The input's events, repeats numbered in file order."""
+        self._flush()
+        src, dst, kind, at, dated, weight = (
+            np.concatenate([p[i] for p in self._parts]) if self._parts else np.empty(0, dtype)
+            for i, dtype in enumerate((np.int32, np.int32, np.int8, np.int64, bool, np.float64))
+        )
+        seq = repeat_ordinals(src, dst, kind, np.where(dated, at, UNDATED_AT))
+        ids = np.empty(len(self._codes), dtype=object)
+        ids[:] = list(self._codes)
+        return EventColumns(ids, src, dst, kind, at, dated, weight, seq)
+
+    def _code(self, ids: pa.Array, valid: np.ndarray) -> np.ndarray:
+        """Numbers for the ``valid`` ``ids`` (one per distinct id of the input), -1 for the
+        others (an id of a bad row is not numbered: it must not become a user)."""
+        encoded = ids.filter(pa.array(valid)).dictionary_encode()
+        codes = self._codes
+        known = np.fromiter(
+            (codes.setdefault(i, len(codes)) for i in encoded.dictionary.to_pylist()),
+            np.int32,
+            len(encoded.dictionary),
+        )
+        out = np.full(len(ids), -1, dtype=np.int32)
+        out[valid] = known[encoded.indices.to_numpy(zero_copy_only=False)]
+        return out
+
+    def _set(self, columns: tuple[np.ndarray, ...], row: int, event: Event) -> None:
+        src, dst, kind, at, weight = event
+        codes = self._codes
+        values = (
+            codes.setdefault(src, len(codes)),
+            codes.setdefault(dst, len(codes)),
+            InteractionKind(kind).code,
+            0 if at is None else at,
+            at is not None,
+            weight,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column[row] = value
+
+    def _flush(self) -> None:
+        """Turn the events read row by row into a part."""
+        if not self._records:
+            return
+        n, records = len(self._records), self._records
+        self._records = []
+        columns = tuple(
+            np.zeros(n, dtype)
+            for dtype in (np.int32, np.int32, np.int8, np.int64, bool, np.float64)
+        )
+        for row, event in enumerate(records):
+            self._set(columns, row, event)
+        self._parts.append(columns)
+
+
+def _ids(column: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(column)
+
+
+def _present(trimmed: pa.Array, column: pa.Array) -> np.ndarray:
+    """Non-empty and already trimmed (a padded id goes to the row parser, which strips it)."""
+    same = pc.and_(pc.equal(trimmed, column), pc.greater(pc.utf8_length(column), 0))
+    return same.to_numpy(zero_copy_only=False)
+
+
+def _times(column: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Unix seconds, dated, understood): empty means undated; digits and the common ISO
+    8601 forms are parsed here, everything else is left to the row parser."""
+    n = len(column)
+    at = np.zeros(n, dtype=np.int64)
+    empty = pc.equal(column, "").to_numpy(zero_copy_only=False)
+    understood = empty.copy()
+    forms = [(_DIGITS, None), *_TIME_FORMS]
+    for pattern, form in forms:
+        rows = pc.match_substring_regex(column, pattern).to_numpy(zero_copy_only=False)
+        rows &= ~understood
+        if not rows.any():
+            continue
+        picked = column.filter(pa.array(rows))
+        if form is None:
+            seconds = pc.cast(picked, pa.int64())
+            valid = np.ones(len(picked), dtype=bool)
+        else:
+            seconds = pc.cast(pc.strptime(picked, form, "s", error_is_null=True), pa.int64())
+            valid = seconds.is_valid().to_numpy(zero_copy_only=False) & _real_dates(picked)
+        where = np.flatnonzero(rows)
+        at[where[valid]] = pc.fill_null(seconds, 0).to_numpy()[valid]
+        understood[where[valid]] = True
+    return at, ~empty, understood
+
+
+def _real_dates(column: pa.Array) -> np.ndarray:
+    """Whether each YYYY-MM-DD prefix is a day of the calendar (strptime rolls 02-30 over)."""
+    date = pc.utf8_slice_codeunits(column, 0, 10)
+    again = pc.strftime(pc.strptime(date, "%Y-%m-%d", "s", error_is_null=True), "%Y-%m-%d")
+    return pc.fill_null(pc.equal(again, date), False).to_numpy(zero_copy_only=False)
+
+
+def _weights(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(weight, understood): empty means 1.0, plain decimals are parsed here."""
+    weight = np.ones(len(column), dtype=np.float64)
+    empty = pc.equal(column, "").to_numpy(zero_copy_only=False)
+    plain = pc.match_substring_regex(column, _WEIGHT).to_numpy(zero_copy_only=False)
+    if plain.any():
+        weight[plain] = pc.cast(column.filter(pa.array(plain)), pa.float64()).to_numpy()
+    return weight, empty | plain
