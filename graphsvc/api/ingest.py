@@ -1,4 +1,5 @@
-"""Loading data over HTTP: one CSV or NDJSON body per request, validated as the CLI does."""
+"""Loading data over HTTP: one CSV, NDJSON or Parquet body per request, validated as the CLI
+does."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ __all__ = ["bp"]
 
 bp = Blueprint("ingest", __name__)
 
-FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl"}
+FORMATS = {
+    "text/csv": "csv",
+    "application/x-ndjson": "jsonl",
+    "application/vnd.apache.parquet": "parquet",
+}
 ENTITIES = "<any({}):entity>".format(", ".join(e.value for e in Entity))
 
 
@@ -30,7 +35,7 @@ def load(entity: str) -> dict[str, Any]:
     fmt = FORMATS.get(request.mimetype)
     if fmt is None:
         raise UnsupportedMediaType(
-            f"send Content-Type {' or '.join(FORMATS)}, not {shown(request.mimetype or 'nothing')}"
+            f"send Content-Type {', '.join(FORMATS)}, not {shown(request.mimetype or 'nothing')}"
         )
     on_error = arg("on_error", choice(("fail", "skip")), "fail", " (fail or skip)")
     report = ingest.load_stream(

@@ -46,7 +46,7 @@ def _problems(*codes: int) -> dict[str, Any]:
         404: "Unknown id, or no analysis run yet",
         409: "A job of that kind is already running",
         413: "Body larger than GRAPHSVC_MAX_BODY_BYTES",
-        415: "Content-Type is not text/csv or application/x-ndjson",
+        415: "Content-Type is not text/csv, application/x-ndjson or application/vnd.apache.parquet",
         422: "Invalid rows; each is named",
         503: "The store is unreachable",
     }
@@ -82,6 +82,7 @@ _CURSOR = _query("cursor", {"type": "string"}, "next_cursor of the previous page
 _BODY_FORMATS = {
     "text/csv": {"schema": {"type": "string"}},
     "application/x-ndjson": {"schema": {"type": "string"}},
+    "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
 }
 
 _PATHS: dict[str, Any] = {

@@ -456,8 +456,16 @@ def parquet_batches(
                     "expected text, numbers or times"
                 )
         row, total = 1, max(parquet.metadata.num_rows, 1)
-        for batch in parquet.iter_batches(batch_size=_PARQUET_ROWS):
-            yield list(header), {n: _as_text(batch.column(n)) for n in header}, row
+        batches = parquet.iter_batches(batch_size=_PARQUET_ROWS)
+        while True:
+            try:
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                columns = {n: _as_text(batch.column(n)) for n in header}
+            except (pa.ArrowException, OSError) as err:
+                raise InputError(f"{source.name}:{row}: unreadable Parquet ({err})") from None
+            yield list(header), columns, row
             row += batch.num_rows
             if on_bytes:
                 on_bytes(source.size * batch.num_rows // total)
