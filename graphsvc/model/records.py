@@ -164,7 +164,9 @@ class EventColumns:
 
     @classmethod
     def of(cls, rows: Sequence[Interaction]) -> EventColumns:
-        """Columns of events given one by one; identical events are numbered in order."""
+        """Columns of events given one by one: ``seq`` is the ordinal each ``key`` was made
+        with (``event_key``; records with one key are one event), or for a key made some other
+        way the event's place among identical events in ``rows``."""
         ids, codes = np.unique(
             np.array([e.src_id for e in rows] + [e.dst_id for e in rows], dtype=object),
             return_inverse=True,
@@ -176,8 +178,9 @@ class EventColumns:
         dated = np.fromiter((e.occurred_at is not None for e in rows), bool, n)
         at = np.fromiter((e.occurred_at or 0 for e in rows), np.int64, n)
         weight = np.fromiter((e.weight for e in rows), np.float64, n)
+        keyed = np.fromiter((_ordinal_of(e) for e in rows), np.int32, n)
         seq = repeat_ordinals(src, dst, kind, np.where(dated, at, UNDATED_AT))
-        return cls(ids, src, dst, kind, at, dated, weight, seq)
+        return cls(ids, src, dst, kind, at, dated, weight, np.where(keyed >= 0, keyed, seq))
 
     def rows(self, start: int = 0, stop: int | None = None) -> Iterator[Interaction]:
         """Events ``start:stop`` as Interaction records, keyed by ``event_key`` (for stores
@@ -198,6 +201,12 @@ class EventColumns:
             when = at if dated else None
             s, d, k = ids[src], ids[dst], kinds[kind]
             yield Interaction(s, d, k, when, weight, event_key(s, d, k, when, seq))
+
+
+def _ordinal_of(event: Interaction, tried: int = 64) -> int:
+    """The ordinal ``event.key`` was made with by ``event_key``, or -1."""
+    fields = (event.src_id, event.dst_id, event.kind, event.occurred_at)
+    return next((o for o in range(tried) if event_key(*fields, o) == event.key), -1)
 
 
 UNDATED_AT = -(2**62)  # stands for "no time" where a key column needs an integer

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from graphsvc.cli import cli
 from graphsvc.store.sqlite import SqliteStore
+from graphsvc.store.sqlite.schema import results_table
 from tests.builders import load_query_graph
 
 OLD_PARAMS = {"seed": 0, "peripheral_max_engagement": 0.0}
@@ -20,7 +21,9 @@ def store_as_an_old_version_left_it(store) -> None:
     load_query_graph(store)
     params, stats = json.dumps(OLD_PARAMS), json.dumps(OLD_STATS)
     if isinstance(store, SqliteStore):
-        with store._tx() as db:
+        with store._tx() as db:  # old versions kept every run's users in one table
+            db.execute(f"INSERT INTO user_results SELECT * FROM {results_table('r1')}")
+            db.execute(f"DROP TABLE {results_table('r1')}")
             db.execute("UPDATE user_results SET tier = 'peripheral' WHERE tier = 'lurker'")
             db.execute("UPDATE runs SET params = ?, stats = ?", (params, stats))
             db.execute("DELETE FROM meta WHERE key = 'tiers_renamed'")

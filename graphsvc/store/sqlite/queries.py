@@ -35,7 +35,6 @@ class Queries(StoreParts):
     def user_page(self, run_id: str, query: UserQuery) -> list[dict[str, Any]]:
         if query.sort not in USER_SORTS:
             raise ValueError(f"unknown sort {query.sort!r}; sorts are {', '.join(USER_SORTS)}")
-        self._require_run(run_id)
         where, params = user_filters(query)
         where.append("r.run_id = ?")
         params.append(run_id)
@@ -53,13 +52,13 @@ class Queries(StoreParts):
                 params += [value, value, rank]
         params.append(query.limit)
         clause = f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
-        return self._user_rows(clause, params, _user_page_index(query))
+        return self._user_rows(run_id, clause, params, _user_page_index(query))
 
     def score_column(self, run_id: str, column: str) -> np.ndarray:
         if USER_RESULT_COLUMNS.get(column) not in ("int", "float"):
             raise ValueError(f"{column!r} is not a numeric result column")
-        self._require_run(run_id)
-        rows = self._db.execute(f"SELECT {column} FROM user_results WHERE run_id = ?", (run_id,))
+        table = self._results_of(run_id)
+        rows = self._db.execute(f"SELECT {column} FROM {table} WHERE run_id = ?", (run_id,))
         return np.array([r[0] for r in rows], dtype=float)
 
     def user_groups(self, user_id: str) -> list[dict[str, Any]]:
@@ -100,7 +99,6 @@ class Queries(StoreParts):
         return [{"user_id": u, "inviter_id": i, "depth": d} for u, i, d in rows]
 
     def find_users(self, run_id: str, text: str, limit: int) -> list[dict[str, Any]]:
-        self._require_run(run_id)
         matches = " UNION ".join(
             f"SELECT user_id FROM (SELECT user_id FROM users WHERE {column} >= ? AND {column} < ? "
             f"ORDER BY {column} LIMIT ?)"
@@ -108,9 +106,10 @@ class Queries(StoreParts):
         )
         end = text + _LAST_CHAR
         return self._user_rows(
+            run_id,
             f"WHERE r.run_id = ? AND r.user_id IN ({matches}) ORDER BY r.influence_rank LIMIT ?",
             [run_id, text, end, limit, text, end, limit, limit],
-            "user_results_user",
+            "user",
         )
 
     def edges_among(self, user_ids: Sequence[str]) -> list[tuple[str, str, str, int]]:
@@ -195,14 +194,15 @@ class Queries(StoreParts):
 
 
 def _user_page_index(query: UserQuery) -> str | None:
-    """The index a user page should read where the planner, without statistics, would scan
-    the whole run in rank order instead: a group's or a community's members, a tier, a role."""
+    """The index (by what it holds) a user page should read where the planner, without
+    statistics, would scan the whole run in rank order instead: a group's or a community's
+    members, a tier, a role."""
     if query.group_id is not None:
-        return "user_results_user"
+        return "user"
     if query.community_id is not None:
-        return "user_results_community"
+        return "community"
     if query.sort != "influence":
         return None
     if query.tier is not None:
-        return "user_results_tier"
-    return "user_results_role" if query.role is not None else None
+        return "tier"
+    return "role" if query.role is not None else None

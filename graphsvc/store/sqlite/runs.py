@@ -25,6 +25,12 @@ from graphsvc.store.base import (
     result_column,
 )
 from graphsvc.store.sqlite.connections import StoreParts
+from graphsvc.store.sqlite.schema import (
+    LEGACY_RESULTS,
+    results_ddl,
+    results_indexes,
+    results_table,
+)
 
 COMMUNITY_FIELDS = tuple(CommunityResult.__dataclass_fields__)
 GROUP_FIELDS = tuple(GroupResult.__dataclass_fields__)
@@ -36,14 +42,16 @@ class Runs(StoreParts):
     """SqliteStore's analysis runs: write, prune, read back."""
 
     def write_run(self, result: RunResult) -> None:
+        """One transaction: the run, its users in a table of their own (rows in key order,
+        then each index built by one sort), its communities and groups, made current."""
         info, users = result.info, result.users
-        # in primary-key order (run_id, influence_rank): the table is appended to
         order = np.argsort(users.columns["influence_rank"], kind="stable")
         columns = [users.user_id[order].tolist()] + [
             users.columns[name][order].tolist() for name in USER_RESULT_COLUMNS
         ]
         user_rows = zip(*columns, strict=True)
         marks = ", ".join("?" * len(_USER_FIELDS))
+        table = results_table(info.run_id)
         with self._big_cache(), self._tx() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
@@ -56,16 +64,19 @@ class Runs(StoreParts):
                     info.fingerprint,
                 ),
             )
+            db.execute(results_ddl(table))
             db.executemany(
-                f"INSERT INTO user_results (run_id, {', '.join(_USER_FIELDS)}) VALUES (?, {marks})",
+                f"INSERT INTO {table} (run_id, {', '.join(_USER_FIELDS)}) VALUES (?, {marks})",
                 ((info.run_id, *row) for row in user_rows),
             )
-            for table, fields, rows in (
+            for ddl in results_indexes(table):
+                db.execute(ddl)
+            for name, fields, rows in (
                 ("community_results", COMMUNITY_FIELDS, result.communities),
                 ("group_results", GROUP_FIELDS, result.groups),
             ):
                 db.executemany(
-                    f"INSERT INTO {table} VALUES (?, {', '.join('?' * len(fields))})",
+                    f"INSERT INTO {name} VALUES (?, {', '.join('?' * len(fields))})",
                     [(info.run_id, *(getattr(r, f) for f in fields)) for r in rows],
                 )
             db.execute(
@@ -77,8 +88,8 @@ class Runs(StoreParts):
 
     @contextmanager
     def _big_cache(self) -> Iterator[None]:
-        """A page cache that holds the result indexes while a run is written (each of them
-        gets one row per user, at random places), back to the usual size afterwards."""
+        """A page cache that holds a run's results while they are written and sorted into
+        their indexes, back to the usual size afterwards."""
         db = self._db
         usual = db.execute("PRAGMA cache_size").fetchone()[0]
         db.execute(f"PRAGMA cache_size={_WRITE_CACHE_KIB}")
@@ -95,9 +106,11 @@ class Runs(StoreParts):
                 (self.keep_runs,),
             )
         ]
-        tables = ("user_results", "community_results", "group_results", "seed_sets", "runs")
+        tables = (LEGACY_RESULTS, "community_results", "group_results", "seed_sets", "runs")
         for table in tables:
             db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in stale])
+        for run_id in stale:
+            db.execute(f"DROP TABLE IF EXISTS {results_table(run_id)}")
 
     def write_seeds(self, seeds: SeedSet) -> None:
         with self._tx() as db:
@@ -146,6 +159,16 @@ class Runs(StoreParts):
         if not self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
             raise NotFoundError(f"no analysis run {shown(run_id)}")
 
+    def _results_of(self, run_id: str) -> str:
+        """The table holding run ``run_id``'s users (NotFoundError for an unknown run): its
+        own, or the one table of runs written before versions gave each run its own."""
+        self._require_run(run_id)
+        table = results_table(run_id)
+        found = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        return table if found else LEGACY_RESULTS
+
     def user_results(
         self,
         run_id: str,
@@ -155,26 +178,24 @@ class Runs(StoreParts):
         after_rank: int = 0,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        self._require_run(run_id)
         where, params = user_filters(UserQuery(community_id=community_id, tier=tier))
         where += ["r.run_id = ?", "r.influence_rank > ?"]
         params += [run_id, after_rank, -1 if limit is None else limit]
         return self._user_rows(
-            f"WHERE {' AND '.join(where)} ORDER BY r.influence_rank LIMIT ?", params
+            run_id, f"WHERE {' AND '.join(where)} ORDER BY r.influence_rank LIMIT ?", params
         )
 
     def user_result(self, run_id: str, user_id: str) -> dict[str, Any] | None:
-        self._require_run(run_id)
         rows = self._user_rows(
-            "WHERE r.run_id = ? AND r.user_id = ?", [run_id, user_id], "user_results_user"
+            run_id, "WHERE r.run_id = ? AND r.user_id = ?", [run_id, user_id], "user"
         )
         return rows[0] if rows else None
 
     def result_columns(self, run_id: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
         kinds = {name: USER_RESULT_COLUMNS[name] for name in columns}  # KeyError: unknown
-        self._require_run(run_id)
+        table = self._results_of(run_id)
         rows = self._db.execute(
-            f"SELECT {', '.join(['user_id', *kinds])} FROM user_results WHERE run_id = ?",
+            f"SELECT {', '.join(['user_id', *kinds])} FROM {table} WHERE run_id = ?",
             (run_id,),
         ).fetchall()
         cols = list(zip(*rows, strict=True)) or [()] * (len(kinds) + 1)
@@ -193,12 +214,15 @@ class Runs(StoreParts):
         }
 
     def _user_rows(
-        self, clause: str, params: Sequence[Any], index: str | None = None
+        self, run_id: str, clause: str, params: Sequence[Any], index: str | None = None
     ) -> list[dict[str, Any]]:
+        """Rows of run ``run_id``'s users (``r``) with their names; ``index`` names one of
+        the table's indexes by what it holds (``results_indexes``)."""
+        table = self._results_of(run_id)
         fields = ", ".join(f"r.{f}" for f in USER_RESULT_COLUMNS)
-        hint = f" INDEXED BY {index}" if index else ""
+        hint = f" INDEXED BY {table}_{index}" if index else ""
         cursor = self._db.execute(
-            f"SELECT r.user_id, u.name, {fields} FROM user_results r{hint} "
+            f"SELECT r.user_id, u.name, {fields} FROM {table} r{hint} "
             f"LEFT JOIN users u ON u.user_id = r.user_id {clause}",
             params,
         )

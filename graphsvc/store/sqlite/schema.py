@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from graphsvc.model import (
@@ -36,11 +37,42 @@ _COMMUNITY_INDEXES = "".join(
     f"community_results (run_id, {key} DESC, community_id);\n"
     for name, key in COMMUNITY_KEYS.items()
 )
-_SORT_INDEXES = "".join(
-    f"CREATE INDEX IF NOT EXISTS user_results_{name} ON user_results "
-    f"(run_id, {sort_key(name)} DESC, influence_rank);\n"
-    for name in USER_SORTS[1:]
-)
+LEGACY_RESULTS = "user_results"  # every run's users, as versions before 0.9 wrote them
+
+
+def results_table(run_id: str) -> str:
+    """The table of one run's user results (its own, so it is written without indexes and
+    indexed by sorting afterwards, and dropped whole when the run is pruned)."""
+    return f"{LEGACY_RESULTS}_{hashlib.sha1(run_id.encode()).hexdigest()[:16]}"
+
+
+def results_ddl(table: str) -> str:
+    """CREATE TABLE for user results named ``table``."""
+    columns = ", ".join(
+        f"{name} {'TEXT' if kind == 'str' else kind.upper().replace('FLOAT', 'REAL')}"
+        for name, kind in USER_RESULT_COLUMNS.items()
+    )
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table} (run_id TEXT NOT NULL, user_id TEXT NOT NULL, "
+        f"{columns}, PRIMARY KEY (run_id, influence_rank)) WITHOUT ROWID"
+    )
+
+
+def results_indexes(table: str) -> list[str]:
+    """The indexes of a user results table, named ``<table>_<what>`` (see ``result_index``)."""
+    keyed = {
+        "user": "user_id",
+        "community": "community_id, influence_rank",
+        "tier": "tier, influence_rank",
+        "role": "role, influence_rank",
+        **{name: f"{sort_key(name)} DESC, influence_rank" for name in USER_SORTS[1:]},
+    }
+    return [
+        f"CREATE INDEX IF NOT EXISTS {table}_{what} ON {table} (run_id, {key})"
+        for what, key in keyed.items()
+    ]
+
+
 _EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS interaction_events (
     src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL, at INTEGER NOT NULL,
     seq INTEGER NOT NULL, weight REAL NOT NULL,
@@ -73,20 +105,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seed_sets (
     seeds_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at REAL NOT NULL,
     params TEXT NOT NULL, stats TEXT NOT NULL, rows TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS user_results (
-    run_id TEXT NOT NULL, user_id TEXT NOT NULL,
-    {
-    ", ".join(
-        f"{name} {'TEXT' if kind == 'str' else kind.upper().replace('FLOAT', 'REAL')}"
-        for name, kind in USER_RESULT_COLUMNS.items()
-    )
-},
-    PRIMARY KEY (run_id, influence_rank)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS user_results_user ON user_results (run_id, user_id);
-CREATE INDEX IF NOT EXISTS user_results_community
-    ON user_results (run_id, community_id, influence_rank);
-CREATE INDEX IF NOT EXISTS user_results_tier ON user_results (run_id, tier, influence_rank);
-CREATE INDEX IF NOT EXISTS user_results_role ON user_results (run_id, role, influence_rank);
+{results_ddl(LEGACY_RESULTS)};
 CREATE TABLE IF NOT EXISTS community_results (
     run_id TEXT NOT NULL, community_id TEXT NOT NULL, size INTEGER NOT NULL, owner_id TEXT,
     owner_margin REAL, runner_up_id TEXT, density REAL, reciprocity REAL, owner_share REAL,
@@ -113,7 +132,9 @@ class Schema(StoreParts):
         self._add_missing_columns()
         # after the columns they index; the health index of earlier files had another key
         self._db.executescript(
-            f"DROP INDEX IF EXISTS community_results_health;\n{_COMMUNITY_INDEXES}{_SORT_INDEXES}"
+            "DROP INDEX IF EXISTS community_results_health;\n"
+            + _COMMUNITY_INDEXES
+            + "".join(f"{ddl};\n" for ddl in results_indexes(LEGACY_RESULTS))
         )
         self._rename_tiers()
 
@@ -161,8 +182,15 @@ class Schema(StoreParts):
         """Bring a file written by an earlier version up to this schema: result columns added
         since then start empty (runs written before simply lack those figures)."""
         types = {"str": "TEXT", "int": "INTEGER", "float": "REAL"}
+        results = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?",
+                (f"{LEGACY_RESULTS}%",),
+            )
+        ]
         wanted = {
-            "user_results": {k: types[t] for k, t in USER_RESULT_COLUMNS.items()},
+            **{t: {k: types[c] for k, c in USER_RESULT_COLUMNS.items()} for t in results},
             "community_results": {
                 "derived_from": "TEXT NOT NULL DEFAULT ''",
                 "owner_reason": "TEXT NOT NULL DEFAULT ''",
