@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from contextlib import suppress
 from typing import Any
 
 import neo4j
+import numpy as np
 
 from graphsvc.errors import NotFoundError, shown
 from graphsvc.model import (
@@ -22,6 +24,14 @@ from graphsvc.store.neo4j.session import StoreParts
 
 _NO_LIMIT = 2**62
 RESULT_BATCH = 20_000  # rows per transaction when writing a run
+
+
+def _packed(column: np.ndarray) -> list[Any]:
+    """A result column as Bolt values: Python scalars, NaN and infinities as None (unset)."""
+    values = column.tolist()
+    if column.dtype.kind == "f":
+        return [v if math.isfinite(v) else None for v in values]
+    return values
 
 
 class Runs(StoreParts):
@@ -52,18 +62,13 @@ class Runs(StoreParts):
 
     def _write_run_parts(self, run_id: str, result: RunResult) -> None:
         users = result.users
-        columns = {name: users.columns[name].tolist() for name in USER_RESULT_COLUMNS}
+        columns = {name: _packed(users.columns[name]) for name in USER_RESULT_COLUMNS}
         user_ids = [str(u) for u in users.user_id.tolist()]
         for lo in range(0, len(user_ids), RESULT_BATCH):
-            rows = [
-                {
-                    "user_id": user_ids[i],
-                    **{name: plain(columns[name][i]) for name in USER_RESULT_COLUMNS},
-                }
-                for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
-            ]
+            part = slice(lo, lo + RESULT_BATCH)
+            packed = {"user_id": user_ids[part], **{k: v[part] for k, v in columns.items()}}
             self.session.write(
-                lambda tx, rows=rows: tx.run(_CREATE_USER_RESULTS, run=run_id, rows=rows)
+                lambda tx, packed=packed: tx.run(_CREATE_USER_RESULTS, run=run_id, cols=packed)
             )
         communities = [
             {f: plain(getattr(c, f)) for f in CommunityResult.__dataclass_fields__}
@@ -257,10 +262,12 @@ CREATE (:AnalysisRun {run_id: $run_id, started_at: $started_at, finished_at: $fi
                       params: $params, stats: $stats, fingerprint: $fingerprint,
                       complete: false, current: false})"""
 
-_CREATE_USER_RESULTS = """
-UNWIND $rows AS row
-CREATE (r:UserResult {run_id: $run})
-SET r += row"""
+# Columns, not rows: one list per property (each key sent once, not once per user); a
+# missing value (None) leaves the property unset, as SET r += row did.
+_CREATE_USER_RESULTS = f"""
+UNWIND range(0, size($cols.user_id) - 1) AS i
+CREATE (r:UserResult {{run_id: $run, user_id: $cols.user_id[i]}})
+SET {", ".join(f"r.{name} = $cols.{name}[i]" for name in USER_RESULT_COLUMNS)}"""
 
 _CREATE_COMMUNITIES = """
 UNWIND $rows AS row
