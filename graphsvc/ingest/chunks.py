@@ -9,7 +9,6 @@ other CSV raises NotPlain and is read row by row (``readers``), which knows ever
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from graphsvc.ingest.readers import (
     TOO_LONG,
     Source,
     check_columns,
+    csv_line,
     encoding_label,
     parquet_batches,
 )
@@ -61,10 +61,7 @@ class Chunk:
     def text(self, rows: np.ndarray) -> list[str]:
         """Rows ``rows`` as CSV lines (for the rejects file)."""
         values = [self.columns[c].take(pa.array(rows)).to_pylist() for c in self.header]
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerows(zip(*values, strict=True))
-        return out.getvalue().split("\n")[:-1]
+        return [csv_line(row) for row in zip(*values, strict=True)]
 
 
 def chunks(

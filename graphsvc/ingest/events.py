@@ -169,35 +169,38 @@ def _present(trimmed: pa.Array, column: pa.Array) -> np.ndarray:
 
 def _times(column: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(Unix seconds, dated, understood): empty means undated; digits and the common ISO
-    8601 forms are parsed here, everything else is left to the row parser."""
-    n = len(column)
-    at = np.zeros(n, dtype=np.int64)
+    8601 forms are parsed here (each form only among the rows no earlier form took),
+    everything else is left to the row parser."""
+    at = np.zeros(len(column), dtype=np.int64)
     empty = pc.equal(column, "").to_numpy(zero_copy_only=False)
     understood = empty.copy()
-    forms = [(_DIGITS, None), *_TIME_FORMS]
-    for pattern, form in forms:
-        rows = pc.match_substring_regex(column, pattern).to_numpy(zero_copy_only=False)
-        rows &= ~understood
+    pending = np.flatnonzero(~empty)
+    for pattern, form in (_TIME_FORMS[0], (_DIGITS, None), *_TIME_FORMS[1:]):
+        if not len(pending):
+            break
+        rest = column.take(pa.array(pending))
+        rows = pc.match_substring_regex(rest, pattern).to_numpy(zero_copy_only=False)
         if not rows.any():
             continue
-        picked = column.filter(pa.array(rows))
+        picked = rest.filter(pa.array(rows))
         if form is None:
             seconds = pc.cast(picked, pa.int64())
             valid = np.ones(len(picked), dtype=bool)
         else:
             seconds = pc.cast(pc.strptime(picked, form, "s", error_is_null=True), pa.int64())
             valid = seconds.is_valid().to_numpy(zero_copy_only=False) & _real_dates(picked)
-        where = np.flatnonzero(rows)
-        at[where[valid]] = pc.fill_null(seconds, 0).to_numpy()[valid]
-        understood[where[valid]] = True
+        where = pending[rows][valid]
+        at[where] = pc.fill_null(seconds, 0).to_numpy()[valid]
+        understood[where] = True
+        pending = pending[~rows]
     return at, ~empty, understood
 
 
 def _real_dates(column: pa.Array) -> np.ndarray:
     """Whether each YYYY-MM-DD prefix is a day of the calendar (strptime rolls 02-30 over)."""
-    date = pc.utf8_slice_codeunits(column, 0, 10)
-    again = pc.strftime(pc.strptime(date, "%Y-%m-%d", "s", error_is_null=True), "%Y-%m-%d")
-    return pc.fill_null(pc.equal(again, date), False).to_numpy(zero_copy_only=False)
+    date = pc.strptime(pc.utf8_slice_codeunits(column, 0, 10), "%Y-%m-%d", "s", error_is_null=True)
+    day = pc.cast(pc.utf8_slice_codeunits(column, 8, 10), pa.int64())
+    return pc.fill_null(pc.equal(pc.day(date), day), False).to_numpy(zero_copy_only=False)
 
 
 def _weights(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:

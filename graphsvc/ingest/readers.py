@@ -40,6 +40,7 @@ __all__ = [
     "Source",
     "Table",
     "check_columns",
+    "csv_line",
     "detect_encoding",
     "encoding_label",
     "open_table",
@@ -136,6 +137,14 @@ def _open_path(path: Path) -> Iterator[BinaryIO]:
 def _rewound(spool: Any) -> Iterator[BinaryIO]:
     spool.seek(0)
     yield spool
+
+
+def csv_line(values: Sequence[Any]) -> str:
+    """One row as a CSV line (without its line end), as a rejects file shows it; a value
+    holding a line break is quoted, so the line reads back as one row."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue()[:-2]
 
 
 def encoding_label(encoding: str) -> str:
@@ -316,9 +325,7 @@ class _CsvTable:
         return self._pick([*row, ""] if self._pad else row), extras
 
     def text(self, row: list[str]) -> str:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(row)
-        return out.getvalue()
+        return csv_line(row)
 
 
 class _JsonlTable:
@@ -526,6 +533,4 @@ class _ParquetTable:
         return [by_name.get(f, "") for f in self._fields], extras if self._extras else _NO_EXTRAS
 
     def text(self, raw: list[str]) -> str:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(raw)
-        return out.getvalue()
+        return csv_line(raw)

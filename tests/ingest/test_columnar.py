@@ -4,6 +4,7 @@ stores written before events were keyed by value."""
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import sqlite3
@@ -86,6 +87,19 @@ def test_parquet_bad_rows_name_the_row_and_field(tmp_path):
     assert f"{path}:2: dst_id: self-loop" in message
     assert f"{path}:3: kind: unknown interaction kind 'wave'" in message
     assert "nothing was written" in message
+
+
+def test_parquet_rejects_keep_a_value_with_a_line_break_whole(tmp_path):
+    path = tmp_path / "interactions.parquet"
+    pq.write_table(
+        pa.table({"src_id": ["a", "b"], "dst_id": ["b", "a"], "kind": ["li\nke", "like"]}), path
+    )
+    rejects = tmp_path / "rejects.csv"
+    _, got = load(path, tmp_path / "x.db", on_error="skip", rejects=rejects)
+    assert got["events"] == 1
+    with rejects.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["line"], row["field"], row["raw"]) == ("1", "kind", 'a,b,"li\nke"')
 
 
 def test_parquet_missing_column_and_nested_types_are_refused(tmp_path):
