@@ -109,36 +109,33 @@ def load_floor(data: Path, db: Path) -> float:
         known = np.array([uid[u] for u in encoded.dictionary.to_pylist()], dtype=np.int64)
         return known[encoded.indices.to_numpy()]
 
+    def insert(table: str, *columns: Any) -> None:
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(
+            f"INSERT OR IGNORE INTO {table} VALUES ({marks})", zip(*columns, strict=True)
+        )
+
     conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO users VALUES (?, ?, ?, ?)",
-        zip(
-            range(1, len(ids) + 1),
-            ids.to_pylist(),
-            users.column("name").to_pylist(),
-            _seconds(users.column("joined_at").combine_chunks()).tolist(),
-            strict=True,
-        ),
+    insert(
+        "users",
+        range(1, len(ids) + 1),
+        ids.to_pylist(),
+        users.column("name").to_pylist(),
+        _seconds(users.column("joined_at").combine_chunks()).tolist(),
     )
     members = _read(data / "memberships.csv", ["user_id", "group_id", "joined_at"])
-    conn.executemany(
-        "INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
-        zip(
-            uids(members.column("user_id")).tolist(),
-            members.column("group_id").to_pylist(),
-            _seconds(members.column("joined_at").combine_chunks()).tolist(),
-            strict=True,
-        ),
+    insert(
+        "memberships",
+        uids(members.column("user_id")).tolist(),
+        members.column("group_id").to_pylist(),
+        _seconds(members.column("joined_at").combine_chunks()).tolist(),
     )
     refs = _read(data / "referrals.csv", ["inviter_id", "invitee_id", "referred_at"])
-    conn.executemany(
-        "INSERT OR IGNORE INTO referrals VALUES (?, ?, ?)",
-        zip(
-            uids(refs.column("invitee_id")).tolist(),
-            uids(refs.column("inviter_id")).tolist(),
-            _seconds(refs.column("referred_at").combine_chunks()).tolist(),
-            strict=True,
-        ),
+    insert(
+        "referrals",
+        uids(refs.column("invitee_id")).tolist(),
+        uids(refs.column("inviter_id")).tolist(),
+        _seconds(refs.column("referred_at").combine_chunks()).tolist(),
     )
     events = _read(data / "interactions.csv", ["src_id", "dst_id", "kind", "occurred_at"])
     names = pa.array([kind.value for kind in InteractionKind])

@@ -4,7 +4,14 @@ graph, projection included, compared by rank and modularity with igraph's result
 
 from __future__ import annotations
 
-__all__ = ["GDS_GRAPH", "gds_compare", "load_neo4j", "naive_load", "neo4j_server"]
+__all__ = [
+    "GDS_GRAPH",
+    "PROJECT_ATTENTION",
+    "gds_compare",
+    "load_neo4j",
+    "naive_load",
+    "neo4j_server",
+]
 
 import argparse
 import os
@@ -34,7 +41,7 @@ GDS_GRAPH = "graphsvc_bench"
 # The attention graph of DESIGN §4 (linear count transform): an interaction weighs its kind's
 # weight ($kinds by kind code) × its summed event weight; a referral points from the invitee
 # to the inviter.
-_PROJECT = """
+PROJECT_ATTENTION = """
 MATCH (a:User)-[r:INTERACTED|REFERRED]->(b:User)
 WITH type(r) = 'REFERRED' AS ref, a, b, r
 WITH CASE WHEN ref THEN b ELSE a END AS s, CASE WHEN ref THEN a ELSE b END AS t,
@@ -126,7 +133,9 @@ def _gds_round(session: neo4j.Session, bench: Bench) -> dict[str, tuple[float, d
     out = {}
     for name, config in (("directed", {}), ("undirected", {"undirectedRelationshipTypes": ["*"]})):
         session.run("CALL gds.graph.drop($name, false) YIELD graphName", name=name).consume()
-        out[f"project_{name}"] = _call(session, _PROJECT, name=name, config=config, **weights)
+        out[f"project_{name}"] = _call(
+            session, PROJECT_ATTENTION, name=name, config=config, **weights
+        )
     out["pagerank_write"] = _call(session, _PAGERANK, name="directed", damping=p.damping)
     out["leiden_write"] = _call(
         session, _LEIDEN, name="undirected", resolution=p.resolution, seed=p.seed

@@ -79,14 +79,13 @@ class Runs(StoreParts):
             self.session.write(
                 lambda tx, rows=chunk: tx.run(_CREATE_COMMUNITIES, run=run_id, rows=rows)
             )
-        for lo in range(0, len(user_ids), RESULT_BATCH):
-            rows = [
-                {"user_id": user_ids[i], "community_id": columns["community_id"][i]}
-                for i in range(lo, min(lo + RESULT_BATCH, len(user_ids)))
-                if columns["community_id"][i]
-            ]
+        members = [(u, c) for u, c in zip(user_ids, columns["community_id"], strict=True) if c]
+        for lo in range(0, len(members), RESULT_BATCH):
+            users, communities = zip(*members[lo : lo + RESULT_BATCH], strict=True)
             self.session.write(
-                lambda tx, rows=rows: tx.run(_LINK_COMMUNITIES, run=run_id, rows=rows)
+                lambda tx, u=list(users), c=list(communities): tx.run(
+                    _LINK_COMMUNITIES, run=run_id, users=u, communities=c
+                )
             )
         groups = [
             {f: plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
@@ -278,9 +277,9 @@ OPTIONAL MATCH (leader:User {user_id: row.owner_id})
 FOREACH (_ IN CASE WHEN leader IS NULL THEN [] ELSE [1] END | CREATE (c)-[:LED_BY]->(leader))"""
 
 _LINK_COMMUNITIES = """
-UNWIND $rows AS row
-MATCH (u:User {user_id: row.user_id})
-MATCH (c:Community {run_id: $run, community_id: row.community_id})
+UNWIND range(0, size($users) - 1) AS i
+MATCH (u:User {user_id: $users[i]})
+MATCH (c:Community {run_id: $run, community_id: $communities[i]})
 CREATE (u)-[:IN_COMMUNITY]->(c)"""
 
 _CREATE_GROUP_RESULTS = """
