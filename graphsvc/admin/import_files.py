@@ -24,6 +24,10 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from graphsvc.admin.import_events import ImportEvents
 from graphsvc.model import (
     Entity,
     EventColumns,
@@ -33,9 +37,7 @@ from graphsvc.model import (
     Membership,
     Referral,
     User,
-    event_day,
 )
-from graphsvc.store.base import add_events_as_records
 from graphsvc.store.neo4j import ATTR_PREFIX
 
 __all__ = [
@@ -75,10 +77,17 @@ class ImportFiles:
         return args
 
 
-def _write(directory: Path, name: str, header: list[str], rows: Iterable[list]) -> list[Path]:
+def _write(
+    directory: Path, name: str, header: list[str], rows: Iterable[list] | pa.Table
+) -> list[Path]:
+    """A header file and a data file; a pyarrow table is written by pyarrow's CSV writer."""
     head, data = directory / f"{name}.header.csv", directory / f"{name}.csv"
     with head.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerow(header)
+    if isinstance(rows, pa.Table):
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        pa_csv.write_csv(rows, data, write_options=options)
+        return [head, data]
     with data.open("w", newline="", encoding="utf-8", buffering=1 << 20) as f:
         csv.writer(f).writerows(rows)
     return [head, data]
@@ -101,9 +110,7 @@ class ImportBuilder:
         self._groups: dict[str, list] = {}  # id -> [name, owner_id, created_at]
         self._members: dict[tuple[str, str], list] = {}  # (user, group) -> [joined_at, role]
         self._referrals: dict[str, tuple[tuple[int, str], Referral]] = {}  # invitee -> best
-        # (src, dst, kind code) -> [count, weight, first_at, last_at, keys, days]
-        self._edges: dict[tuple[str, str, int], list] = {}
-        self._keys: set[int] = set()
+        self._events = ImportEvents()
 
     def _user(self, user_id: str) -> list:
         row = self._users.get(user_id)
@@ -167,32 +174,14 @@ class ImportBuilder:
         return len(best) - before
 
     def add_events(self, events: EventColumns) -> int:
-        return add_events_as_records(self, events)
+        added = self._events.add_columns(events)
+        self.ensure_users(self._events.ids)
+        return added
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
-        keys, edges, users = self._keys, self._edges, self._users
-        before = len(keys)
-        for e in rows:
-            if e.key in keys:
-                continue
-            keys.add(e.key)
-            triple = (e.src_id, e.dst_id, e.kind.code)
-            agg = edges.get(triple)
-            if agg is None:
-                if e.src_id not in users:
-                    self._user(e.src_id)
-                if e.dst_id not in users:
-                    self._user(e.dst_id)
-                agg = edges[triple] = [0, 0.0, None, None, [], set()]
-            agg[0] += 1
-            agg[1] += e.weight
-            at = e.occurred_at
-            if at is not None:
-                agg[2] = at if agg[2] is None else min(agg[2], at)
-                agg[3] = at if agg[3] is None else max(agg[3], at)
-            agg[4].append(e.key)
-            agg[5].add(event_day(at))
-        return len(keys) - before
+        added = self._events.add_records(rows)
+        self.ensure_users(self._events.ids)
+        return added
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         """Rows gathered so far, in the stores' order (by id)."""
@@ -227,8 +216,8 @@ class ImportBuilder:
             "groups": len(self._groups),
             "memberships": len(self._members),
             "referrals": len(self._referrals),
-            "interactions": len(self._edges),
-            "interaction_events": len(self._keys),
+            "interactions": self._events.pairs(),
+            "interaction_events": self._events.events,
         }
 
     def write(self, directory: str | Path) -> ImportFiles:
@@ -283,9 +272,8 @@ class ImportBuilder:
             out,
             "counters",
             ["name:ID(Counter)", "value:long"],
-            [["interaction_events", len(self._keys)]],
+            [["interaction_events", self._events.events]],
         )
-        join = ARRAY_DELIMITER.join
         files.relationships["INTERACTED"] = _write(
             out,
             "interactions",
@@ -301,21 +289,7 @@ class ImportBuilder:
                 "event_keys:long[]",
                 "event_days:long[]",
             ],
-            (
-                [
-                    s,
-                    d,
-                    k,
-                    count,
-                    weight,
-                    len(days),
-                    _blank(first),
-                    _blank(last),
-                    join(map(str, keys)),
-                    join(map(str, sorted(days))),
-                ]
-                for (s, d, k), (count, weight, first, last, keys, days) in self._edges.items()
-            ),
+            self._events.table(ARRAY_DELIMITER),
         )
         return files
 
