@@ -88,21 +88,37 @@ class Extract(StoreParts):
         table, ends, sql = _EDGE_SQL[kind]
         if kind is EdgeKind.INTERACTED:
             self._refresh_interactions()
+        src, dst = ends.split(", ")
+        packed = self._uids_below(1 << 31)  # then both ends travel as one integer
+        endpoints = [f"({src} << 32) | {dst}"] if packed else [src, dst]
         cursor = self._db.execute(
-            f"SELECT {', '.join([ends, *(sql[name] for name, _ in props)])} FROM {table}"
+            f"SELECT {', '.join([*endpoints, *(sql[name] for name, _ in props)])} FROM {table}"
         )
-        # one matrix per batch, converted in C: float64 holds every integer column exactly
-        # (ids and Unix seconds are far below 2**53)
-        wide = np.float64 if any(dtype is np.float64 for _, dtype in props) else np.int64
+        # rows become a structured array in C: one Python tuple per row, no column lists
+        row_type = np.dtype(
+            [(f"e{i}", np.int64) for i in range(len(endpoints))]
+            + [(name, np.float64 if dtype is np.float64 else np.int64) for name, dtype in props]
+        )
         while rows := cursor.fetchmany(batch_size):
-            matrix = np.array(rows, dtype=wide)
+            table_rows = np.array(rows, dtype=row_type)
+            if packed:
+                pair = table_rows["e0"]
+                src_ids, dst_ids = pair >> 32, pair & 0xFFFFFFFF
+            else:
+                src_ids, dst_ids = table_rows["e0"], table_rows["e1"]
             yield EdgeBatch(
-                src=matrix[:, 0].astype(np.int64),
-                dst=matrix[:, 1].astype(np.int64),
-                props={
-                    name: matrix[:, i + 2].astype(dtype) for i, (name, dtype) in enumerate(props)
-                },
+                src=src_ids,
+                dst=dst_ids,
+                props={name: table_rows[name].astype(dtype) for name, dtype in props},
             )
+
+    def _uids_below(self, bound: int) -> bool:
+        """Whether every user and group id is below ``bound``."""
+        row = self._db.execute(
+            "SELECT max((SELECT coalesce(max(uid), 0) FROM users), "
+            "(SELECT coalesce(max(gid), 0) FROM groups))"
+        ).fetchone()
+        return row[0] < bound
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         entity = Entity(entity)
