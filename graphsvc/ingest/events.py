@@ -19,7 +19,7 @@ from graphsvc.ingest.chunks import Chunk
 from graphsvc.ingest.validate import PARSERS, Event, Problem, RowError
 from graphsvc.model import UNDATED_AT, Entity, EventColumns, InteractionKind, repeat_ordinals
 
-__all__ = ["EventBuilder"]
+__all__ = ["EventBuilder", "present_ids", "times"]
 
 _FIELDS = ("src_id", "dst_id", "kind", "occurred_at", "weight")
 _KINDS = pa.array([kind.value for kind in InteractionKind])
@@ -68,7 +68,7 @@ class EventBuilder:
         ok &= ~pc.equal(src, dst).to_numpy(zero_copy_only=False)
         kind = pc.index_in(raw[2], value_set=_KINDS)
         ok &= kind.is_valid().to_numpy(zero_copy_only=False)
-        at, dated, timed = _times(raw[3])
+        at, dated, timed = times(raw[3])
         weight, weighed = _weights(raw[4])
         ok &= timed & weighed
         columns = (
@@ -161,13 +161,18 @@ def _ids(column: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(column)
 
 
+def present_ids(column: pa.Array) -> np.ndarray:
+    """Whether each id is non-empty and already trimmed (else the row parser decides)."""
+    return _present(_ids(column), column)
+
+
 def _present(trimmed: pa.Array, column: pa.Array) -> np.ndarray:
     """Non-empty and already trimmed (a padded id goes to the row parser, which strips it)."""
     same = pc.and_(pc.equal(trimmed, column), pc.greater(pc.utf8_length(column), 0))
     return same.to_numpy(zero_copy_only=False)
 
 
-def _times(column: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def times(column: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(Unix seconds, dated, understood): empty means undated; digits and the common ISO
     8601 forms are parsed here (each form only among the rows no earlier form took),
     everything else is left to the row parser."""

@@ -21,7 +21,14 @@ from typing import Any, BinaryIO, Literal
 from graphsvc.errors import InputError, shown
 from graphsvc.ingest.ahead import run_ahead
 from graphsvc.ingest.chunks import NotPlain, chunks
-from graphsvc.ingest.plans import InteractionPlan, Plan, ReferralPlan, plan_for
+from graphsvc.ingest.plans import (
+    GatheredPlan,
+    InteractionPlan,
+    Plan,
+    ReferralPlan,
+    RowsPlan,
+    plan_for,
+)
 from graphsvc.ingest.readers import (
     FORMATS,
     Source,
@@ -256,11 +263,12 @@ class _Load:
         """Pass 1: count rows and bad rows (``plan.note``); events are read as columns
         (``chunks``) unless the input is JSON Lines or CSV that is not plain."""
         meter = _Meter(self.on_bytes, plan.source.size, 0, plan.source.size // 2)
-        if isinstance(plan, InteractionPlan):
+        if isinstance(plan, GatheredPlan):
             try:
-                schema, source = SCHEMAS[Entity.INTERACTIONS], plan.source
-                for chunk in chunks(source, schema, plan.encoding, meter):
-                    plan.rows += plan.events.add_chunk(chunk, plan.note)
+                source = plan.source
+                for chunk in chunks(source, SCHEMAS[source.entity], plan.encoding, meter):
+                    plan.rows += plan.add_chunk(chunk)
+                plan.columnar = True
                 meter.finish()
                 return
             except NotPlain:
@@ -274,8 +282,18 @@ class _Load:
         ``on_bytes`` is called from this thread. Events gathered in pass 1 are written
         at once."""
         entry, size = plan.report, plan.source.size
-        if isinstance(plan, InteractionPlan):
-            self._write_events(plan, report, rejects)
+        if isinstance(plan, InteractionPlan) or (isinstance(plan, RowsPlan) and plan.columnar):
+            for problem in plan.rejected:
+                entry.rejected += 1
+                rejects.add(problem)
+            entry.read = plan.rows
+            if isinstance(plan, InteractionPlan):
+                self._write_events(plan, report)
+            else:
+                for batch in plan.gathered.records():
+                    for lo in range(0, len(batch), BATCH_ROWS):
+                        part = batch[lo : lo + BATCH_ROWS]
+                        entry.written += self._flush(plan.source.entity, part, report)
             _Meter(self.on_bytes, size, size // 2, size).finish()
             return
 
@@ -309,13 +327,9 @@ class _Load:
         if entry.read != plan.rows:
             raise InputError(f"{plan.source.name}: changed while loading")
 
-    def _write_events(self, plan: InteractionPlan, report: LoadReport, out: RejectsFile) -> None:
+    def _write_events(self, plan: InteractionPlan, report: LoadReport) -> None:
         entry, events = plan.report, plan.columns
         assert events is not None  # settled
-        for problem in plan.rejected:
-            entry.rejected += 1
-            out.add(problem)
-        entry.read = plan.rows
         report.users_created += self._ensure(events.ids, self.users, self.store.ensure_users)
         entry.written += self.store.add_events(events)
 

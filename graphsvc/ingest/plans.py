@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphsvc.ingest.chunks import Chunk
 from graphsvc.ingest.events import EventBuilder
+from graphsvc.ingest.gathered import RowColumns
 from graphsvc.ingest.readers import Source
 from graphsvc.ingest.referrals import resolve
 from graphsvc.ingest.report import SAMPLE, EntityReport
@@ -17,7 +19,14 @@ from graphsvc.ingest.validate import Event, Problem, RowError
 from graphsvc.model import Entity, EventColumns
 from graphsvc.store.base import LoadTarget
 
-__all__ = ["InteractionPlan", "Plan", "ReferralPlan", "plan_for"]
+__all__ = [
+    "GatheredPlan",
+    "InteractionPlan",
+    "Plan",
+    "ReferralPlan",
+    "RowsPlan",
+    "plan_for",
+]
 
 
 class Plan:
@@ -75,9 +84,9 @@ class ReferralPlan(Plan):
         return record if line in self._winners else None
 
 
-class InteractionPlan(Plan):
-    """Gathers the valid events as columns in pass 1 (``events``, a chunk or a row at a
-    time) and keeps every bad row for the rejects file; ``settle`` numbers the repeats."""
+class GatheredPlan(Plan):
+    """Gathers the valid rows as columns in pass 1 (``columnar`` when read in chunks) and
+    keeps every bad row for the rejects file; pass 2 writes what was gathered."""
 
     def __init__(self, source: Source, encoding: str, report: EntityReport) -> None:
         super().__init__(source, encoding, report)
@@ -88,15 +97,43 @@ class InteractionPlan(Plan):
         self.rows = self.bad = 0
         self.problems = []
         self.rejected: list[Problem] = []
-        self.events = EventBuilder(self.source.name)
-        self.columns: EventColumns | None = None
-
-    def collect(self, line: int, record: Event) -> None:
-        self.events.add_event(record)
+        self.columnar = False
 
     def note(self, problem: Problem) -> None:
         super().note(problem)
         self.rejected.append(problem)
+
+    def add_chunk(self, chunk: Chunk) -> int:
+        """Pass 1, read in chunks: gather a chunk's valid rows, note its bad ones."""
+        raise NotImplementedError
+
+
+class RowsPlan(GatheredPlan):
+    """Users or memberships: columns when the input is read in chunks, else (row by row)
+    the rows are read again in pass 2, as for every other input."""
+
+    def restart(self) -> None:
+        super().restart()
+        self.gathered = RowColumns(self.source.entity, self.source.name)
+
+    def add_chunk(self, chunk: Chunk) -> int:
+        return self.gathered.add_chunk(chunk, self.note)
+
+
+class InteractionPlan(GatheredPlan):
+    """Gathers the valid events as columns in pass 1 (``events``, a chunk or a row at a
+    time); ``settle`` numbers the repeats."""
+
+    def restart(self) -> None:
+        super().restart()
+        self.events = EventBuilder(self.source.name)
+        self.columns: EventColumns | None = None
+
+    def add_chunk(self, chunk: Chunk) -> int:
+        return self.events.add_chunk(chunk, self.note)
+
+    def collect(self, line: int, record: Event) -> None:
+        self.events.add_event(record)
 
     def settle(self, store: LoadTarget) -> dict[int, RowError]:
         self.columns = self.events.build()
@@ -105,6 +142,8 @@ class InteractionPlan(Plan):
 
 
 _PLANS: dict[Entity, type[Plan]] = {
+    Entity.USERS: RowsPlan,
+    Entity.MEMBERSHIPS: RowsPlan,
     Entity.REFERRALS: ReferralPlan,
     Entity.INTERACTIONS: InteractionPlan,
 }
