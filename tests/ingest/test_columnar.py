@@ -294,3 +294,57 @@ def test_a_store_with_hashed_event_keys_is_rekeyed_and_reloads_add_nothing(tmp_p
     assert report["inputs"][0]["written"] == 0
     assert got["events"] == 51
     assert got == load(path, tmp_path / "fresh.db")[1]
+
+
+PEOPLE = [
+    "u1,Alice,2024-01-01,上海",
+    ",Nobody,2024-01-01,",  # empty id
+    "u2, Bob ,1700000000,",  # valid: the name is trimmed, read row by row
+    "u3,Carol,2024-13-01,北京",  # bad month
+    "u4,,,",
+    "u5,Eve,2024-02-30T00:00:00Z,",  # not a day of the calendar
+    "u6,Mallory,1700000000",  # a field short
+]
+MEMBERS = [
+    "u1,g1,2024-01-01,owner",
+    "u2,g1,,",
+    "u3,g1,,Admin",  # valid: the role is lower-cased, read row by row
+    "u4,g1,,boss",
+    ",g1,,member",
+    "u5,g1,yesterday,member",
+]
+
+
+@pytest.mark.parametrize(
+    ("entity", "header", "rows", "quoted_row"),
+    [
+        (Entity.USERS, "user_id,name,joined_at,city\n", PEOPLE, '"u9",,,\n'),
+        (Entity.MEMBERSHIPS, "user_id,group_id,joined_at,role\n", MEMBERS, '"u9",g1,,\n'),
+    ],
+)
+def test_users_and_memberships_read_as_columns_say_what_the_row_reader_says(
+    tmp_path, entity, header, rows, quoted_row
+):
+    """The same rows once plain (read as columns) and once with a quoted row after them
+    (read row by row): the same problems, rejects and stored records."""
+    results = []
+    for name, extra in (("plain", ""), ("quoted", quoted_row)):
+        folder = tmp_path / name
+        folder.mkdir()
+        path = folder / f"{entity}.csv"
+        path.write_text(header + "\n".join(rows) + "\n" + extra)
+        with SqliteStore(folder / "x.db") as store:
+            store.init_schema()
+            report = load_files(
+                {entity: path}, store, on_error="skip", rejects=folder / "r.csv"
+            ).as_dict()
+            stored = sorted(map(repr, store.records(entity)))
+        problems = [p.replace(str(path), "F") for p in report["problems"]]
+        rejects = (folder / "r.csv").read_text(encoding="utf-8-sig").replace(str(path), "F")
+        results.append((problems, rejects, stored))
+    (plain, plain_rejects, plain_stored), (quoted, quoted_rejects, quoted_stored) = results
+    assert plain == quoted
+    assert plain_rejects == quoted_rejects
+    assert set(plain_stored) <= set(quoted_stored)
+    assert len(quoted_stored) == len(plain_stored) + 1
+    assert len(plain) == {Entity.USERS: 4, Entity.MEMBERSHIPS: 3}[entity]
