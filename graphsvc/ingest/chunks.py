@@ -30,7 +30,7 @@ from graphsvc.ingest.readers import (
 )
 from graphsvc.ingest.validate import Problem, Schema
 
-__all__ = ["CHUNK_BYTES", "Chunk", "NotPlain", "chunks"]
+__all__ = ["CHUNK_BYTES", "Chunk", "NotPlain", "chunks", "in_line_order"]
 
 CHUNK_BYTES = 32 << 20  # plain CSV read at a time (split at a line end)
 OnBytes = Callable[[int], None]
@@ -62,6 +62,21 @@ class Chunk:
         """Rows ``rows`` as CSV lines (for the rejects file)."""
         values = [self.columns[c].take(pa.array(rows)).to_pylist() for c in self.header]
         return [csv_line(row) for row in zip(*values, strict=True)]
+
+
+def in_line_order(
+    chunk: Chunk,
+    add_rows: Callable[[Chunk, Callable[[Problem], None]], int],
+    on_problem: Callable[[Problem], None],
+) -> int:
+    """``add_rows(chunk, note)``, then the chunk's refused rows and the problems ``add_rows``
+    noted, to ``on_problem`` in line order (also if ``add_rows`` raises). Returns rows read."""
+    problems = list(chunk.problems)
+    try:
+        return add_rows(chunk, problems.append) + len(chunk.problems)
+    finally:
+        for problem in sorted(problems, key=lambda p: p.line):
+            on_problem(problem)
 
 
 def chunks(

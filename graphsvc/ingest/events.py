@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphsvc.ingest.chunks import Chunk
+from graphsvc.ingest.chunks import Chunk, in_line_order
 from graphsvc.ingest.validate import PARSERS, Event, Problem, RowError
 from graphsvc.model import UNDATED_AT, Entity, EventColumns, InteractionKind, repeat_ordinals
 
@@ -51,12 +51,7 @@ class EventBuilder:
     def add_chunk(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
         """Add a chunk's valid rows; report each bad row. Returns the rows read."""
         self._flush()
-        problems = list(chunk.problems)
-        try:
-            return self._add_rows(chunk, problems.append) + len(chunk.problems)
-        finally:
-            for problem in sorted(problems, key=lambda p: p.line):
-                on_problem(problem)
+        return in_line_order(chunk, self._add_rows, on_problem)
 
     def _add_rows(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
         n = len(chunk)

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphsvc.ingest.chunks import Chunk
+from graphsvc.ingest.chunks import Chunk, in_line_order
 from graphsvc.ingest.events import present_ids, times
 from graphsvc.ingest.validate import PARSERS, SCHEMAS, Problem, RowError
 from graphsvc.model import Entity, MemberRole, Membership, User
@@ -36,12 +36,7 @@ class RowColumns:
 
     def add_chunk(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
         """Keep a chunk's valid rows; report each bad one (in line order). Returns rows read."""
-        problems = list(chunk.problems)
-        try:
-            return self._add_rows(chunk, problems.append) + len(chunk.problems)
-        finally:
-            for problem in sorted(problems, key=lambda p: p.line):
-                on_problem(problem)
+        return in_line_order(chunk, self._add_rows, on_problem)
 
     def _add_rows(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
         n = len(chunk)
