@@ -174,14 +174,12 @@ class ImportBuilder:
         return len(best) - before
 
     def add_events(self, events: EventColumns) -> int:
-        added = self._events.add_columns(events)
-        self.ensure_users(self._events.ids)
-        return added
+        return self._events.add_columns(events)  # a load has ensured their users
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
-        added = self._events.add_records(rows)
-        self.ensure_users(self._events.ids)
-        return added
+        """Events given one by one (``write_import_files``); their users are created."""
+        self.ensure_users([user for e in rows for user in (e.src_id, e.dst_id)])
+        return self._events.add_records(rows)
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         """Rows gathered so far, in the stores' order (by id)."""
