@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc.model import (
+    CHAT_DAY_BITS,
     DAY_SECONDS,
     UNDATED_DAY,
     EventColumns,
@@ -24,10 +25,10 @@ from graphsvc.model import (
 
 __all__ = ["ImportEvents"]
 
-_COLUMNS = (np.int64, np.int64, np.int8, np.int64, bool, np.float64, np.int64)
+_COLUMNS = (np.int64, np.int64, np.int8, np.int64, bool, np.float64, np.int64, np.int64)
 _TABLE = (
     "src", "dst", "kind", "count", "weight", "days", "first_at", "last_at", "event_keys",
-    "event_days",
+    "event_days", "chat_days",
 )  # fmt: skip
 _BIG = np.iinfo(np.int64).max
 
@@ -37,7 +38,8 @@ class ImportEvents:
 
     def __init__(self) -> None:
         self._codes: dict[str, int] = {}
-        self._parts: list[tuple[np.ndarray, ...]] = []  # src, dst, kind, at, dated, weight, key
+        # src, dst, kind, at, dated, weight, key, gid of the group named (-1 none)
+        self._parts: list[tuple[np.ndarray, ...]] = []
         self._seen = np.empty(0, dtype=np.int64)  # every fingerprint added, sorted
 
     @property
@@ -48,8 +50,8 @@ class ImportEvents:
     def events(self) -> int:
         return len(self._seen)
 
-    def add_columns(self, events: EventColumns) -> int:
-        """Add one input's events; return how many were new."""
+    def add_columns(self, events: EventColumns, gids: Sequence[int]) -> int:
+        """Add one input's events (``gids``: of ``events.groups``); return how many were new."""
         ids, kinds = events.ids.tolist(), list(InteractionKind)
         columns = (
             events.src.tolist(),
@@ -68,13 +70,15 @@ class ImportEvents:
             len(events),
         )
         code = np.array([self._code(i) for i in ids], dtype=np.int64)
+        chat = np.append(np.asarray(gids, dtype=np.int64), -1)[events.group]
         return self._add(
             code[events.src], code[events.dst], events.kind, events.at, events.dated,
-            events.weight, keys,
+            events.weight, keys, chat,
         )  # fmt: skip
 
-    def add_records(self, rows: Sequence[Interaction]) -> int:
-        """Add events given one by one (keyed by their own ``key``); return how many were new."""
+    def add_records(self, rows: Sequence[Interaction], gids: dict[str, int]) -> int:
+        """Add events given one by one (keyed by their own ``key``; ``gids`` of the groups
+        they name); return how many were new."""
         n = len(rows)
         return self._add(
             np.fromiter((self._code(e.src_id) for e in rows), np.int64, n),
@@ -84,6 +88,7 @@ class ImportEvents:
             np.fromiter((e.occurred_at is not None for e in rows), bool, n),
             np.fromiter((e.weight for e in rows), np.float64, n),
             np.fromiter((e.key for e in rows), np.int64, n),
+            np.fromiter((gids.get(e.group_id, -1) for e in rows), np.int64, n),
         )
 
     def pairs(self) -> int:
@@ -95,11 +100,12 @@ class ImportEvents:
 
     def table(self, delimiter: str) -> pa.Table:
         """One row per (src, dst, kind): src, dst, kind, count, weight, days, first_at and
-        last_at (null when unknown), event_keys and event_days joined by ``delimiter``."""
-        src, dst, kind, at, dated, weight, key = (self._column(i) for i in range(7))
+        last_at (null when unknown), event_keys, event_days and chat_days (null while no
+        event names a group; Neo4jStore's encoding) joined by ``delimiter``."""
+        src, dst, kind, at, dated, weight, key, chat = (self._column(i) for i in range(8))
         order = np.lexsort((kind, dst, src))  # stable: a pair's events in the order added
-        src, dst, kind, at, dated, weight, key = (
-            c[order] for c in (src, dst, kind, at, dated, weight, key)
+        src, dst, kind, at, dated, weight, key, chat = (
+            c[order] for c in (src, dst, kind, at, dated, weight, key, chat)
         )
         change = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (kind[1:] != kind[:-1])
         starts = np.flatnonzero(np.r_[len(src) > 0, change])
@@ -123,6 +129,7 @@ class ImportEvents:
             pa.array(last, mask=last == -_BIG),
             _joined(np.r_[0, ends], key, delimiter),
             _joined(np.r_[0, day_ends], days, delimiter),
+            _chat_days(starts, ends, at, dated, chat, delimiter),
         )
         return pa.table(dict(zip(_TABLE, columns, strict=True)))
 
@@ -130,7 +137,7 @@ class ImportEvents:
         return self._codes.setdefault(user_id, len(self._codes))
 
     def _add(self, *columns: np.ndarray) -> int:
-        keys = columns[-1]
+        keys = columns[6]  # the fingerprints
         _, first = np.unique(keys, return_index=True)
         fresh = np.zeros(len(keys), dtype=bool)
         fresh[first] = True  # the first of a fingerprint repeated in the input
@@ -156,6 +163,26 @@ def _distinct_days(
     keep = np.r_[True, (group[1:] != group[:-1]) | (day[1:] != day[:-1])]
     counts = np.bincount(group[keep], minlength=len(starts))
     return np.cumsum(counts), day[keep]
+
+
+def _chat_days(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    at: np.ndarray,
+    dated: np.ndarray,
+    chat: np.ndarray,
+    delimiter: str,
+) -> pa.Array:
+    """Each group's chat_days (see Neo4jStore ``chat_days``): null unless an event names a
+    group, else its distinct gid * 2**CHAT_DAY_BITS + day over dated events since 1970."""
+    named = np.maximum.reduceat(chat, starts) >= 0 if len(starts) else np.zeros(0, bool)
+    code = (chat << CHAT_DAY_BITS) + np.where(dated & (at >= 0), at // DAY_SECONDS, 0)
+    counted = np.repeat(named, ends - starts) & dated & (at >= 0)
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    pairs = np.unique(np.column_stack((group[counted], code[counted])), axis=0)
+    offsets = np.r_[0, np.cumsum(np.bincount(pairs[:, 0], minlength=len(starts)))]
+    joined = _joined(offsets, pairs[:, 1], delimiter)
+    return pc.if_else(pa.array(named), joined, pa.scalar(None, joined.type))
 
 
 def _sums(starts: np.ndarray, ends: np.ndarray, values: np.ndarray) -> np.ndarray:

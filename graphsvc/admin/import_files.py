@@ -108,7 +108,8 @@ class ImportBuilder:
     def __init__(self) -> None:
         self._users: dict[str, list] = {}  # id -> [name, joined_at, attrs]
         self._groups: dict[str, list] = {}  # id -> [name, owner_id, created_at]
-        self._members: dict[tuple[str, str], list] = {}  # (user, group) -> [joined_at, role]
+        # (user, group) -> [joined_at, role, left_at]
+        self._members: dict[tuple[str, str], list] = {}
         self._referrals: dict[str, tuple[tuple[int, str], Referral]] = {}  # invitee -> best
         self._events = ImportEvents()
 
@@ -157,7 +158,11 @@ class ImportBuilder:
         for m in rows:
             self._user(m.user_id)
             self._groups.setdefault(m.group_id, [None, None, None])
-            row = self._members.setdefault((m.user_id, m.group_id), [None, None])
+            row = self._members.setdefault((m.user_id, m.group_id), [None, None, None])
+            if m.left_at is not None:
+                row[2] = m.left_at
+            elif m.joined_at is not None and row[2] is not None and m.joined_at > row[2]:
+                row[2] = None  # came back
             if m.joined_at is not None:
                 row[0] = m.joined_at
             row[1] = MemberRole(m.role).value
@@ -174,12 +179,17 @@ class ImportBuilder:
         return len(best) - before
 
     def add_events(self, events: EventColumns) -> int:
-        return self._events.add_columns(events)  # a load has ensured their users
+        # a load has ensured their users and groups; a group's gid is its place in the file
+        gid = {group_id: i for i, group_id in enumerate(self._groups)}
+        return self._events.add_columns(events, [gid[g] for g in events.groups.tolist()])
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
-        """Events given one by one (``write_import_files``); their users are created."""
+        """Events given one by one (``write_import_files``); their users and groups are
+        created."""
         self.ensure_users([user for e in rows for user in (e.src_id, e.dst_id)])
-        return self._events.add_records(rows)
+        self.ensure_groups([e.group_id for e in rows if e.group_id is not None])
+        gid = {group_id: i for i, group_id in enumerate(self._groups)}
+        return self._events.add_records(rows, gid)
 
     def records(self, entity: Entity) -> Iterator[User | Group | Membership | Referral]:
         """Rows gathered so far, in the stores' order (by id)."""
@@ -192,8 +202,8 @@ class ImportBuilder:
             for group_id in sorted(self._groups):
                 yield Group(group_id, *self._groups[group_id])
         elif entity is Entity.MEMBERSHIPS:
-            for (user_id, group_id), (joined_at, role) in sorted(self._members.items()):
-                yield Membership(user_id, group_id, joined_at, MemberRole(role))
+            for (user_id, group_id), (joined_at, role, left) in sorted(self._members.items()):
+                yield Membership(user_id, group_id, joined_at, MemberRole(role), left)
         elif entity is Entity.REFERRALS:
             for invitee_id in sorted(self._referrals):
                 yield self._referrals[invitee_id][1]
@@ -247,8 +257,11 @@ class ImportBuilder:
         files.relationships["MEMBER_OF"] = _write(
             out,
             "memberships",
-            [":START_ID(User)", ":END_ID(Group)", "joined_at:long", "role"],
-            ([u, g, _blank(at), role] for (u, g), (at, role) in self._members.items()),
+            [":START_ID(User)", ":END_ID(Group)", "joined_at:long", "role", "left_at:long"],
+            (
+                [u, g, _blank(at), role, _blank(left)]
+                for (u, g), (at, role, left) in self._members.items()
+            ),
         )
         files.relationships["REFERRED"] = _write(
             out,
@@ -286,6 +299,7 @@ class ImportBuilder:
                 "last_at:long",
                 "event_keys:long[]",
                 "event_days:long[]",
+                "chat_days:long[]",
             ],
             self._events.table(ARRAY_DELIMITER),
         )

@@ -25,6 +25,7 @@ from graphsvc.analysis.community_start import start_communities
 from graphsvc.analysis.explain import main_attention_kind, rarity_columns
 from graphsvc.analysis.graphs import attention_graph, find_sorted, symmetrized
 from graphsvc.analysis.health import Health, community_health
+from graphsvc.analysis.health_over_time import health_over_time, iso_day
 from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners, keep_incumbents
 from graphsvc.analysis.lineage import previous_labels, stable_ids
 from graphsvc.analysis.referral import referral_tree
@@ -49,6 +50,7 @@ from graphsvc.model import (
     CommunityResult,
     GraphSnapshot,
     GroupResult,
+    HealthSeries,
     PreviousRun,
     UserResults,
 )
@@ -63,6 +65,7 @@ STAGES = (
     "roles",
     "referral",
     "health",
+    "lifecycle",
     "tiers",
     "explanations",
     "results",
@@ -75,6 +78,7 @@ class AnalysisOutput:
     communities: list[CommunityResult]  # communities, then each one's sub-communities
     groups: list[GroupResult]  # in snapshot group order
     stats: dict[str, Any]  # JSON-ready numbers and names
+    series: list[HealthSeries]  # daily series of groups and communities (health over time)
 
 
 class _Stages:
@@ -185,6 +189,21 @@ def previous_from_output(run_id: str, output: AnalysisOutput) -> PreviousRun:
             [g.effective_owner_id for g in output.groups],
         ),
     )
+
+
+def _lifecycle_stats(
+    over_time: tuple | None, groups: list[GroupResult], communities: list[CommunityResult]
+) -> dict[str, Any]:
+    """The as-of day and how many groups and communities are in each stage or alarm."""
+    if over_time is None:
+        return {"health_as_of": None}
+    out: dict[str, Any] = {"health_as_of": iso_day(over_time[0])}
+    for name, rows in (("group", groups), ("community", communities)):
+        assessed = [r for r in rows if r.stage]
+        out[f"{name}_stages"] = dict(sorted(Counter(r.stage for r in assessed).items()))
+        alarms = Counter(a for r in assessed for a in r.alarms.split(",") if a)
+        out[f"{name}_alarms"] = dict(sorted(alarms.items()))
+    return out
 
 
 def _per_user(lead: Leaders, n: int) -> np.ndarray:
@@ -384,6 +403,11 @@ def run_pipeline(
         attention, undirected, comms.sub, comms.n_sub, sub_lead.leader, **shape
     )
 
+    stages.start("lifecycle")
+    over_time = health_over_time(
+        snapshot, group_lead.leader, comms.top, comms.n_top, top_lead.leader, params
+    )
+
     stages.start("tiers")
     is_leader = np.zeros(n, dtype=bool)
     for lead in (top_lead, sub_lead, group_lead):
@@ -477,6 +501,13 @@ def run_pipeline(
         sub_health,
         reasons.get("sub", [""] * comms.n_sub),
     )
+    series = []
+    if over_time is not None:
+        _, group_lifecycle, community_lifecycle = over_time
+        tops = [
+            replace(c, **community_lifecycle.lifecycle(i, user_ids)) for i, c in enumerate(tops)
+        ]
+        series = community_lifecycle.kept(comms.top_ids, params.health_series_days)
     communities = _ordered_communities(comms, tops, subs)
 
     groups = []
@@ -491,8 +522,11 @@ def run_pipeline(
                 owner_margin=float(group_lead.margin[j]),
                 owner_mismatch=bool(dec >= 0 and eff >= 0 and dec != eff),
                 owner_reason=reasons["group"][j] if reasons else "",
+                **({} if over_time is None else group_lifecycle.lifecycle(j, user_ids)),
             )
         )
+    if over_time is not None:
+        series += group_lifecycle.kept([g.group_id for g in groups], params.health_series_days)
     stages.stop()
 
     stats: dict[str, Any] = {
@@ -539,7 +573,8 @@ def run_pipeline(
             ),
         ),
         "community_counters": ids.counters,
+        **_lifecycle_stats(over_time, groups, communities),
         "stage_seconds": dict(stages.seconds),
         "stage_cpu_seconds": dict(stages.cpu_seconds),
     }
-    return AnalysisOutput(users, communities, groups, stats)
+    return AnalysisOutput(users, communities, groups, stats, series)

@@ -232,6 +232,32 @@ _PATHS: dict[str, Any] = {
             cached=True,
         )
     },
+    "/api/v1/groups/{group_id}/health": {
+        "get": _get(
+            "A group's lifecycle: stage, figures over a window, alarms, reasons, daily series",
+            _json(ref("GroupHealth"), "The group's health"),
+            [
+                _path("group_id", "group id"),
+                _query("window", {"type": "string", "enum": ["1d", "7d", "30d"]}, "default 7d"),
+                _query(
+                    "as_of",
+                    {"type": "string", "format": "date"},
+                    "assess on this day (default: the run's as-of day)",
+                ),
+            ],
+            (400, 401, 403, 404),
+            cached=True,
+        )
+    },
+    "/api/v1/alarms": {
+        "get": _get(
+            "Groups (or communities) with an alarm in the current run, and why",
+            _json(ref("Alarms"), "The alarms"),
+            [_query("unit", {"type": "string", "enum": ["group", "community"]}, "default group")],
+            (400, 401, 403, 404),
+            cached=True,
+        )
+    },
     "/api/v1/runs": {"get": _get("Analysis runs, newest first", _json(ref("Runs"), "Runs"))},
     "/api/v1/runs/diff": {
         "get": _get(

@@ -343,6 +343,42 @@ SCHEMAS: dict[str, Any] = {
             "next_cursor": _STRING_OR_NULL,
         },
     },
+    "GroupHealth": {
+        "type": "object",
+        "required": ["run_id", "group_id", "stage", "window", "as_of", "alarms", "series"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "group_id": {"type": "string"},
+            "window": {"type": "string"},
+            "as_of": {"type": "string", "format": "date"},
+            "stage": {
+                "type": "string",
+                "enum": ["emerging", "growing", "interacting", "declining"],
+            },
+            "members": {"type": "integer"},
+            "alarms": {"type": "string", "description": "comma-separated alarm names"},
+            "reasons": {"type": "string"},
+            "leader_id": _STRING_OR_NULL,
+            "leader_quiet_days": {"type": "integer"},
+            "successors": {"type": "string", "description": "comma-separated user ids"},
+            "series": {
+                "type": "object",
+                "description": "start (YYYY-MM-DD), then one integer per day for each of "
+                "members, joins, quits, active, active_7d, active_30d, interactions, "
+                "owner_interactions, referrals, leader_active",
+            },
+        },
+        "additionalProperties": {"type": ["number", "string", "null"]},
+    },
+    "Alarms": {
+        "type": "object",
+        "required": ["run_id", "unit", "items"],
+        "properties": {
+            "run_id": {"type": "string"},
+            "unit": {"type": "string", "enum": ["group", "community"]},
+            "items": {"type": "array", "items": {"type": "object"}},
+        },
+    },
     "Group": {
         "type": "object",
         "required": ["run_id", "group_id", "size"],

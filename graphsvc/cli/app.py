@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from graphsvc import __version__
-from graphsvc.cli import analysis, apikey, data, db, reading, runs, seeds, serving
+from graphsvc.cli import analysis, apikey, data, db, health, reading, runs, seeds, serving
 from graphsvc.cli.context import AppContext
 from graphsvc.config import Settings
 from graphsvc.errors import GraphsvcError, NoRunError
@@ -55,6 +55,7 @@ for command in (
     reading.stats,
     reading.kols,
     reading.shills,
+    health.health,
     reading.explain,
     reading.export,
     reading.community,

@@ -21,7 +21,7 @@ from graphsvc.model import UNDATED_AT, Entity, EventColumns, InteractionKind, re
 
 __all__ = ["EventBuilder", "present_ids", "times"]
 
-_FIELDS = ("src_id", "dst_id", "kind", "occurred_at", "weight")
+_FIELDS = ("src_id", "dst_id", "kind", "occurred_at", "weight", "group_id")
 _KINDS = pa.array([kind.value for kind in InteractionKind])
 _DIGITS = r"^[0-9]{1,10}$"  # Unix seconds, as the row parser's fast path
 _WEIGHT = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
@@ -42,6 +42,7 @@ class EventBuilder:
     def __init__(self, name: str) -> None:
         self._name = name  # the input, for messages
         self._codes: dict[str, int] = {}
+        self._group_codes: dict[str, int] = {}  # the chats events name
         self._parts: list[tuple[np.ndarray, ...]] = []
         self._records: list[Event] = []  # rows read one by one, not yet columns
 
@@ -66,13 +67,17 @@ class EventBuilder:
         at, dated, timed = times(raw[3])
         weight, weighed = _weights(raw[4])
         ok &= timed & weighed
+        chat = pc.equal(raw[5], "").to_numpy(zero_copy_only=False)
+        ok &= chat | present_ids(raw[5])
+        chat = ok & ~chat
         columns = (
-            self._code(src, ok),
-            self._code(dst, ok),
+            _numbered(self._codes, src, ok),
+            _numbered(self._codes, dst, ok),
             pc.fill_null(kind, 0).to_numpy(zero_copy_only=False).astype(np.int8),
             at,
             dated,
             weight,
+            _numbered(self._group_codes, raw[5], chat),
         )
         keep = ok.copy()
         suspects = np.flatnonzero(~ok)
@@ -100,32 +105,17 @@ class EventBuilder:
     def build(self) -> EventColumns:
         """The input's events, repeats numbered in file order."""
         self._flush()
-        src, dst, kind, at, dated, weight = (
+        src, dst, kind, at, dated, weight, group = (
             np.concatenate([p[i] for p in self._parts]) if self._parts else np.empty(0, dtype)
-            for i, dtype in enumerate((np.int32, np.int32, np.int8, np.int64, bool, np.float64))
+            for i, dtype in enumerate(_DTYPES)
         )
         seq = repeat_ordinals(src, dst, kind, np.where(dated, at, UNDATED_AT))
-        ids = np.empty(len(self._codes), dtype=object)
-        ids[:] = list(self._codes)
-        return EventColumns(ids, src, dst, kind, at, dated, weight, seq)
-
-    def _code(self, ids: pa.Array, valid: np.ndarray) -> np.ndarray:
-        """Numbers for the ``valid`` ``ids`` (one per distinct id of the input), -1 for the
-        others (an id of a bad row is not numbered: it must not become a user)."""
-        encoded = ids.filter(pa.array(valid)).dictionary_encode()
-        codes = self._codes
-        known = np.fromiter(
-            (codes.setdefault(i, len(codes)) for i in encoded.dictionary.to_pylist()),
-            np.int32,
-            len(encoded.dictionary),
-        )
-        out = np.full(len(ids), -1, dtype=np.int32)
-        out[valid] = known[encoded.indices.to_numpy(zero_copy_only=False)]
-        return out
+        ids, groups = _table(self._codes), _table(self._group_codes)
+        return EventColumns(ids, src, dst, kind, at, dated, weight, seq, groups, group)
 
     def _set(self, columns: tuple[np.ndarray, ...], row: int, event: Event) -> None:
-        src, dst, kind, at, weight = event
-        codes = self._codes
+        src, dst, kind, at, weight, chat = event
+        codes, chats = self._codes, self._group_codes
         values = (
             codes.setdefault(src, len(codes)),
             codes.setdefault(dst, len(codes)),
@@ -133,6 +123,7 @@ class EventBuilder:
             0 if at is None else at,
             at is not None,
             weight,
+            -1 if chat is None else chats.setdefault(chat, len(chats)),
         )
         for column, value in zip(columns, values, strict=True):
             column[row] = value
@@ -143,13 +134,35 @@ class EventBuilder:
             return
         n, records = len(self._records), self._records
         self._records = []
-        columns = tuple(
-            np.zeros(n, dtype)
-            for dtype in (np.int32, np.int32, np.int8, np.int64, bool, np.float64)
-        )
+        columns = tuple(np.zeros(n, dtype) for dtype in _DTYPES)
         for row, event in enumerate(records):
             self._set(columns, row, event)
         self._parts.append(columns)
+
+
+_DTYPES = (np.int32, np.int32, np.int8, np.int64, bool, np.float64, np.int32)
+
+
+def _numbered(codes: dict[str, int], ids: pa.Array, valid: np.ndarray) -> np.ndarray:
+    """Numbers for the ``valid`` ``ids`` from ``codes`` (one per distinct id of the input,
+    new ids numbered on), -1 for the others (an id of a bad row is not numbered: it must
+    not become a user)."""
+    encoded = ids.filter(pa.array(valid)).dictionary_encode()
+    known = np.fromiter(
+        (codes.setdefault(i, len(codes)) for i in encoded.dictionary.to_pylist()),
+        np.int32,
+        len(encoded.dictionary),
+    )
+    out = np.full(len(ids), -1, dtype=np.int32)
+    out[valid] = known[encoded.indices.to_numpy(zero_copy_only=False)]
+    return out
+
+
+def _table(codes: dict[str, int]) -> np.ndarray:
+    """The ids of ``codes`` in number order."""
+    ids = np.empty(len(codes), dtype=object)
+    ids[:] = list(codes)
+    return ids
 
 
 def _ids(column: pa.Array) -> pa.Array:

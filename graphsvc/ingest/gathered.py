@@ -99,16 +99,18 @@ def _check_users(fields: dict[str, pa.Array]) -> tuple[np.ndarray, dict[str, Any
 
 def _check_memberships(fields: dict[str, pa.Array]) -> tuple[np.ndarray, dict[str, Any]]:
     at, dated, timed = times(fields["joined_at"])
+    left, gone, left_timed = times(fields["left_at"])
     role = pc.index_in(fields["role"], value_set=_ROLES)
     known = role.is_valid().to_numpy(zero_copy_only=False)
     empty = pc.equal(fields["role"], "").to_numpy(zero_copy_only=False)
-    ok = present_ids(fields["user_id"]) & present_ids(fields["group_id"]) & timed
-    ok &= known | empty
+    ok = present_ids(fields["user_id"]) & present_ids(fields["group_id"]) & timed & left_timed
+    ok &= (known | empty) & ~(dated & gone & (left < at))  # the row parser names the field
     return ok, {
         "user_id": fields["user_id"],
         "group_id": fields["group_id"],
         "joined_at": pa.array(at, mask=~dated),
         "role": pc.fill_null(role, list(MemberRole).index(MemberRole.MEMBER)),
+        "left_at": pa.array(left, mask=~gone),
     }
 
 
@@ -129,8 +131,13 @@ def _users_of(values: dict[str, list]) -> list[Any]:
 def _memberships_of(values: dict[str, list]) -> list[Any]:
     roles = list(MemberRole)
     return [
-        Membership(u, g, t, roles[r])
-        for u, g, t, r in zip(
-            values["user_id"], values["group_id"], values["joined_at"], values["role"], strict=True
+        Membership(u, g, t, roles[r], left)
+        for u, g, t, r, left in zip(
+            values["user_id"],
+            values["group_id"],
+            values["joined_at"],
+            values["role"],
+            values["left_at"],
+            strict=True,
         )
     ]

@@ -331,6 +331,7 @@ class _Load:
         entry, events = plan.report, plan.columns
         assert events is not None  # settled
         report.users_created += self._ensure(events.ids, self.users, self.store.ensure_users)
+        report.groups_created += self._ensure(events.groups, self.groups, self.store.ensure_groups)
         entry.written += self.store.add_events(events)
 
     def _flush(self, entity: Entity, batch: list[Any], report: LoadReport) -> int:

@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 # An interaction before it gets its key: src_id, dst_id, kind, occurred_at, weight.
-Event = tuple[str, str, InteractionKind, int | None, float]
+# src_id, dst_id, kind, occurred_at, weight, group_id
+Event = tuple[str, str, InteractionKind, int | None, float, str | None]
 Parser = Callable[[Sequence[str], dict[str, str]], Any]
 
 _MAX_SECONDS = 10**11  # year 5138: anything larger is almost surely milliseconds
@@ -85,9 +86,11 @@ class Schema:
 SCHEMAS: dict[Entity, Schema] = {
     Entity.USERS: Schema(("user_id",), ("name", "joined_at"), extras=True),
     Entity.GROUPS: Schema(("group_id",), ("name", "owner_id", "created_at")),
-    Entity.MEMBERSHIPS: Schema(("user_id", "group_id"), ("joined_at", "role")),
+    Entity.MEMBERSHIPS: Schema(("user_id", "group_id"), ("joined_at", "role", "left_at")),
     Entity.REFERRALS: Schema(("inviter_id", "invitee_id"), ("referred_at", "campaign")),
-    Entity.INTERACTIONS: Schema(("src_id", "dst_id", "kind"), ("occurred_at", "weight")),
+    Entity.INTERACTIONS: Schema(
+        ("src_id", "dst_id", "kind"), ("occurred_at", "weight", "group_id")
+    ),
 }
 
 
@@ -183,9 +186,15 @@ def _group(v: Sequence[str], _: dict[str, str]) -> Group:
 
 
 def _membership(v: Sequence[str], _: dict[str, str]) -> Membership:
-    return Membership(
-        _id(v[0], "user_id"), _id(v[1], "group_id"), parse_time(v[2], "joined_at"), _role(v[3])
-    )
+    joined, left = parse_time(v[2], "joined_at"), parse_time(v[4], "left_at")
+    check_stay(joined, left)
+    return Membership(_id(v[0], "user_id"), _id(v[1], "group_id"), joined, _role(v[3]), left)
+
+
+def check_stay(joined_at: int | None, left_at: int | None) -> None:
+    """A member cannot quit before joining."""
+    if joined_at is not None and left_at is not None and left_at < joined_at:
+        raise RowError("left_at", f"before joined_at ({left_at} < {joined_at} Unix seconds)")
 
 
 def _referral(v: Sequence[str], _: dict[str, str]) -> Referral:
@@ -199,7 +208,7 @@ def _referral(v: Sequence[str], _: dict[str, str]) -> Referral:
 
 def _interaction(v: Sequence[str], _: dict[str, str]) -> Event:
     # the hot path of a load: inline fast paths, the helpers explain what is wrong
-    src, dst, kind, at, weight = v
+    src, dst, kind, at, weight, chat = v
     src, dst = src.strip(), dst.strip()
     if not src or not dst or src == dst:
         _id(src, "src_id")
@@ -213,6 +222,7 @@ def _interaction(v: Sequence[str], _: dict[str, str]) -> Event:
         if len(at) < 11 and at.isdigit() and at.isascii()
         else parse_time(at, "occurred_at"),
         _weight(weight) if weight else 1.0,
+        chat.strip() or None if chat else None,
     )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import resource
 import secrets
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,12 +46,22 @@ class AnalyzeOutcome:
 def snapshot_fingerprint(snapshot: GraphSnapshot, params: AnalysisParams) -> str:
     """A digest of the analysed input and the parameters: equal digests, equal results."""
     digest = hashlib.sha256(json.dumps(params.as_dict(), sort_keys=True).encode())
-    for name in snapshot.__dataclass_fields__:
-        column = np.ascontiguousarray(getattr(snapshot, name))
+    for name, column in _columns(snapshot):
+        column = np.ascontiguousarray(column)
         digest.update(name.encode())
         digest.update(str(column.dtype).encode() + str(column.shape).encode())
         digest.update(column.tobytes())
     return digest.hexdigest()
+
+
+def _columns(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(name, array) of every field of a dataclass of arrays, nested ones by dotted name."""
+    for name in value.__dataclass_fields__:
+        field = getattr(value, name)
+        if dataclasses.is_dataclass(field):
+            yield from _columns(field, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", field
 
 
 def _counters_from_ids(ids: np.ndarray) -> dict[str, int]:
@@ -159,7 +171,7 @@ def analyze(
     # the run records the peak before its own write; the outcome, the peak after it
     stats = {**output.stats, "seconds": dict(timings), "peak_rss_mb": process_peak_rss_mb()}
     info = RunInfo(run_id, started, time.time(), params.as_dict(), stats, fingerprint)
-    result = RunResult(info, output.users, output.communities, output.groups)
+    result = RunResult(info, output.users, output.communities, output.groups, output.series)
     store.write_run(result)
     lap("write")
     return AnalyzeOutcome(info, False, timings, process_peak_rss_mb())

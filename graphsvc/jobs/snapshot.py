@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from graphsvc.model import EdgeBatch, EdgeKind, GraphSnapshot
+from graphsvc.analysis.lifecycle import distinct
+from graphsvc.model import Activity, EdgeBatch, EdgeKind, GraphSnapshot, Stays
 from graphsvc.store.base import GraphStore
 
 __all__ = ["ANALYSIS_COLUMNS", "build_snapshot"]
@@ -29,7 +30,7 @@ def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
 ANALYSIS_COLUMNS = {
     EdgeKind.INTERACTED: ("kind", "count", "weight", "days"),
     EdgeKind.REFERRED: ("referred_at",),
-    EdgeKind.MEMBER_OF: ("role",),
+    EdgeKind.MEMBER_OF: ("role", "joined_at", "left_at"),
 }
 
 
@@ -75,7 +76,11 @@ def build_snapshot(
 
     members = _read(store, EdgeKind.MEMBER_OF, on_edges)
     muser, mgroup = upos[members.src], gpos[members.dst]
+    joined_at = members.props.get("joined_at", _empty(np.int64))
+    left_at = members.props.get("left_at", _empty(np.int64))
     morder = np.lexsort((muser, mgroup))
+    stays = Stays(muser[morder], mgroup[morder], joined_at[morder], left_at[morder])
+    morder = morder[left_at[morder] < 0]  # who is a member now
 
     owner_by_gid = np.where(groups.owner_uid >= 0, upos[np.maximum(groups.owner_uid, 0)], -1)
     group_owner = np.full(len(group_ids), -1, dtype=np.int64)
@@ -97,4 +102,23 @@ def build_snapshot(
         membership_group=mgroup[morder],
         membership_role=members.props.get("role", _empty(np.int8))[morder].astype(np.int8),
         referral_at=refs.props.get("referred_at", _empty(np.int64))[rorder],
+        stays=stays,
+        activity=_activity(store, upos, gpos),
+    )
+
+
+def _activity(store: GraphStore, upos: np.ndarray, gpos: np.ndarray) -> Activity:
+    """The store's interaction days as vertices and group positions, distinct and sorted
+    (the same whatever order and repeats the store returns them in)."""
+    batches = list(store.interaction_days())
+    if not batches:
+        return Activity(*(_empty(np.int64) for _ in range(4)))
+    gid = np.concatenate([b.props["gid"] for b in batches])
+    return Activity(
+        *distinct(
+            upos[np.concatenate([b.src for b in batches])],
+            upos[np.concatenate([b.dst for b in batches])],
+            np.concatenate([b.props["day"] for b in batches]),
+            np.append(gpos, -1)[np.where(gid >= 0, gid, -1)],  # -1: the appended "none"
+        )
     )

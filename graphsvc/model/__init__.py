@@ -17,9 +17,11 @@ from graphsvc.model.params import (
 )
 from graphsvc.model.records import *  # noqa: F403
 from graphsvc.model.records import (
+    CHAT_DAY_BITS,
     DAY_SECONDS,
     UNDATED_AT,
     UNDATED_DAY,
+    Activity,
     EdgeBatch,
     EdgeKind,
     Entity,
@@ -33,6 +35,7 @@ from graphsvc.model.records import (
     Membership,
     Referral,
     Role,
+    Stays,
     Tier,
     User,
     UserTable,
@@ -42,9 +45,12 @@ from graphsvc.model.records import (
 )
 from graphsvc.model.results import *  # noqa: F403
 from graphsvc.model.results import (
+    LIFECYCLE_FIELDS,
     USER_RESULT_COLUMNS,
     CommunityResult,
     GroupResult,
+    HealthSeries,
+    Lifecycle,
     PreviousRun,
     RunInfo,
     RunResult,
@@ -55,8 +61,10 @@ from graphsvc.model.results import (
 )
 
 __all__ = [
+    "CHAT_DAY_BITS",
     "DAY_SECONDS",
     "DEFAULT_KIND_WEIGHTS",
+    "LIFECYCLE_FIELDS",
     "PARAM_BOUNDS",
     "RENAMED_PARAMS",
     "RENAMED_TIERS",
@@ -64,6 +72,7 @@ __all__ = [
     "UNDATED_AT",
     "UNDATED_DAY",
     "USER_RESULT_COLUMNS",
+    "Activity",
     "AnalysisParams",
     "Bound",
     "CommunityResult",
@@ -75,8 +84,10 @@ __all__ = [
     "Group",
     "GroupResult",
     "GroupTable",
+    "HealthSeries",
     "Interaction",
     "InteractionKind",
+    "Lifecycle",
     "MemberRole",
     "Membership",
     "PreviousRun",
@@ -85,6 +96,7 @@ __all__ = [
     "RunInfo",
     "RunResult",
     "SeedSet",
+    "Stays",
     "Tier",
     "User",
     "UserResults",

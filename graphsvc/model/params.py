@@ -132,6 +132,19 @@ class AnalysisParams:
     # invites within this many seconds of each other.
     fake_invite_burst: int = 5
     fake_invite_window: int = 600
+    # Community health over time (analysis.lifecycle; README "Community health over time"):
+    # the day assessed (Unix seconds; -1: the day of the latest dated event or membership).
+    as_of: int = -1
+    health_series_days: int = 180  # days of daily series kept with a run (WeCom keeps 180)
+    health_emerging_days: int = 14  # younger groups are emerging
+    health_growth_rate: float = 0.05  # net member growth in 7 days that makes a group growing
+    health_decline_share: float = 0.1  # members this far below the 30-day peak: declining
+    health_min_members: int = 5  # smaller groups raise no alarms
+    health_min_interaction_rate: float = 0.15  # alarm below this daily share interacting
+    health_max_silent_share: float = 0.7  # alarm above this share silent for 7 days
+    health_new_group_days: int = 30  # a group this young is new ...
+    health_max_early_quits: float = 0.15  # ... and alarms when this share quits in 7 days
+    health_leader_quiet_days: int = 7  # alarm when the leader is silent this long
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -202,6 +215,14 @@ PARAM_BOUNDS: MappingProxyType[str, Bound] = MappingProxyType(
         "shill_burst_base": Bound(0, low_open=True),
         "shill_burst_full": Bound(0, low_open=True),
         "fake_invite_burst": Bound(2),
+        "as_of": Bound(-1),
+        "health_series_days": Bound(30, 3660),
+        "health_emerging_days": Bound(1),
+        "health_decline_share": _SHARE,
+        "health_min_interaction_rate": _SHARE,
+        "health_max_silent_share": _SHARE,
+        "health_max_early_quits": _SHARE,
+        "health_leader_quiet_days": Bound(1),
     }
 )
 

@@ -106,6 +106,7 @@ class Membership:
     group_id: str
     joined_at: int | None = None
     role: MemberRole = MemberRole.MEMBER
+    left_at: int | None = None  # when the member quit the group (None: still a member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class Interaction:
     occurred_at: int | None
     weight: float
     key: int
+    group_id: str | None = None  # the chat it happened in, when the export says so
 
 
 def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordinal: int) -> int:
@@ -148,6 +150,8 @@ class EventColumns:
     InteractionKind codes; ``at`` is Unix seconds where ``dated``; ``seq`` numbers identical
     (src, dst, kind, at) events in file order, so genuine repeats are kept while re-loading a
     file (or an overlapping export) adds nothing: an event is identified by those five values.
+    ``group`` indexes ``groups`` (the chat each event happened in, -1 when not said); it
+    describes an event and is not part of its identity.
     """
 
     ids: np.ndarray  # str (object), the input's distinct user ids
@@ -158,6 +162,12 @@ class EventColumns:
     dated: np.ndarray  # bool
     weight: np.ndarray  # float64
     seq: np.ndarray  # int32
+    groups: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # str ids
+    group: np.ndarray | None = None  # int32 into groups, -1 none; None: no event names one
+
+    def __post_init__(self) -> None:
+        if self.group is None:
+            object.__setattr__(self, "group", np.full(len(self.src), -1, dtype=np.int32))
 
     def __len__(self) -> int:
         return len(self.src)
@@ -180,7 +190,23 @@ class EventColumns:
         weight = np.fromiter((e.weight for e in rows), np.float64, n)
         keyed = np.fromiter((_ordinal_of(e) for e in rows), np.int32, n)
         seq = repeat_ordinals(src, dst, kind, np.where(dated, at, UNDATED_AT))
-        return cls(ids, src, dst, kind, at, dated, weight, np.where(keyed >= 0, keyed, seq))
+        groups, group = np.unique(
+            np.array([e.group_id or "" for e in rows], dtype=object), return_inverse=True
+        )
+        if len(groups) and groups[0] == "":
+            groups, group = groups[1:], group - 1
+        return cls(
+            ids,
+            src,
+            dst,
+            kind,
+            at,
+            dated,
+            weight,
+            np.where(keyed >= 0, keyed, seq),
+            groups,
+            group.astype(np.int32),
+        )
 
     def rows(self, start: int = 0, stop: int | None = None) -> Iterator[Interaction]:
         """Events ``start:stop`` as Interaction records, keyed by ``event_key`` (for stores
@@ -196,11 +222,14 @@ class EventColumns:
             self.dated[part].tolist(),
             self.weight[part].tolist(),
             self.seq[part].tolist(),
+            self.group[part].tolist(),
         )
-        for src, dst, kind, at, dated, weight, seq in zip(*columns, strict=True):
+        groups = self.groups
+        for src, dst, kind, at, dated, weight, seq, group in zip(*columns, strict=True):
             when = at if dated else None
             s, d, k = ids[src], ids[dst], kinds[kind]
-            yield Interaction(s, d, k, when, weight, event_key(s, d, k, when, seq))
+            chat = groups[group] if group >= 0 else None
+            yield Interaction(s, d, k, when, weight, event_key(s, d, k, when, seq), chat)
 
 
 def _ordinal_of(event: Interaction, tried: int = 64) -> int:
@@ -241,6 +270,7 @@ def repeat_ordinals(*keys: np.ndarray) -> np.ndarray:
 
 
 DAY_SECONDS = 86_400
+CHAT_DAY_BITS = 20  # a (group, day) as one integer gid * 2**20 + day (gid -1: none named)
 UNDATED_DAY = -(2**40)  # the one "day" shared by every event without a time
 
 
@@ -278,7 +308,8 @@ class EdgeBatch:
     the sum of event weights), days (int64, distinct UTC days with an event, undated events
     together one day), first_at, last_at (int64, -1 when unknown).
     REFERRED: src inviter uid, dst invitee uid; props referred_at (int64, -1 when unknown).
-    MEMBER_OF: src user uid, dst group gid; props role (int8 code).
+    MEMBER_OF: src user uid, dst group gid; props role (int8 code), joined_at, left_at (int64,
+    -1 when unknown or still a member).
     """
 
     src: np.ndarray
@@ -287,6 +318,28 @@ class EdgeBatch:
 
     def __len__(self) -> int:
         return len(self.src)
+
+
+@dataclass(frozen=True)
+class Stays:
+    """Memberships with their times: user vertex, group position, Unix seconds joined and
+    left (-1: unknown, not left)."""
+
+    user: np.ndarray  # int64
+    group: np.ndarray  # int64
+    joined_at: np.ndarray  # int64
+    left_at: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Days two users interacted: src and dst vertices, UTC day numbers, and the group
+    position the events named (-1 none). Rows may repeat."""
+
+    src: np.ndarray  # int64
+    dst: np.ndarray  # int64
+    day: np.ndarray  # int64
+    group: np.ndarray  # int64
 
 
 @dataclass(frozen=True)
@@ -313,6 +366,12 @@ class GraphSnapshot:
     membership_role: np.ndarray  # int8 MemberRole code
     # int64 Unix seconds of each referral (-1 unknown); None: no times (fake invites need them)
     referral_at: np.ndarray | None = None
+    # Health over time (analysis.lifecycle). The membership arrays above hold the members who
+    # have not left; stays hold every membership with its times (Unix seconds, -1 unknown /
+    # not left). Activity: when two users interacted (UTC day) and in which group (-1: the
+    # event named none). None: not read.
+    stays: Stays | None = None
+    activity: Activity | None = None
 
     @property
     def n_users(self) -> int:

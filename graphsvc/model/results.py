@@ -3,7 +3,7 @@ the run's record, seed sets, and the codec of a community's lineage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -77,8 +77,33 @@ class UserResults:
         ]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Lifecycle:
+    """A group's or community's health over time on the run's as-of day (analysis.lifecycle):
+    figures of the 7 days ending it, lifecycle stage, alarms and, when the leader went quiet,
+    who is rising. Empty / -1 / None: not assessed (runs written before, sub-communities)."""
+
+    stage: str = ""  # emerging | growing | interacting | declining
+    stage_reason: str = ""
+    alarms: str = ""  # comma-separated: low_interaction, silent_majority, early_quits, ...
+    alarm_reasons: str = ""
+    members: int = -1  # members on the as-of day
+    joins_7d: int = -1
+    quits_7d: int = -1
+    active_share_7d: float | None = None  # members who interacted in the 7 days
+    silent_share_7d: float | None = None
+    interaction_rate_7d: float | None = None  # mean daily share of members interacting
+    leader_share_7d: float | None = None  # share of interacting pairs involving the leader
+    referrals_7d: int = -1
+    leader_quiet_days: int = -1  # days since the leader last interacted (-1: no leader)
+    successors: str = ""  # comma-separated user ids rising while the leader is quiet
+
+
+LIFECYCLE_FIELDS = tuple(Lifecycle.__dataclass_fields__)
+
+
 @dataclass(frozen=True)
-class CommunityResult:
+class CommunityResult(Lifecycle):
     community_id: str
     size: int
     owner_id: str | None
@@ -103,7 +128,7 @@ class CommunityResult:
 
 
 @dataclass(frozen=True)
-class GroupResult:
+class GroupResult(Lifecycle):
     group_id: str
     size: int
     declared_owner_id: str | None
@@ -154,6 +179,19 @@ class RunResult:
     users: UserResults
     communities: list[CommunityResult]
     groups: list[GroupResult]
+    series: list[HealthSeries] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HealthSeries:
+    """Daily series of one group or community (``unit``: "group" | "community") over the days
+    up to a run's as-of day, kept with the run: ``start`` is the first day (YYYY-MM-DD),
+    ``values`` maps each of analysis.lifecycle.Series.NAMES to one integer per day."""
+
+    unit: str
+    unit_id: str
+    start: str
+    values: dict[str, list[int]]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from graphsvc.api import (
     errors,
     health,
     ingest,
+    lifecycle,
     rankings,
     runs,
     users,
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         }
     )
     app.register_blueprint(health.bp)
-    for blueprint in (rankings, users, communities, runs, campaigns, ingest, docs):
+    for blueprint in (rankings, users, communities, lifecycle, runs, campaigns, ingest, docs):
         app.register_blueprint(blueprint.bp, url_prefix="/api/v1")
     app.register_blueprint(web.bp)  # the dashboard, at /
     app.register_error_handler(GraphsvcError, errors.graphsvc_error)

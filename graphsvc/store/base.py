@@ -6,6 +6,7 @@ runs against every adapter.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from graphsvc.model import (
     Group,
     GroupResult,
     GroupTable,
+    HealthSeries,
     Interaction,
     Membership,
     Referral,
@@ -51,6 +53,7 @@ __all__ = [
     "renamed_run_json",
     "require_filters",
     "result_column",
+    "with_defaults",
 ]
 
 DEFAULT_BATCH_SIZE = 200_000
@@ -65,7 +68,7 @@ EDGE_PROPS: dict[EdgeKind, dict[str, type]] = {
         "last_at": np.int64,
     },
     EdgeKind.REFERRED: {"referred_at": np.int64},
-    EdgeKind.MEMBER_OF: {"role": np.int8},
+    EdgeKind.MEMBER_OF: {"role": np.int8, "joined_at": np.int64, "left_at": np.int64},
 }
 USER_SORTS = (
     "influence",
@@ -145,6 +148,18 @@ def renamed_run_json(params: dict[str, Any], stats: dict[str, Any]) -> tuple[dic
     if tiers:
         stats = {**stats, "tiers": {RENAMED_TIERS.get(k, k): v for k, v in tiers.items()}}
     return params, stats
+
+
+def with_defaults(cls: type, props: dict[str, Any]) -> dict[str, Any]:
+    """The fields of dataclass ``cls`` from stored ``props``; a missing or null one takes
+    its default where that is not None (a result written before the field existed)."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        value = props.get(f.name)
+        if value is None and f.default not in (None, dataclasses.MISSING):
+            value = f.default
+        values[f.name] = value
+    return values
 
 
 def edge_props(kind: EdgeKind, columns: Sequence[str] | None) -> dict[str, type]:
@@ -249,6 +264,11 @@ class GraphStore(LoadTarget, Protocol):
         """The whole relationship type as columnar batches of store ids (see EdgeBatch), with
         the property ``columns`` named (None: all of EDGE_PROPS[kind])."""
 
+    def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
+        """When users interacted: (src uid, dst uid) with props ``day`` (the UTC day number of
+        a dated event) and ``gid`` (the group the event names, -1 none). Every distinct
+        (src, dst, day, gid) of the dated events appears; rows may repeat."""
+
     # -- analysis runs --------------------------------------------------------------------
 
     def write_run(self, result: RunResult) -> None:
@@ -297,6 +317,10 @@ class GraphStore(LoadTarget, Protocol):
     def write_seeds(self, seeds: SeedSet) -> None:
         """Store a campaign's seeds with their run (removed with it); NotFoundError if the
         run is not a complete run of this store."""
+
+    def health_series(self, run_id: str, unit: str, unit_ids: Sequence[str]) -> list[HealthSeries]:
+        """The daily series run ``run_id`` kept of these groups or communities (``unit``:
+        "group" or "community"), those it kept, in no particular order."""
 
     def seed_set(self, seeds_id: str) -> SeedSet | None:
         """Stored seeds by id, or None (unknown, or their run was removed)."""

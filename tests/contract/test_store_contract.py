@@ -14,6 +14,7 @@ from graphsvc.model import (
     Entity,
     Group,
     GroupResult,
+    HealthSeries,
     Interaction,
     InteractionKind,
     MemberRole,
@@ -119,9 +120,62 @@ def test_memberships_upsert_one_per_user_and_group(store):
     }
     edges = edges_by_id(store, EdgeKind.MEMBER_OF)
     assert edges == {
-        ("u1", "g1"): {"role": MemberRole.OWNER.code},
-        ("u2", "g1"): {"role": MemberRole.ADMIN.code},
+        ("u1", "g1"): {"role": MemberRole.OWNER.code, "joined_at": 1, "left_at": -1},
+        ("u2", "g1"): {"role": MemberRole.ADMIN.code, "joined_at": 7, "left_at": -1},
     }
+
+
+def test_a_leave_is_kept_until_the_member_comes_back(store):
+    store.ensure_users(["u1", "u2"])
+    store.ensure_groups(["g1"])
+    store.upsert_memberships([Membership("u1", "g1", 10, left_at=50), Membership("u2", "g1", 5)])
+    store.upsert_memberships([Membership("u1", "g1", None, MemberRole.ADMIN)])  # no news
+    assert set(store.records(Entity.MEMBERSHIPS)) == {
+        Membership("u1", "g1", 10, MemberRole.ADMIN, 50),
+        Membership("u2", "g1", 5),
+    }
+    assert edges_by_id(store, EdgeKind.MEMBER_OF)[("u1", "g1")]["left_at"] == 50
+    store.upsert_memberships([Membership("u1", "g1", 80), Membership("u2", "g1", 5, left_at=9)])
+    assert set(store.records(Entity.MEMBERSHIPS)) == {
+        Membership("u1", "g1", 80),  # came back after leaving
+        Membership("u2", "g1", 5, left_at=9),
+    }
+
+
+def test_interaction_days_say_when_and_in_which_group(store):
+    day = 86_400
+    store.ensure_users(["a", "b", "c"])
+    store.ensure_groups(["g1", "g2"])
+    groups = store.groups()
+    group_of = dict(zip(groups.gid.tolist(), groups.group_id, strict=True))
+    before = [
+        event("a", "b", LIKE, 3 * day + 5),
+        event("a", "b", REPLY, 3 * day + 9),  # another kind, the same day
+        event("a", "b", LIKE, None),  # undated: no day
+        event("b", "c", LIKE, 4 * day),
+    ]
+    assert store.add_interactions(before) == 4
+    after = [
+        replace(event("a", "b", LIKE, 5 * day), group_id="g1"),
+        replace(event("a", "b", LIKE, 5 * day + 60), group_id="g2"),
+        replace(event("b", "c", LIKE, 4 * day), group_id="g2"),  # already there: not added
+    ]
+    assert store.add_interactions(after) == 2
+    users = dict(zip(store.users().uid.tolist(), store.users().user_id, strict=True))
+    found = set()
+    for batch in store.interaction_days(batch_size=2):
+        for s, d, when, g in zip(
+            batch.src.tolist(), batch.dst.tolist(), batch.props["day"].tolist(),
+            batch.props["gid"].tolist(), strict=True,
+        ):  # fmt: skip
+            found.add((users[s], users[d], when, group_of.get(g, "-")))
+    assert found == {
+        ("a", "b", 3, "-"),
+        ("a", "b", 5, "g1"),
+        ("a", "b", 5, "g2"),
+        ("b", "c", 4, "-"),
+    }
+    assert store.counts()["interaction_events"] == 6
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (2, 0, 3, 1)])
@@ -256,7 +310,8 @@ def test_edge_batches_read_every_role(store):
     uid = dict(zip(store.users().user_id, store.users().uid.tolist(), strict=True))
     gid = dict(zip(store.groups().group_id, store.groups().gid.tolist(), strict=True))
     members = sorted((uid[u], gid[f"g{i % 2}"], roles[i % 3].code) for i, u in enumerate(users))
-    assert edge_rows(store, EdgeKind.MEMBER_OF) == members
+    assert edge_rows(store, EdgeKind.MEMBER_OF, ("role",)) == members
+    assert edge_rows(store, EdgeKind.MEMBER_OF) == [(*m, -1, -1) for m in members]
     assert edge_rows(store, EdgeKind.MEMBER_OF, ()) == [m[:2] for m in members]
 
 
@@ -281,6 +336,27 @@ def test_write_run_makes_it_current_and_readable(store):
     assert [c.community_id for c in store.community_results("r1")] == ["c-0001", "c-0002"]
     assert store.community_results("r1")[1].shape == "star"
     assert store.group_results("r1") == [GroupResult("g1", 4, "official", "a", 0.5, True)]
+
+
+def test_lifecycles_and_daily_series_are_kept_with_the_run(store):
+    store.ensure_users(["a", "b", "c", "d"])
+    run = sample_run("r1", 100.0, {"a": 1, "b": 2, "c": 3, "d": 4})
+    life = {"stage": "declining", "alarms": "low_interaction,leader_quiet", "members": 3}
+    figures = {"joins_7d": 1, "quits_7d": 4, "active_share_7d": 0.25, "successors": "b,c"}
+    groups = [replace(run.groups[0], **life, **figures)]
+    communities = [replace(run.communities[0], stage="growing"), run.communities[1]]
+    series = [
+        HealthSeries("group", "g1", "2026-05-01", {"members": [7, 5, 3], "joins": [1, 0, 0]}),
+        HealthSeries("community", "c-0001", "2026-05-01", {"members": [2, 2, 2]}),
+    ]
+    store.write_run(replace(run, communities=communities, groups=groups, series=series))
+    assert store.group_results("r1") == groups
+    assert store.group_result("r1", "g1").silent_share_7d is None  # not given: not assessed
+    assert store.community_results("r1") == communities
+    assert store.community_results("r1")[1].stage == ""
+    assert store.health_series("r1", "group", ["g1", "g9"]) == series[:1]
+    assert store.health_series("r1", "community", ["c-0001"]) == series[1:]
+    assert store.health_series("r1", "group", ["c-0001"]) == []
 
 
 def test_owner_reasons_are_kept_with_the_run(store):

@@ -52,20 +52,27 @@ def test_parse_time_refuses(text, needle):
 
 
 def test_interaction_row_parses():
-    src, dst, kind, at, weight = INTERACTIONS([" u1", "u2", "REPLY", "1700000000", ""], {})
+    src, dst, kind, at, weight, chat = INTERACTIONS(
+        [" u1", "u2", "REPLY", "1700000000", "", ""], {}
+    )
+    assert chat is None
     assert (src, dst, kind, at, weight) == ("u1", "u2", InteractionKind.REPLY, 1_700_000_000, 1.0)
 
 
 @pytest.mark.parametrize(
     ("row", "field", "needle"),
     [
-        (["", "u2", "like", "", ""], "src_id", "empty id"),
-        (["u1", "u1", "like", "", ""], "dst_id", "self-loop"),
-        (["u1", "u2", "poke", "", ""], "kind", "unknown interaction kind 'poke' (expected one of"),
-        (["u1", "u2", "like", "", "-1"], "weight", "finite number ≥ 0"),
-        (["u1", "u2", "like", "", "nan"], "weight", "finite number ≥ 0"),
-        (["u1", "u2", "like", "", "inf"], "weight", "finite number ≥ 0"),
-        (["u1", "u2", "like", "", "heavy"], "weight", "not a number: 'heavy'"),
+        (["", "u2", "like", "", "", ""], "src_id", "empty id"),
+        (["u1", "u1", "like", "", "", ""], "dst_id", "self-loop"),
+        (
+            ["u1", "u2", "poke", "", "", ""],
+            "kind",
+            "unknown interaction kind 'poke' (expected one of",
+        ),
+        (["u1", "u2", "like", "", "-1", ""], "weight", "finite number ≥ 0"),
+        (["u1", "u2", "like", "", "nan", ""], "weight", "finite number ≥ 0"),
+        (["u1", "u2", "like", "", "inf", ""], "weight", "finite number ≥ 0"),
+        (["u1", "u2", "like", "", "heavy", ""], "weight", "not a number: 'heavy'"),
     ],
 )
 def test_interaction_row_refused(row, field, needle):
@@ -76,10 +83,28 @@ def test_interaction_row_refused(row, field, needle):
 
 def test_membership_role_default_and_unknown():
     parse = PARSERS[Entity.MEMBERSHIPS]
-    assert parse(["u1", "g1", "", ""], {}).role == "member"
-    assert parse(["u1", "g1", "", "Owner"], {}).role == "owner"
+    assert parse(["u1", "g1", "", "", ""], {}).role == "member"
+    assert parse(["u1", "g1", "", "Owner", ""], {}).role == "owner"
     with pytest.raises(RowError, match="unknown role 'boss'"):
-        parse(["u1", "g1", "", "boss"], {})
+        parse(["u1", "g1", "", "boss", ""], {})
+
+
+def test_membership_left_at_parses_and_may_not_precede_joining():
+    parse = PARSERS[Entity.MEMBERSHIPS]
+    stay = parse(["u1", "g1", "2024-05-01", "", "2024-05-03T12:00:00Z"], {})
+    assert (stay.joined_at, stay.left_at) == (1714521600, 1714737600)
+    assert parse(["u1", "g1", "", "", ""], {}).left_at is None
+    with pytest.raises(RowError, match="before joined_at") as err:
+        parse(["u1", "g1", "2024-05-03", "", "2024-05-01"], {})
+    assert err.value.field == "left_at"
+    with pytest.raises(RowError, match="bad timestamp 'soon'") as err:
+        parse(["u1", "g1", "", "", "soon"], {})
+    assert err.value.field == "left_at"
+
+
+def test_interaction_group_id_is_optional_and_trimmed():
+    assert INTERACTIONS(["u1", "u2", "like", "", "", " g7 "], {})[5] == "g7"
+    assert INTERACTIONS(["u1", "u2", "like", "", "", "  "], {})[5] is None
 
 
 def _source(tmp_path: Path, name: str, data: bytes, entity=Entity.USERS):
@@ -240,7 +265,7 @@ def test_resolve_cycle_through_stored():
 
 
 def test_weight_zero_is_allowed():
-    assert math.isclose(INTERACTIONS(["u1", "u2", "like", "", "0"], {})[4], 0.0)
+    assert math.isclose(INTERACTIONS(["u1", "u2", "like", "", "0", ""], {})[4], 0.0)
 
 
 def test_run_ahead_yields_in_order_and_raises_the_producers_error():

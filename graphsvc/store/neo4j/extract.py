@@ -12,6 +12,7 @@ import numpy as np
 
 from graphsvc.errors import StoreError
 from graphsvc.model import (
+    CHAT_DAY_BITS,
     EdgeBatch,
     EdgeKind,
     Entity,
@@ -144,6 +145,22 @@ class Extract(StoreParts):
         if held:
             yield _batch(_concat(pending, names), names, 0, held)
 
+    def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
+        """From each relationship's ``chat_days``, or its ``event_days`` (dated, since 1970)
+        when no event named a group, read by source uid range (of about ``batch_size``
+        interacting pairs of days at 8 a user)."""
+        top = self.session.rows("OPTIONAL MATCH (s:Sequence {name: 'user'}) RETURN s.next AS n")
+        users, width = int(top[0]["n"] or 0), max(batch_size // 8, 1)
+        for lo in range(0, users, width):
+            row = self.session.rows(_INTERACTION_DAYS, lo=lo, hi=lo + width)[0]
+            code = np.asarray(row["code"], dtype=np.int64)
+            if len(code):
+                yield EdgeBatch(
+                    np.asarray(row["src"], dtype=np.int64),
+                    np.asarray(row["dst"], dtype=np.int64),
+                    {"day": code & ((1 << CHAT_DAY_BITS) - 1), "gid": code >> CHAT_DAY_BITS},
+                )
+
     def _node_keys(self, label: str) -> np.ndarray:
         """A table from internal node id to the uid (User) or gid (Group) of ``label``
         nodes; -1 for other ids."""
@@ -216,7 +233,9 @@ def _record(entity: Entity, r: neo4j.Record) -> User | Group | Membership | Refe
     if entity is Entity.GROUPS:
         return Group(r["group_id"], r["name"], r["owner_id"], r["created_at"])
     if entity is Entity.MEMBERSHIPS:
-        return Membership(r["user_id"], r["group_id"], r["joined_at"], MemberRole(r["role"]))
+        return Membership(
+            r["user_id"], r["group_id"], r["joined_at"], MemberRole(r["role"]), r["left_at"]
+        )
     return Referral(r["inviter_id"], r["invitee_id"], r["referred_at"], r["campaign"])
 
 
@@ -263,7 +282,14 @@ _EXTRACT: dict[EdgeKind, tuple[str, dict[str, str]]] = {
         },
     ),
     EdgeKind.REFERRED: ("User", {"referred_at": "coalesce(r.referred_at, -1)"}),
-    EdgeKind.MEMBER_OF: ("Group", {"role": "$codes[r.role]"}),
+    EdgeKind.MEMBER_OF: (
+        "Group",
+        {
+            "role": "$codes[r.role]",
+            "joined_at": "coalesce(r.joined_at, -1)",
+            "left_at": "coalesce(r.left_at, -1)",
+        },
+    ),
 }
 
 # Column pairs (high, low, bits) read as one integer ``high * 2**bits + low``, split back with
@@ -276,6 +302,11 @@ _PACKED: dict[EdgeKind, tuple[tuple[str, str, int], ...]] = {
     EdgeKind.REFERRED: (),
     EdgeKind.MEMBER_OF: (("role", "dst", 56),),
 }
+
+_INTERACTION_DAYS = f"""
+MATCH (a:User)-[r:INTERACTED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
+UNWIND coalesce(r.chat_days, [d IN r.event_days WHERE d >= 0 | d - {1 << CHAT_DAY_BITS}]) AS code
+RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect(code) AS code"""
 
 _NODE_KEYS = {
     "User": "MATCH (n:User) RETURN collect(id(n)) AS node, collect(n.uid) AS key",
@@ -319,7 +350,7 @@ _RECORDS = {
         g.owner_id AS owner_id, g.created_at AS created_at ORDER BY g.group_id""",
     Entity.MEMBERSHIPS: """MATCH (u:User)-[m:MEMBER_OF]->(g:Group)
         RETURN u.user_id AS user_id, g.group_id AS group_id, m.joined_at AS joined_at,
-               m.role AS role ORDER BY user_id, group_id""",
+               m.role AS role, m.left_at AS left_at ORDER BY user_id, group_id""",
     Entity.REFERRALS: """MATCH (a:User)-[r:REFERRED]->(b:User)
         RETURN a.user_id AS inviter_id, b.user_id AS invitee_id, r.referred_at AS referred_at,
                r.campaign AS campaign ORDER BY invitee_id""",

@@ -21,6 +21,7 @@ from graphsvc.store.base import (
     CommunityQuery,
     UserQuery,
     result_column,
+    with_defaults,
 )
 from graphsvc.store.neo4j.runs import IN_COMMUNITY, community_from_props, user_row
 from graphsvc.store.neo4j.session import StoreParts
@@ -173,9 +174,8 @@ class Queries(StoreParts):
 
 
 def _group(props: dict[str, Any]) -> GroupResult:
-    values = {f: props.get(f) for f in GroupResult.__dataclass_fields__}
+    values = with_defaults(GroupResult, props)
     values["owner_mismatch"] = bool(values["owner_mismatch"])
-    values["owner_reason"] = values["owner_reason"] or ""
     return GroupResult(**values)
 
 

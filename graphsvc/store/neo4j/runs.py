@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -15,11 +16,13 @@ from graphsvc.model import (
     USER_RESULT_COLUMNS,
     CommunityResult,
     GroupResult,
+    HealthSeries,
     RunInfo,
     RunResult,
     SeedSet,
 )
 from graphsvc.output import plain
+from graphsvc.store.base import with_defaults
 from graphsvc.store.neo4j.session import StoreParts
 
 _NO_LIMIT = 2**62
@@ -95,6 +98,15 @@ class Runs(StoreParts):
             chunk = groups[lo : lo + RESULT_BATCH]
             self.session.write(
                 lambda tx, rows=chunk: tx.run(_CREATE_GROUP_RESULTS, run=run_id, rows=rows)
+            )
+        series = [
+            {"unit": h.unit, "unit_id": h.unit_id, "start": h.start, "series": json.dumps(h.values)}
+            for h in result.series
+        ]
+        for lo in range(0, len(series), RESULT_BATCH // 4):
+            chunk = series[lo : lo + RESULT_BATCH // 4]
+            self.session.write(
+                lambda tx, rows=chunk: tx.run(_CREATE_HEALTH_SERIES, run=run_id, rows=rows)
             )
 
     @staticmethod
@@ -229,6 +241,16 @@ class Runs(StoreParts):
     def group_results(self, run_id: str) -> list[GroupResult]:
         return self._group_rows(run_id, "true")
 
+    def health_series(self, run_id: str, unit: str, unit_ids: Sequence[str]) -> list[HealthSeries]:
+        rows = self.session.rows(
+            "UNWIND $ids AS id MATCH (h:HealthSeries {run_id: $run_id, unit: $unit, unit_id: id}) "
+            "RETURN h.unit_id AS unit_id, h.start AS start, h.series AS series",
+            run_id=str(run_id),
+            unit=unit,
+            ids=[str(i) for i in unit_ids],
+        )
+        return [HealthSeries(unit, r["unit_id"], r["start"], json.loads(r["series"])) for r in rows]
+
 
 def _run_info(props: dict[str, Any]) -> RunInfo:
     return RunInfo(
@@ -242,9 +264,7 @@ def _run_info(props: dict[str, Any]) -> RunInfo:
 
 
 def community_from_props(props: dict[str, Any]) -> CommunityResult:
-    values = {f: props.get(f) for f in CommunityResult.__dataclass_fields__}
-    text = {k: values[k] or "" for k in ("derived_from", "owner_reason")}
-    return CommunityResult(**(values | text))
+    return CommunityResult(**with_defaults(CommunityResult, props))
 
 
 def user_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -287,6 +307,11 @@ UNWIND $rows AS row
 CREATE (g:GroupResult {run_id: $run})
 SET g += row"""
 
+_CREATE_HEALTH_SERIES = """
+UNWIND $rows AS row
+CREATE (h:HealthSeries {run_id: $run})
+SET h += row"""
+
 _PUBLISH = """
 MATCH (new:AnalysisRun {run_id: $run_id})
 OPTIONAL MATCH (old:AnalysisRun {current: true}) WHERE old <> new
@@ -304,7 +329,7 @@ RETURN [r IN complete[$keep..] WHERE r <> $run_id] + unfinished AS stale"""
 _DELETE_RUN_NODES = {
     label: f"""MATCH (n:{label}) WHERE n.run_id IN $runs
     CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"""
-    for label in ("UserResult", "Community", "GroupResult", "SeedSet")
+    for label in ("UserResult", "Community", "GroupResult", "HealthSeries", "SeedSet")
 }
 
 _RUN_LABELS = tuple(_DELETE_RUN_NODES)

@@ -12,9 +12,12 @@ CREATE INDEX user_name IF NOT EXISTS FOR (u:User) ON (u.name);
 // (:Group {group_id, gid, name, owner_id, created_at})
 CREATE CONSTRAINT group_id_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.group_id IS UNIQUE;
 CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS UNIQUE;
-// (:User)-[:INTERACTED {kind, count, weight, days, first_at, last_at, event_keys, event_days}]
+// (:User)-[:INTERACTED {kind, count, weight, days, first_at, last_at, event_keys, event_days,
+//   chat_days}]
 // ->(:User): one per (src, dst, kind); kind is the InteractionKind code (0 message .. 6
-// purchase); days counts the distinct UTC days in event_days (undated events share one). A
+// purchase); days counts the distinct UTC days in event_days (undated events share one);
+// chat_days, once an event names a group, the distinct (group, day) of dated events as
+// gid * 2^20 + day (gid -1: no group named). MEMBER_OF {joined_at, role, left_at}. A
 // graph written before kind codes converts with
 //   MATCH ()-[r:INTERACTED]->() WHERE r.kind IS :: STRING
 //   CALL (r) { SET r.kind = {message: 0, reply: 1, mention: 2, like: 3, share: 4,
@@ -51,3 +54,9 @@ CREATE CONSTRAINT community_label_unique IF NOT EXISTS
 // (:GroupResult {run_id, group_id, size, declared_owner_id, effective_owner_id, ...})
 CREATE CONSTRAINT group_result_unique IF NOT EXISTS
   FOR (g:GroupResult) REQUIRE (g.run_id, g.group_id) IS UNIQUE;
+// Groups and communities also carry their lifecycle (stage, stage_reason, alarms, joins_7d,
+// quits_7d, active_share_7d, silent_share_7d, ...; README "Community health over time").
+// (:HealthSeries {run_id, unit: 'group' | 'community', unit_id, start, series}): daily series
+// up to the run's as-of day from start (YYYY-MM-DD); series is JSON {name: [one per day]}.
+CREATE CONSTRAINT health_series_unique IF NOT EXISTS
+  FOR (h:HealthSeries) REQUIRE (h.run_id, h.unit, h.unit_id) IS UNIQUE;

@@ -10,6 +10,7 @@ import neo4j
 
 from graphsvc.errors import StoreError
 from graphsvc.model import (
+    CHAT_DAY_BITS,
     EventColumns,
     Group,
     Interaction,
@@ -123,6 +124,7 @@ class Writes(StoreParts):
                 "group": str(m.group_id),
                 "joined_at": m.joined_at,
                 "role": MemberRole(m.role).value,
+                "left_at": m.left_at,
             }
             for m in rows
         ]
@@ -173,17 +175,19 @@ class Writes(StoreParts):
         if tx.run(_LOCK_EVENTS).single() is None:
             raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
         nodes = _user_nodes(tx, {user for triple in pending for user in triple[:2]})
+        chats = {e[3] for events in pending.values() for e in events if e[3] is not None}
+        gids = _group_gids(tx, chats) if chats else {}
         stored = tx.run(_ANY_INTERACTION).single()["any"]
         triples = list(pending)
         added = sum(
-            _add_chunk(tx, pending, triples[lo : lo + WRITE_CHUNK], nodes, stored)
+            _add_chunk(tx, pending, triples[lo : lo + WRITE_CHUNK], nodes, gids, stored)
             for lo in range(0, len(triples), WRITE_CHUNK)
         )
         tx.run(_COUNT_EVENTS, added=added).consume()
         return added
 
 
-_Event = tuple[int, int | None, float]  # key, occurred_at, weight
+_Event = tuple[int, int | None, float, str | None]  # key, occurred_at, weight, group_id
 
 
 def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, int], list[_Event]]:
@@ -198,7 +202,7 @@ def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, i
         seen.add(key)
         at = None if e.occurred_at is None else int(e.occurred_at)
         triple = (str(e.src_id), str(e.dst_id), InteractionKind(e.kind).code)
-        groups.setdefault(triple, []).append((key, at, float(e.weight)))
+        groups.setdefault(triple, []).append((key, at, float(e.weight), e.group_id))
     return {t: groups[t] for t in sorted(groups)}
 
 
@@ -213,11 +217,22 @@ def _user_nodes(tx: neo4j.ManagedTransaction, user_ids: set[str]) -> dict[str, i
     return nodes
 
 
+def _group_gids(tx: neo4j.ManagedTransaction, group_ids: set[str]) -> dict[str, int]:
+    """The gid of each group events name (a load has ensured them)."""
+    found = tx.run(_GROUP_GIDS, ids=list(group_ids)).single()
+    gids = dict(zip(found["keys"], found["gids"], strict=True))
+    if len(gids) < len(group_ids):
+        missing = sorted(group_ids - gids.keys())
+        raise StoreError(f"interactions name unknown groups {missing[:5]}: ensure_groups first")
+    return gids
+
+
 def _add_chunk(
     tx: neo4j.ManagedTransaction,
     pending: dict[tuple[str, str, int], list[_Event]],
     triples: list[tuple[str, str, int]],
     nodes: dict[str, int],
+    gids: dict[str, int],
     stored: bool,
 ) -> int:
     """Events of ``triples`` added: read the relationships they already have (only if any
@@ -236,7 +251,8 @@ def _add_chunk(
     new = [i for i in range(len(triples)) if i not in found]
     if new:
         columns = {name: [ends[name][i] for i in new] for name in ends}
-        tx.run(_CREATE_INTERACTIONS, **columns, **_totals([pending[triples[i]] for i in new]))
+        totals = _totals([pending[triples[i]] for i in new], gids)
+        tx.run(_CREATE_INTERACTIONS, **columns, **totals)
     added = sum(len(pending[triples[i]]) for i in new)
     updates = [
         (rel, fresh)
@@ -246,35 +262,56 @@ def _add_chunk(
     ]
     if updates:
         rels = [rel for rel, _ in updates]
-        totals = _totals([fresh for _, fresh in updates], rels)
+        totals = _totals([fresh for _, fresh in updates], gids, rels)
         tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals)
         added += sum(len(fresh) for _, fresh in updates)
     return added
 
 
 def _totals(
-    events: list[list[_Event]], stored: list[dict[str, Any]] | None = None
+    events: list[list[_Event]], gids: dict[str, int], stored: list[dict[str, Any]] | None = None
 ) -> dict[str, list]:
-    """Columns ``n``, ``w``, ``f``, ``l``, ``keys``, ``days``, ``day_list``: count, weight
-    sum, first and last time (None when unknown), keys, number and list of distinct UTC days
-    of each relationship after adding ``events`` to its ``stored`` totals (none: new
-    relationships); ``keys`` holds only the added keys."""
-    out: dict[str, list] = {k: [] for k in ("n", "w", "f", "l", "keys", "days", "day_list")}
+    """Columns ``n``, ``w``, ``f``, ``l``, ``keys``, ``days``, ``day_list``, ``chat_days``:
+    count, weight sum, first and last time (None when unknown), keys, number and list of
+    distinct UTC days of each relationship after adding ``events`` to its ``stored`` totals
+    (none: new relationships), and its ``chat_days`` (see ``chat_days``); ``keys`` holds only
+    the added keys."""
+    names = ("n", "w", "f", "l", "keys", "days", "day_list", "chat_days")
+    out: dict[str, list] = {k: [] for k in names}
     for i, group in enumerate(events):
         old = stored[i] if stored else {"n": 0, "w": 0.0, "f": None, "l": None, "dl": None}
-        ats = [at for _, at, _ in group if at is not None]
+        ats = [at for _, at, _, _ in group if at is not None]
         if old["f"] is not None:
             ats.append(old["f"])
             ats.append(old["l"])
         out["n"].append(old["n"] + len(group))
-        out["w"].append(old["w"] + sum(w for _, _, w in group))
+        out["w"].append(old["w"] + sum(w for _, _, w, _ in group))
         out["f"].append(min(ats, default=None))
         out["l"].append(max(ats, default=None))
-        out["keys"].append([key for key, _, _ in group])
-        days = sorted(set(old["dl"] or ()) | {event_day(at) for _, at, _ in group})
+        out["keys"].append([key for key, _, _, _ in group])
+        days = sorted(set(old["dl"] or ()) | {event_day(at) for _, at, _, _ in group})
         out["days"].append(len(days))
         out["day_list"].append(days)
+        out["chat_days"].append(chat_days(group, gids, old.get("cd"), old["dl"]))
     return out
+
+
+def chat_days(
+    group: list[_Event], gids: dict[str, int], old: list[int] | None, old_days: list[int] | None
+) -> list[int] | None:
+    """A relationship's distinct (group, day) of dated events since 1970, as
+    gid * 2**CHAT_DAY_BITS + day (gid -1: no group named), once an event names a group;
+    None while none has (its event_days say it all)."""
+    if old is None and all(e[3] is None for e in group):
+        return None
+    if old is None:  # the days stored so far named no group
+        old = [(-1 << CHAT_DAY_BITS) + d for d in old_days or () if d >= 0]
+    fresh = {
+        ((gids[chat] if chat is not None else -1) << CHAT_DAY_BITS) + event_day(at)
+        for _, at, _, chat in group
+        if at is not None and at >= 0
+    }
+    return sorted(set(old) | fresh)
 
 
 _TAKE_LOAD_LOCK = "MATCH (l:Lock {name: 'loads'}) SET l._lock = true RETURN l"
@@ -319,6 +356,8 @@ UNWIND $rows AS row
 MATCH (u:User {user_id: row.user})
 MATCH (g:Group {group_id: row.group})
 MERGE (u)-[m:MEMBER_OF]->(g)
+SET m.left_at = CASE WHEN row.left_at IS NOT NULL THEN row.left_at
+                    WHEN row.joined_at > m.left_at THEN null ELSE m.left_at END
 SET m.joined_at = coalesce(row.joined_at, m.joined_at), m.role = row.role"""
 
 # Replace the stored inviter only by a strictly earlier (referred_at, inviter_id).
@@ -344,6 +383,11 @@ MATCH (c:Counter {name: 'interaction_events'}) SET c._lock = true RETURN c.value
 
 _ANY_INTERACTION = "MATCH ()-[r:INTERACTED]->() RETURN count(r) > 0 AS any"  # the count store
 
+_GROUP_GIDS = """
+UNWIND $ids AS key
+MATCH (g:Group {group_id: key})
+RETURN collect(key) AS keys, collect(g.gid) AS gids"""
+
 _USER_NODES = """
 UNWIND $ids AS key
 MATCH (u:User {user_id: key})
@@ -356,7 +400,7 @@ MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 MATCH (a)-[r:INTERACTED {kind: $k[i]}]->(b)
 RETURN collect(i) AS rows,
        collect({id: elementId(r), n: r.count, w: r.weight, f: r.first_at, l: r.last_at,
-                keys: r.event_keys, dl: r.event_days}) AS rels"""
+                keys: r.event_keys, dl: r.event_days, cd: r.chat_days}) AS rels"""
 
 # kind, count, weight and days first: the properties analysis reads share property records.
 _CREATE_INTERACTIONS = """
@@ -364,13 +408,14 @@ UNWIND range(0, size($s) - 1) AS i
 MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i], days: $days[i],
                          first_at: $f[i], last_at: $l[i], event_keys: $keys[i],
-                         event_days: $day_list[i]}]->(b)"""
+                         event_days: $day_list[i], chat_days: $chat_days[i]}]->(b)"""
 
 _UPDATE_INTERACTIONS = """
 UNWIND range(0, size($ids) - 1) AS i
 MATCH ()-[r:INTERACTED]->() WHERE elementId(r) = $ids[i]
 SET r.count = $n[i], r.weight = $w[i], r.days = $days[i], r.first_at = $f[i],
-    r.last_at = $l[i], r.event_keys = r.event_keys + $keys[i], r.event_days = $day_list[i]"""
+    r.last_at = $l[i], r.event_keys = r.event_keys + $keys[i], r.event_days = $day_list[i],
+    r.chat_days = $chat_days[i]"""
 
 _COUNT_EVENTS = """
 MATCH (c:Counter {name: 'interaction_events'}) SET c.value = c.value + $added REMOVE c._lock"""

@@ -9,6 +9,8 @@ from typing import Final
 import numpy as np
 
 from graphsvc.model import (
+    DAY_SECONDS,
+    UNDATED_AT,
     EdgeBatch,
     EdgeKind,
     Entity,
@@ -45,7 +47,15 @@ _EDGE_SQL: Final[dict[EdgeKind, tuple[str, str, dict[str, str]]]] = {
         "inviter_uid, invitee_uid",
         {"referred_at": "coalesce(referred_at, -1)"},
     ),
-    EdgeKind.MEMBER_OF: ("memberships", "uid, gid", {"role": "role"}),
+    EdgeKind.MEMBER_OF: (
+        "memberships",
+        "uid, gid",
+        {
+            "role": "role",
+            "joined_at": "coalesce(joined_at, -1)",
+            "left_at": "coalesce(left_at, -1)",
+        },
+    ),
 }
 
 
@@ -112,6 +122,18 @@ class Extract(StoreParts):
                 props={name: table_rows[name].astype(dtype) for name, dtype in props},
             )
 
+    def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
+        """Dated events as (src uid, dst uid) with props ``day`` (UTC day number) and ``gid``
+        (the group the event names, -1 none); a four may repeat (the reader dedupes)."""
+        cursor = self._db.execute(
+            f"SELECT src, dst, at / {DAY_SECONDS}, coalesce(gid, -1) "
+            f"FROM interaction_events WHERE at != {UNDATED_AT}"
+        )
+        row_type = np.dtype([(name, np.int64) for name in ("src", "dst", "day", "gid")])
+        while rows := cursor.fetchmany(batch_size):
+            table = np.array(rows, dtype=row_type)
+            yield EdgeBatch(table["src"], table["dst"], {"day": table["day"], "gid": table["gid"]})
+
     def _uids_below(self, bound: int) -> bool:
         """Whether every user and group id is below ``bound``."""
         row = self._db.execute(
@@ -136,12 +158,12 @@ class Extract(StoreParts):
                 yield Group(*row)
         elif entity is Entity.MEMBERSHIPS:
             roles = list(MemberRole)
-            for user_id, group_id, joined_at, role in db.execute(
-                """SELECT u.user_id, g.group_id, m.joined_at, m.role FROM memberships m
+            for user_id, group_id, joined_at, role, left_at in db.execute(
+                """SELECT u.user_id, g.group_id, m.joined_at, m.role, m.left_at FROM memberships m
                    JOIN users u ON u.uid = m.uid JOIN groups g ON g.gid = m.gid
                    ORDER BY u.user_id, g.group_id"""
             ):
-                yield Membership(user_id, group_id, joined_at, roles[role])
+                yield Membership(user_id, group_id, joined_at, roles[role], left_at)
         elif entity is Entity.REFERRALS:
             for row in db.execute(
                 """SELECT a.user_id, b.user_id, r.referred_at, r.campaign FROM referrals r

@@ -23,7 +23,13 @@ from graphsvc.store.base import (
     UserQuery,
 )
 from graphsvc.store.sqlite.connections import StoreParts
-from graphsvc.store.sqlite.runs import COMMUNITY_FIELDS, GROUP_FIELDS, group_from_row, user_filters
+from graphsvc.store.sqlite.runs import (
+    COMMUNITY_FIELDS,
+    GROUP_FIELDS,
+    community_from_row,
+    group_from_row,
+    user_filters,
+)
 from graphsvc.store.sqlite.schema import COMMUNITY_KEYS, sort_key
 
 _LAST_CHAR = "\U0010ffff"  # sorts after every character: text < text + it
@@ -151,7 +157,7 @@ class Queries(StoreParts):
             f"WHERE {' AND '.join(where)} ORDER BY {key} DESC, community_id LIMIT ?",
             [*params, query.limit],
         )
-        return [CommunityResult(*row) for row in rows]
+        return [community_from_row(row) for row in rows]
 
     def community_result(self, run_id: str, community_id: str) -> CommunityResult | None:
         self._require_run(run_id)
@@ -160,7 +166,7 @@ class Queries(StoreParts):
             "WHERE run_id = ? AND community_id = ?",
             (run_id, community_id),
         ).fetchone()
-        return CommunityResult(*row) if row else None
+        return community_from_row(row) if row else None
 
     def group_result(self, run_id: str, group_id: str) -> GroupResult | None:
         found = self._group_rows("group_id = ?", run_id, group_id)

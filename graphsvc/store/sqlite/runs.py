@@ -15,6 +15,7 @@ from graphsvc.model import (
     USER_RESULT_COLUMNS,
     CommunityResult,
     GroupResult,
+    HealthSeries,
     RunInfo,
     RunResult,
     SeedSet,
@@ -76,9 +77,17 @@ class Runs(StoreParts):
                 ("group_results", GROUP_FIELDS, result.groups),
             ):
                 db.executemany(
-                    f"INSERT INTO {name} VALUES (?, {', '.join('?' * len(fields))})",
+                    f"INSERT INTO {name} (run_id, {', '.join(fields)}) "
+                    f"VALUES (?, {', '.join('?' * len(fields))})",
                     [(info.run_id, *(getattr(r, f) for f in fields)) for r in rows],
                 )
+            db.executemany(
+                "INSERT INTO health_series VALUES (?, ?, ?, ?, ?)",
+                (
+                    (info.run_id, s.unit, s.unit_id, s.start, json.dumps(s.values))
+                    for s in result.series
+                ),
+            )
             db.execute(
                 "INSERT INTO meta VALUES ('current_run', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -106,7 +115,14 @@ class Runs(StoreParts):
                 (self.keep_runs,),
             )
         ]
-        tables = (LEGACY_RESULTS, "community_results", "group_results", "seed_sets", "runs")
+        tables = (
+            LEGACY_RESULTS,
+            "community_results",
+            "group_results",
+            "health_series",
+            "seed_sets",
+            "runs",
+        )
         for table in tables:
             db.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(r,) for r in stale])
         for run_id in stale:
@@ -125,6 +141,18 @@ class Runs(StoreParts):
                     *(json.dumps(v) for v in (seeds.params, seeds.stats, seeds.rows)),
                 ),
             )
+
+    def health_series(self, run_id: str, unit: str, unit_ids: Sequence[str]) -> list[HealthSeries]:
+        sql = (
+            "SELECT unit_id, start, series FROM health_series "
+            "WHERE run_id = ? AND unit = ? AND unit_id = ?"
+        )
+        found = []
+        for unit_id in unit_ids:
+            row = self._db.execute(sql, (run_id, unit, unit_id)).fetchone()
+            if row:
+                found.append(HealthSeries(unit, row[0], row[1], json.loads(row[2])))
+        return found
 
     def seed_set(self, seeds_id: str) -> SeedSet | None:
         row = self._db.execute("SELECT * FROM seed_sets WHERE seeds_id = ?", (seeds_id,)).fetchone()
@@ -236,7 +264,7 @@ class Runs(StoreParts):
             "ORDER BY size DESC, community_id",
             (run_id,),
         )
-        return [CommunityResult(*row) for row in rows]
+        return [community_from_row(row) for row in rows]
 
     def group_results(self, run_id: str) -> list[GroupResult]:
         self._require_run(run_id)
@@ -246,6 +274,10 @@ class Runs(StoreParts):
             (run_id,),
         )
         return [group_from_row(row) for row in rows]
+
+
+def community_from_row(row: Sequence[Any]) -> CommunityResult:
+    return CommunityResult(**dict(zip(COMMUNITY_FIELDS, row, strict=True)))
 
 
 def group_from_row(row: Sequence[Any]) -> GroupResult:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 
 from graphsvc.model import (
     RENAMED_TIERS,
     USER_RESULT_COLUMNS,
+    Lifecycle,
 )
 from graphsvc.store.base import (
     USER_SORTS,
@@ -75,7 +77,7 @@ def results_indexes(table: str) -> list[str]:
 
 _EVENTS_TABLE = """CREATE TABLE IF NOT EXISTS interaction_events (
     src INTEGER NOT NULL, dst INTEGER NOT NULL, kind INTEGER NOT NULL, at INTEGER NOT NULL,
-    seq INTEGER NOT NULL, weight REAL NOT NULL,
+    seq INTEGER NOT NULL, weight REAL NOT NULL, gid INTEGER,
     PRIMARY KEY (src, dst, kind, at, seq)) WITHOUT ROWID"""
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS users (
@@ -87,7 +89,7 @@ CREATE TABLE IF NOT EXISTS groups (
     created_at INTEGER);
 CREATE TABLE IF NOT EXISTS memberships (
     uid INTEGER NOT NULL, gid INTEGER NOT NULL, joined_at INTEGER, role INTEGER NOT NULL,
-    PRIMARY KEY (uid, gid)) WITHOUT ROWID;
+    left_at INTEGER, PRIMARY KEY (uid, gid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS memberships_group ON memberships (gid);
 CREATE TABLE IF NOT EXISTS referrals (
     invitee_uid INTEGER PRIMARY KEY, inviter_uid INTEGER NOT NULL, referred_at INTEGER,
@@ -120,7 +122,17 @@ CREATE TABLE IF NOT EXISTS group_results (
     owner_mismatch INTEGER NOT NULL, owner_reason TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, group_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS group_results_leader ON group_results (run_id, effective_owner_id);
+CREATE TABLE IF NOT EXISTS health_series (
+    run_id TEXT NOT NULL, unit TEXT NOT NULL, unit_id TEXT NOT NULL, start TEXT NOT NULL,
+    series TEXT NOT NULL, PRIMARY KEY (run_id, unit, unit_id)) WITHOUT ROWID;
 """
+
+
+# analysis.lifecycle's figures on group and community results, added to every file
+_LIFECYCLE_COLUMNS = {
+    name: {str: "TEXT NOT NULL DEFAULT ''", int: "INTEGER NOT NULL DEFAULT -1"}.get(kind, "REAL")
+    for name, kind in typing.get_type_hints(Lifecycle).items()
+}
 
 
 class Schema(StoreParts):
@@ -170,7 +182,7 @@ class Schema(StoreParts):
             db.execute("ALTER TABLE interaction_events RENAME TO interaction_events_hashed")
             db.execute(_EVENTS_TABLE)
             db.execute(
-                """INSERT INTO interaction_events
+                """INSERT INTO interaction_events (src, dst, kind, at, seq, weight)
                 SELECT src, dst, kind, at,
                        row_number() OVER (PARTITION BY src, dst, kind, at ORDER BY key) - 1, weight
                 FROM interaction_events_hashed ORDER BY src, dst, kind, at, key"""
@@ -196,13 +208,17 @@ class Schema(StoreParts):
                 "owner_reason": "TEXT NOT NULL DEFAULT ''",
                 "health_score": "REAL",
             },
-            "group_results": {"owner_reason": "TEXT NOT NULL DEFAULT ''"},
+            "group_results": {"owner_reason": "TEXT NOT NULL DEFAULT ''", **_LIFECYCLE_COLUMNS},
             "interactions": {"days": "INTEGER NOT NULL DEFAULT 1"},
+            "memberships": {"left_at": "INTEGER"},
+            "interaction_events": {"gid": "INTEGER"},
         }
+        wanted["community_results"].update(_LIFECYCLE_COLUMNS)
         with self._tx() as db:
             for table, columns in wanted.items():
                 have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
                 for name, kind in columns.items():
                     if name not in have:
                         db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-                        db.execute(MARK_STALE)  # aggregates are rebuilt with the new column
+                        if table == "interactions":
+                            db.execute(MARK_STALE)  # aggregates are rebuilt with the column

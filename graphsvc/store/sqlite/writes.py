@@ -99,12 +99,18 @@ class Writes(StoreParts):
         return self._insert_counting("groups", sql, params)
 
     def upsert_memberships(self, rows: Sequence[Membership]) -> int:
-        sql = """INSERT INTO memberships (uid, gid, joined_at, role)
+        # a later stay: a leave time is kept until a row says the member left again, or a
+        # join after it says they came back
+        sql = """INSERT INTO memberships (uid, gid, joined_at, role, left_at)
             VALUES ((SELECT uid FROM users WHERE user_id = ?),
-                    (SELECT gid FROM groups WHERE group_id = ?), ?, ?)
+                    (SELECT gid FROM groups WHERE group_id = ?), ?, ?, ?)
             ON CONFLICT (uid, gid) DO UPDATE SET
+              left_at = CASE WHEN excluded.left_at IS NOT NULL THEN excluded.left_at
+                             WHEN excluded.joined_at > left_at THEN NULL ELSE left_at END,
               joined_at = coalesce(excluded.joined_at, joined_at), role = excluded.role"""
-        params = [(m.user_id, m.group_id, m.joined_at, MemberRole(m.role).code) for m in rows]
+        params = [
+            (m.user_id, m.group_id, m.joined_at, MemberRole(m.role).code, m.left_at) for m in rows
+        ]
         return self._insert_counting("memberships", sql, params)
 
     def upsert_referrals(self, rows: Sequence[Referral]) -> int:
@@ -141,6 +147,21 @@ class Writes(StoreParts):
             raise StoreError(f"interactions name unknown users {unknown[:5]}: ensure_users first")
         return np.fromiter((cache[u] for u in user_ids.tolist()), np.int64, len(user_ids))
 
+    def _gid_column(self, group_ids: np.ndarray) -> np.ndarray:
+        """Store ids of stored groups, aligned with ``group_ids`` (the few a load names)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(group_ids), 30_000):
+            chunk = group_ids[start : start + 30_000].tolist()
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(
+                    f"SELECT group_id, gid FROM groups WHERE group_id IN ({marks})", chunk
+                )
+            )
+        if unknown := [g for g in group_ids.tolist() if g not in found]:
+            raise StoreError(f"interactions name unknown groups {unknown[:5]}: ensure_groups first")
+        return np.fromiter((found[g] for g in group_ids.tolist()), np.int64, len(group_ids))
+
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
         """Events given one by one: identical events in ``rows`` are numbered in order (their
         ``key`` is not stored: see ``add_events``)."""
@@ -158,14 +179,18 @@ class Writes(StoreParts):
         at = np.where(events.dated, events.at, UNDATED_AT)
         pair = (src << 32) | dst
         order = np.argsort(pair, kind="stable")  # by pair, then file order
-        columns = (src, dst, events.kind.astype(np.int64), at, events.seq, events.weight)
+        gid = np.append(self._gid_column(events.groups), -1)[events.group]
+        chat = gid.astype(object)
+        chat[gid < 0] = None
+        columns = (src, dst, events.kind.astype(np.int64), at, events.seq, events.weight, chat)
         with self._tx() as db:
             first = db.execute("SELECT 1 FROM interaction_events LIMIT 1").fetchone() is None
             before = db.total_changes
             for start in range(0, len(order), _WRITE_ROWS):
                 part = order[start : start + _WRITE_ROWS]
                 db.executemany(
-                    "INSERT OR IGNORE INTO interaction_events VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO interaction_events "
+                    "(src, dst, kind, at, seq, weight, gid) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     zip(*(c[part].tolist() for c in columns), strict=True),
                 )
             added = db.total_changes - before
