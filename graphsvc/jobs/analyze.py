@@ -46,7 +46,7 @@ class AnalyzeOutcome:
 def snapshot_fingerprint(snapshot: GraphSnapshot, params: AnalysisParams) -> str:
     """A digest of the analysed input and the parameters: equal digests, equal results."""
     digest = hashlib.sha256(json.dumps(params.as_dict(), sort_keys=True).encode())
-    for name, column in _columns(snapshot):
+    for name, column in snapshot_columns(snapshot):
         column = np.ascontiguousarray(column)
         digest.update(name.encode())
         digest.update(str(column.dtype).encode() + str(column.shape).encode())
@@ -54,12 +54,13 @@ def snapshot_fingerprint(snapshot: GraphSnapshot, params: AnalysisParams) -> str
     return digest.hexdigest()
 
 
-def _columns(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(name, array) of every field of a dataclass of arrays, nested ones by dotted name."""
+def snapshot_columns(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(name, array) of every field of a dataclass of arrays (a GraphSnapshot), nested ones
+    by dotted name."""
     for name in value.__dataclass_fields__:
         field = getattr(value, name)
         if dataclasses.is_dataclass(field):
-            yield from _columns(field, f"{prefix}{name}.")
+            yield from snapshot_columns(field, f"{prefix}{name}.")
         else:
             yield f"{prefix}{name}", field
 

@@ -5,11 +5,13 @@ loaded from the same input."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import pytest
 
 from graphsvc.admin.import_files import write_import_files
 from graphsvc.admin.local import LocalInstance
+from graphsvc.jobs.analyze import snapshot_columns
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import (
     EdgeKind,
@@ -36,7 +38,11 @@ def ev(src: str, dst: str, kind: InteractionKind, at: int | None, weight=1.0, or
 
 USERS = [User("u1", "Ann", 10, {"city": "杭州"}), User("u2", "Bo"), User("u3", None, 30)]
 GROUPS = [Group("g1", "团购群", "u1", 5), Group("g2", None, "u9", None)]
-MEMBERSHIPS = [Membership("u1", "g1", 1, MemberRole.OWNER), Membership("u2", "g1")]
+MEMBERSHIPS = [
+    Membership("u1", "g1", 1, MemberRole.OWNER),
+    Membership("u2", "g1"),
+    Membership("u3", "g2", 5, left_at=90),
+]
 REFERRALS = [
     Referral("u1", "u3", 50, "late"),
     Referral("u2", "u3", 40, "early"),
@@ -48,6 +54,7 @@ EVENTS = [
     ev("u1", "u2", InteractionKind.LIKE, 30, 2.0, ordinal=1),
     ev("u1", "u2", InteractionKind.LIKE, 30, 2.0, ordinal=1),  # the same event twice
     ev("u2", "u4", InteractionKind.REPLY, None),  # u4 only appears here
+    replace(ev("u2", "u3", InteractionKind.SHARE, 86_400), group_id="g1"),  # in a chat
 ]
 
 
@@ -64,10 +71,10 @@ def test_import_files_have_the_admin_headers(tmp_path):
     assert files.counts == {
         "users": 5,  # u1-u4 and the owner u9
         "groups": 2,
-        "memberships": 2,
+        "memberships": 3,
         "referrals": 2,  # u3 keeps its earliest inviter only
-        "interactions": 2,
-        "interaction_events": 4,
+        "interactions": 3,
+        "interaction_events": 5,
     }
     args = files.arguments("graph")
     assert args[0] == "graph"
@@ -113,8 +120,10 @@ def test_imported_graph_reads_back_like_the_embedded_store(imported: Neo4jStore,
         for entity in (Entity.USERS, Entity.GROUPS, Entity.MEMBERSHIPS, Entity.REFERRALS):
             assert list(imported.records(entity)) == list(sqlite.records(entity)), entity
         ours, theirs = build_snapshot(imported), build_snapshot(sqlite)
-        for name in ours.__dataclass_fields__:
-            assert getattr(ours, name).tolist() == getattr(theirs, name).tolist(), name
+        theirs_columns = dict(snapshot_columns(theirs))
+        for name, column in snapshot_columns(ours):
+            assert column.tolist() == theirs_columns[name].tolist(), name
+        assert ours.activity.group.tolist() == [-1, 0]  # u1→u2 on day 0; u2→u3 in g1, day 1
     finally:
         sqlite.close()
 
