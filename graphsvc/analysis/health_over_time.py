@@ -6,7 +6,6 @@ from __future__ import annotations
 __all__ = ["UnitHealth", "as_of_day", "health_over_time", "iso_day"]
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
@@ -66,7 +65,7 @@ class UnitHealth:
 
 def iso_day(day: int) -> str:
     """A UTC day number as YYYY-MM-DD."""
-    return datetime.fromtimestamp(day * DAY_SECONDS, UTC).date().isoformat()
+    return str(np.datetime64(int(day), "D"))
 
 
 def as_of_day(snapshot: GraphSnapshot, params: AnalysisParams) -> int | None:

@@ -73,6 +73,7 @@ _DIFF_SECTIONS = {
     "communities_dissolved": "DiffCommunity",
     "communities_split": "DiffCommunity",
     "communities_merged": "DiffCommunity",
+    "stage_changes": "DiffGroup",
     "risers": "DiffUser",
     "fallers": "DiffUser",
 }
@@ -306,6 +307,18 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
             },
             "into": {"description": "the communities it split into", "type": "array"},
+        },
+    },
+    "DiffGroup": {
+        "type": "object",
+        "description": "a group whose lifecycle stage changed, its members now",
+        "required": ["group_id", "size", "from", "to", "reason"],
+        "properties": {
+            "group_id": {"type": "string"},
+            "size": {"type": "integer"},
+            "from": {"type": "string", "description": "stage before"},
+            "to": {"type": "string", "description": "stage after"},
+            "reason": {"type": "string", "description": "why, in figures"},
         },
     },
     "RunDiff": {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 import time
 import typing
+from datetime import datetime
 from typing import Any
 
 import click
@@ -54,6 +56,11 @@ class ResolutionType(click.ParamType):
 )
 @click.option("--seed", type=bounded("seed"), help="Random seed (default from GRAPHSVC_SEED or 0).")
 @click.option("--damping", type=bounded("damping"), help="PageRank damping.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Assess groups' health over time on this day (default: the latest event's).",
+)
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
 @click.option(
     "--cold",
@@ -73,6 +80,7 @@ def analyze(
     min_community_size: int | None,
     seed: int | None,
     damping: float | None,
+    as_of: datetime | None,
     force: bool,
     cold: bool,
     refresh: bool,
@@ -92,6 +100,8 @@ def analyze(
         min_community_size=min_community_size,
         seed=seed,
         damping=damping,
+        # the end of that day, UTC: everything dated that day counts
+        as_of=None if as_of is None else calendar.timegm(as_of.timetuple()) + 86_399,
     )
     started = time.perf_counter()
 
@@ -118,6 +128,10 @@ def analyze(
         tried = ", ".join(f"{r}: {v:.3f}" for r, v in stats["resolution_agreement"].items())
         click.echo(f"  resolution {stats['resolution']} agrees best with the groups (NMI {tried})")
     click.echo("  " + describe_start(stats))
+    if stats.get("health_as_of"):
+        alarms = ", ".join(f"{k} {v}" for k, v in stats.get("group_alarms", {}).items()) or "none"
+        stages = ", ".join(f"{k} {v}" for k, v in stats.get("group_stages", {}).items())
+        click.echo(f"  groups on {stats['health_as_of']}: {stages}; alarms: {alarms}")
     if stats.get("churn"):
         click.echo(describe_churn(stats["churn"], stats["previous_run"]))
 

@@ -84,6 +84,7 @@ DIFF_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "communities_dissolved": ("communities dissolved", ("community_id", "size")),
     "communities_split": ("communities split", ("community_id", "size", "into")),
     "communities_merged": ("communities merged", ("community_id", "size", "from")),
+    "stage_changes": ("group stage changes", ("group_id", "size", "from", "to", "reason")),
     "risers": ("risers", _USER_CHANGE),
     "fallers": ("fallers", _USER_CHANGE),
 }

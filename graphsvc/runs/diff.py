@@ -1,5 +1,6 @@
 """What changed between two runs: KOLs won and lost, tier moves, owner changes, communities
-born, dissolved, split and merged, the biggest influence risers and fallers.
+born, dissolved, split and merged, groups whose lifecycle stage changed, the biggest influence
+risers and fallers.
 
 A diff is a summary first (how many entries each section has), then each section's top
 entries by size of change. The two runs' users are joined once on their ids (a hash join:
@@ -11,7 +12,7 @@ the order a store returns users in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from graphsvc.analysis.graphs import sorted_unique
 from graphsvc.errors import NoRunError, NotFoundError
-from graphsvc.model import CommunityResult, Tier
+from graphsvc.model import CommunityResult, GroupResult, Tier
 from graphsvc.output import plain
 from graphsvc.store.base import GraphStore
 
@@ -37,6 +38,7 @@ SECTIONS = (
     "communities_dissolved",
     "communities_split",
     "communities_merged",
+    "stage_changes",
     "risers",
     "fallers",
 )
@@ -50,11 +52,18 @@ class RunView:
     user_id: np.ndarray  # str (object or unicode), distinct
     columns: dict[str, np.ndarray]  # COLUMNS, aligned with user_id
     communities: list[CommunityResult]
+    groups: list[GroupResult] = field(default_factory=list)
 
 
 def load_run_view(store: GraphStore, run_id: str) -> RunView:
     columns = store.result_columns(run_id, COLUMNS)
-    return RunView(run_id, columns.pop("user_id"), columns, store.community_results(run_id))
+    return RunView(
+        run_id,
+        columns.pop("user_id"),
+        columns,
+        store.community_results(run_id),
+        store.group_results(run_id),
+    )
 
 
 def run_pair(store: GraphStore, run_a: str | None, run_b: str | None) -> tuple[str, str]:
@@ -277,13 +286,35 @@ def _community_sections(j: _Joined, share: float, limit: int) -> dict[str, dict[
     }
 
 
+def _stage_changes(a: RunView, b: RunView, limit: int) -> dict[str, Any]:
+    """Groups whose lifecycle stage changed (both runs assessed them), largest first."""
+    before = {g.group_id: g.stage for g in a.groups if g.stage}
+    rows = [
+        {
+            "group_id": g.group_id,
+            "size": g.members,
+            "from": before[g.group_id],
+            "to": g.stage,
+            "reason": g.stage_reason,
+        }
+        for g in b.groups
+        if g.stage and before.get(g.group_id, g.stage) != g.stage
+    ]
+    ordered = sorted(rows, key=lambda r: (-r["size"], r["group_id"]))
+    return _section(len(rows), ordered[:limit])
+
+
 def diff_runs(a: RunView, b: RunView, *, limit: int = 20, share: float = 0.2) -> dict[str, Any]:
     """Run ``b`` compared with run ``a`` (JSON-ready): ``summary`` (the entry count of every
     section), then each section as ``count`` and its ``limit`` ``top`` entries by size of
     change. Users present in only one run count as KOLs won or lost but not as tier moves or
     rank changes. O(n log n)."""
     j = _Joined(a, b)
-    sections = {**_user_sections(j, limit), **_community_sections(j, share, limit)}
+    sections = {
+        **_user_sections(j, limit),
+        **_community_sections(j, share, limit),
+        "stage_changes": _stage_changes(a, b, limit),
+    }
     in_b = len(j.in_b)
     return {
         "from_run": a.run_id,

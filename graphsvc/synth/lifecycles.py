@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphsvc.model import DAY_SECONDS
+from graphsvc.synth.population import DAY
 
 START_DAY = 20_454  # 2026-01-01
 DAYS = 150
@@ -148,7 +148,7 @@ def write_lifecycles(out: Path, *, groups: int = 30, seed: int = 0) -> Lifecycle
                     continue
                 to_owner = i != 0 and not quiet_owner and rng.random() < 0.3 and 0 in present
                 j = 0 if to_owner else int(rng.choice(present))
-                at = (START_DAY + day) * DAY_SECONDS + int(rng.integers(8, 22)) * 3600
+                at = (START_DAY + day) * DAY + int(rng.integers(8, 22)) * 3600
                 events.append((user, users[j], at, plan.group_id if named else ""))
     _write(out / "users.csv", ["user_id"], sorted({(m[0],) for m in members}))
     owners = {p.group_id: p.owner for p in truth}
@@ -179,7 +179,7 @@ def write_lifecycles(out: Path, *, groups: int = 30, seed: int = 0) -> Lifecycle
 
 def _seconds(day: int) -> str:
     """Day index ``day`` at 10:00 UTC, in Unix seconds."""
-    return str((START_DAY + int(day)) * DAY_SECONDS + 10 * 3600)
+    return str((START_DAY + int(day)) * DAY + 10 * 3600)
 
 
 def _write(path: Path, header: list[str], rows: list) -> None:

@@ -37,6 +37,7 @@ def test_diff_of_the_previous_and_current_run(two_runs):
         "communities_dissolved": 1,
         "communities_split": 1,
         "communities_merged": 0,
+        "stage_changes": 0,
         "risers": 1,
         "fallers": 1,
     }

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from graphsvc.cli.runs import DIFF_SECTIONS
-from graphsvc.model import CommunityResult, RunResult
+from graphsvc.model import CommunityResult, GroupResult, RunResult
 from graphsvc.runs.diff import COLUMNS, SECTIONS, RunView, diff_runs
 from tests.builders import OVERTOOK, later_run, ranked_run
 
@@ -106,3 +106,30 @@ def test_a_diff_of_fifty_thousand_users_takes_well_under_a_second():
     assert time.perf_counter() - started < 5
     assert diff["summary"]["risers"] + diff["summary"]["fallers"] > 40_000
     assert len(diff["risers"]["top"]) == 10
+
+
+def test_groups_whose_lifecycle_stage_changed():
+    before, after = view(ranked_run()), view(later_run())
+    group = GroupResult("g1", 9, None, "u0", 0.5, False)
+    before = dataclasses.replace(
+        before,
+        groups=[
+            dataclasses.replace(group, stage="growing", members=8),
+            dataclasses.replace(group, group_id="g2", stage="interacting", members=30),
+            dataclasses.replace(group, group_id="g3"),  # not assessed then
+        ],
+    )
+    reason = "members 6, down 25% from the peak 8"
+    after = dataclasses.replace(
+        after,
+        groups=[
+            dataclasses.replace(group, stage="declining", members=6, stage_reason=reason),
+            dataclasses.replace(group, group_id="g2", stage="interacting", members=31),
+            dataclasses.replace(group, group_id="g3", stage="emerging", members=4),
+        ],
+    )
+    diff = diff_runs(before, after)
+    assert diff["summary"]["stage_changes"] == 1
+    assert diff["stage_changes"]["top"] == [
+        {"group_id": "g1", "size": 6, "from": "growing", "to": "declining", "reason": reason}
+    ]
