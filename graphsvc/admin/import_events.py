@@ -28,7 +28,7 @@ __all__ = ["ImportEvents"]
 _COLUMNS = (np.int64, np.int64, np.int8, np.int64, bool, np.float64, np.int64, np.int64)
 _TABLE = (
     "src", "dst", "kind", "count", "weight", "days", "first_at", "last_at", "event_keys",
-    "event_days", "chat_days",
+    "event_days", "day_counts", "day_weights", "chat_days",
 )  # fmt: skip
 _BIG = np.iinfo(np.int64).max
 
@@ -114,8 +114,8 @@ class ImportEvents:
             return pa.table({name: pa.array([], pa.string()) for name in _TABLE})
         first = np.minimum.reduceat(np.where(dated, at, _BIG), starts)
         last = np.maximum.reduceat(np.where(dated, at, -_BIG), starts)
-        day_ends, days = _distinct_days(
-            starts, ends, np.where(dated, at // DAY_SECONDS, UNDATED_DAY)
+        day_ends, days, day_counts, day_weights = _distinct_days(
+            starts, ends, np.where(dated, at // DAY_SECONDS, UNDATED_DAY), weight
         )
         names = pa.array(self.ids, pa.string())
         columns = (
@@ -129,6 +129,8 @@ class ImportEvents:
             pa.array(last, mask=last == -_BIG),
             _joined(np.r_[0, ends], key, delimiter),
             _joined(np.r_[0, day_ends], days, delimiter),
+            _joined(np.r_[0, day_ends], day_counts, delimiter),
+            _joined(np.r_[0, day_ends], day_weights, delimiter),
             _chat_days(starts, ends, at, dated, chat, delimiter),
         )
         return pa.table(dict(zip(_TABLE, columns, strict=True)))
@@ -153,16 +155,20 @@ class ImportEvents:
 
 
 def _distinct_days(
-    starts: np.ndarray, ends: np.ndarray, day: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    starts: np.ndarray, ends: np.ndarray, day: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """For consecutive groups of events [starts[i], ends[i]): where each group's distinct days
-    end in the returned days (sorted within a group), and those days."""
+    end in the returned days (sorted within a group), those days, and the events and weight
+    of each (added in event order, as the transactional load adds)."""
     group = np.repeat(np.arange(len(starts)), ends - starts)
-    order = np.lexsort((day, group))
-    group, day = group[order], day[order]
+    order = np.lexsort((day, group))  # stable: a day's events in event order
+    group, day, weight = group[order], day[order], weight[order]
     keep = np.r_[True, (group[1:] != group[:-1]) | (day[1:] != day[:-1])]
-    counts = np.bincount(group[keep], minlength=len(starts))
-    return np.cumsum(counts), day[keep]
+    first = np.flatnonzero(keep)
+    counts = np.diff(np.r_[first, len(day)])
+    sums = _sums(first, np.r_[first[1:], len(day)], weight)
+    per_group = np.bincount(group[keep], minlength=len(starts))
+    return np.cumsum(per_group), day[keep], counts, sums
 
 
 def _chat_days(

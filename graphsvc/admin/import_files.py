@@ -299,6 +299,8 @@ class ImportBuilder:
                 "last_at:long",
                 "event_keys:long[]",
                 "event_days:long[]",
+                "day_counts:long[]",
+                "day_weights:double[]",
                 "chat_days:long[]",
             ],
             self._events.table(ARRAY_DELIMITER),

@@ -69,10 +69,10 @@ def iso_day(day: int) -> str:
 
 
 def as_of_day(snapshot: GraphSnapshot, params: AnalysisParams) -> int | None:
-    """The UTC day assessed: ``params.as_of``, else the latest dated event, join or leave;
-    None when nothing is dated."""
-    if params.as_of >= 0:
-        return params.as_of // DAY_SECONDS
+    """The UTC day assessed: ``params.as_of``, else ``params.until``, else the latest dated
+    event, join or leave; None when nothing is dated."""
+    if params.as_of >= 0 or params.until >= 0:
+        return (params.as_of if params.as_of >= 0 else params.until) // DAY_SECONDS
     days = []
     if snapshot.activity is not None and len(snapshot.activity.day):
         days.append(int(snapshot.activity.day.max()))

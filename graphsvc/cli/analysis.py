@@ -57,9 +57,20 @@ class ResolutionType(click.ParamType):
 @click.option("--seed", type=bounded("seed"), help="Random seed (default from GRAPHSVC_SEED or 0).")
 @click.option("--damping", type=bounded("damping"), help="PageRank damping.")
 @click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only interactions from this day on (UTC) make the graph.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only interactions up to this day (UTC, inclusive); referrals and joins after it "
+    "are not yet.",
+)
+@click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Assess groups' health over time on this day (default: the latest event's).",
+    help="Assess groups' health over time on this day (default: --until, else the latest event's).",
 )
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
 @click.option(
@@ -80,6 +91,8 @@ def analyze(
     min_community_size: int | None,
     seed: int | None,
     damping: float | None,
+    since: datetime | None,
+    until: datetime | None,
     as_of: datetime | None,
     force: bool,
     cold: bool,
@@ -100,9 +113,12 @@ def analyze(
         min_community_size=min_community_size,
         seed=seed,
         damping=damping,
-        # the end of that day, UTC: everything dated that day counts
-        as_of=None if as_of is None else calendar.timegm(as_of.timetuple()) + 86_399,
+        since=_seconds(since),
+        until=_seconds(until, end_of_day=True),
+        as_of=_seconds(as_of, end_of_day=True),
     )
+    if since and until and since > until:
+        raise click.BadParameter("--since is after --until", param_hint="--since")
     started = time.perf_counter()
 
     def on_stage(name: str) -> None:
@@ -134,6 +150,14 @@ def analyze(
         click.echo(f"  groups on {stats['health_as_of']}: {stages}; alarms: {alarms}")
     if stats.get("churn"):
         click.echo(describe_churn(stats["churn"], stats["previous_run"]))
+
+
+def _seconds(day: datetime | None, *, end_of_day: bool = False) -> int | None:
+    """Unix seconds of a UTC day's start, or of its last second (everything dated that day
+    counts)."""
+    if day is None:
+        return None
+    return calendar.timegm(day.timetuple()) + (86_399 if end_of_day else 0)
 
 
 def describe_start(stats: dict[str, Any]) -> str:

@@ -150,7 +150,7 @@ def analyze(
         clock = now
 
     stage("read")
-    snapshot = build_snapshot(store)
+    snapshot = build_snapshot(store, since=params.since, until=params.until)
     fingerprint = snapshot_fingerprint(snapshot, params)
     lap("read")
     current = store.current_run()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from graphsvc.analysis.lifecycle import distinct
-from graphsvc.model import Activity, EdgeBatch, EdgeKind, GraphSnapshot, Stays
+from graphsvc.model import DAY_SECONDS, Activity, EdgeBatch, EdgeKind, GraphSnapshot, Stays
 from graphsvc.store.base import GraphStore
 
 __all__ = ["ANALYSIS_COLUMNS", "build_snapshot"]
@@ -26,6 +26,8 @@ def _positions(store_ids: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.
     return sorted_names[order], lookup
 
 
+_LAST_DAY = 2**40  # an open end: a day after any event
+
 # The property columns analysis reads (not first_at, last_at).
 ANALYSIS_COLUMNS = {
     EdgeKind.INTERACTED: ("kind", "count", "weight", "days"),
@@ -34,9 +36,14 @@ ANALYSIS_COLUMNS = {
 }
 
 
-def _read(store: GraphStore, kind: EdgeKind, on_edges: Callable[[int], None] | None) -> EdgeBatch:
+def _read(
+    store: GraphStore,
+    kind: EdgeKind,
+    on_edges: Callable[[int], None] | None,
+    days: tuple[int, int] | None = None,
+) -> EdgeBatch:
     batches = []
-    for batch in store.edge_batches(kind, columns=ANALYSIS_COLUMNS[kind]):
+    for batch in store.edge_batches(kind, columns=ANALYSIS_COLUMNS[kind], days=days):
         batches.append(batch)
         if on_edges:
             on_edges(len(batch))
@@ -54,18 +61,28 @@ def _empty(dtype: type) -> np.ndarray:
 
 
 def build_snapshot(
-    store: GraphStore, *, on_edges: Callable[[int], None] | None = None
+    store: GraphStore,
+    *,
+    on_edges: Callable[[int], None] | None = None,
+    since: int = -1,
+    until: int = -1,
 ) -> GraphSnapshot:
     """Everything analysis needs from ``store``, independent of load order and adapter.
 
     Interaction edges are sorted by (src, dst, kind) so the graph built from them is the
     same whatever order the store returns them in. ``on_edges(n)`` reports progress.
+    ``since``, ``until`` (Unix seconds, whole UTC days; -1 open): only the interactions dated
+    in that window make the graph; referrals dated and members joined after ``until`` are
+    left out, and a leave after it has not happened yet.
     """
+    windowed = since >= 0 or until >= 0
+    days = (max(since, 0) // DAY_SECONDS, until // DAY_SECONDS if until >= 0 else _LAST_DAY)
+    end = (days[1] + 1) * DAY_SECONDS  # the first second after the window
     users, groups = store.users(), store.groups()
     user_ids, upos = _positions(users.uid, users.user_id)
     group_ids, gpos = _positions(groups.gid, groups.group_id)
 
-    inter = _read(store, EdgeKind.INTERACTED, on_edges)
+    inter = _read(store, EdgeKind.INTERACTED, on_edges, days if windowed else None)
     src, dst = upos[inter.src], upos[inter.dst]
     kind = inter.props.get("kind", _empty(np.int8))
     order = np.lexsort((kind, dst, src))
@@ -73,12 +90,16 @@ def build_snapshot(
     refs = _read(store, EdgeKind.REFERRED, on_edges)
     inviter, invitee = upos[refs.src], upos[refs.dst]
     rorder = np.argsort(invitee, kind="stable")
+    referred_at = refs.props.get("referred_at", _empty(np.int64))
+    rorder = rorder[referred_at[rorder] < end]  # undated: -1
 
     members = _read(store, EdgeKind.MEMBER_OF, on_edges)
     muser, mgroup = upos[members.src], gpos[members.dst]
     joined_at = members.props.get("joined_at", _empty(np.int64))
     left_at = members.props.get("left_at", _empty(np.int64))
+    left_at = np.where(left_at >= end, -1, left_at)  # not yet
     morder = np.lexsort((muser, mgroup))
+    morder = morder[joined_at[morder] < end]
     stays = Stays(muser[morder], mgroup[morder], joined_at[morder], left_at[morder])
     morder = morder[left_at[morder] < 0]  # who is a member now
 
@@ -101,16 +122,22 @@ def build_snapshot(
         membership_user=muser[morder],
         membership_group=mgroup[morder],
         membership_role=members.props.get("role", _empty(np.int8))[morder].astype(np.int8),
-        referral_at=refs.props.get("referred_at", _empty(np.int64))[rorder],
+        referral_at=referred_at[rorder],
         stays=stays,
-        activity=_activity(store, upos, gpos),
+        activity=_activity(store, upos, gpos, days),
     )
 
 
-def _activity(store: GraphStore, upos: np.ndarray, gpos: np.ndarray) -> Activity:
-    """The store's interaction days as vertices and group positions, distinct and sorted
-    (the same whatever order and repeats the store returns them in)."""
-    batches = list(store.interaction_days())
+def _activity(
+    store: GraphStore, upos: np.ndarray, gpos: np.ndarray, days: tuple[int, int]
+) -> Activity:
+    """The store's interaction days inside ``days`` as vertices and group positions, distinct
+    and sorted (the same whatever order and repeats the store returns them in)."""
+    batches = [
+        EdgeBatch(b.src[inside], b.dst[inside], {k: v[inside] for k, v in b.props.items()})
+        for b in store.interaction_days()
+        for inside in ((b.props["day"] >= days[0]) & (b.props["day"] <= days[1]),)
+    ]
     if not batches:
         return Activity(*(_empty(np.int64) for _ in range(4)))
     gid = np.concatenate([b.props["gid"] for b in batches])

@@ -132,8 +132,12 @@ class AnalysisParams:
     # invites within this many seconds of each other.
     fake_invite_burst: int = 5
     fake_invite_window: int = 600
+    # A window of time (Unix seconds, whole UTC days; -1: open): only interactions dated
+    # in it make the graph; referrals and joins after `until` are not yet.
+    since: int = -1
+    until: int = -1
     # Community health over time (analysis.lifecycle; README "Community health over time"):
-    # the day assessed (Unix seconds; -1: the day of the latest dated event or membership).
+    # the day assessed (Unix seconds; -1: `until`, else the latest dated event or membership).
     as_of: int = -1
     health_series_days: int = 180  # days of daily series kept with a run (WeCom keeps 180)
     health_emerging_days: int = 14  # younger groups are emerging
@@ -216,6 +220,8 @@ PARAM_BOUNDS: MappingProxyType[str, Bound] = MappingProxyType(
         "shill_burst_full": Bound(0, low_open=True),
         "fake_invite_burst": Bound(2),
         "as_of": Bound(-1),
+        "since": Bound(-1),
+        "until": Bound(-1),
         "health_series_days": Bound(30, 3660),
         "health_emerging_days": Bound(1),
         "health_decline_share": _SHARE,

@@ -44,6 +44,7 @@ __all__ = [
     "USER_MINIMUMS",
     "USER_SORTS",
     "USER_SORT_ALIASES",
+    "WINDOW_COLUMNS",
     "CommunityQuery",
     "GraphStore",
     "LoadTarget",
@@ -53,6 +54,7 @@ __all__ = [
     "renamed_run_json",
     "require_filters",
     "result_column",
+    "window_props",
     "with_defaults",
 ]
 
@@ -162,6 +164,23 @@ def with_defaults(cls: type, props: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+WINDOW_COLUMNS = ("kind", "count", "weight", "days")  # what a window of days aggregates
+
+
+def window_props(
+    kind: EdgeKind, columns: Sequence[str] | None, days: tuple[int, int] | None
+) -> dict[str, type]:
+    """``edge_props`` of an ``edge_batches`` call, checked against its window of ``days``."""
+    if days is None:
+        return edge_props(kind, columns)
+    if EdgeKind(kind) is not EdgeKind.INTERACTED:
+        raise ValueError(f"a window of days reads INTERACTED edges, not {kind}")
+    props = edge_props(kind, WINDOW_COLUMNS if columns is None else columns)
+    if set(props) - set(WINDOW_COLUMNS):
+        raise ValueError(f"a window of days reads only {list(WINDOW_COLUMNS)}")
+    return props
+
+
 def edge_props(kind: EdgeKind, columns: Sequence[str] | None) -> dict[str, type]:
     """The property columns of ``kind`` named in ``columns`` (None: all), in store order."""
     props = EDGE_PROPS[EdgeKind(kind)]
@@ -260,9 +279,12 @@ class GraphStore(LoadTarget, Protocol):
         kind: EdgeKind,
         batch_size: int = DEFAULT_BATCH_SIZE,
         columns: Sequence[str] | None = None,
+        days: tuple[int, int] | None = None,
     ) -> Iterator[EdgeBatch]:
         """The whole relationship type as columnar batches of store ids (see EdgeBatch), with
-        the property ``columns`` named (None: all of EDGE_PROPS[kind])."""
+        the property ``columns`` named (None: all of EDGE_PROPS[kind]). ``days`` (INTERACTED
+        only): the aggregates of the events dated on UTC days first..last (inclusive) alone,
+        pairs without one left out; only WINDOW_COLUMNS then (see ``window_props``)."""
 
     def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
         """When users interacted: (src uid, dst uid) with props ``day`` (the UTC day number of

@@ -26,7 +26,7 @@ def test_import_rows_match_the_embedded_aggregates_and_keys(tmp_path):
     kinds = list(InteractionKind)
     got = {}
     for row in builder._events.table(";").to_pylist():
-        src, dst, kind, count, weight, days, first, last, keys, day_list, _ = row.values()
+        src, dst, kind, count, weight, days, first, last, keys, day_list, *_ = row.values()
         assert len(set(keys.split(";"))) == count == len(keys.split(";"))
         assert len(day_list.split(";")) == days
         got[src, dst, kinds[kind]] = (

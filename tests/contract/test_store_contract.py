@@ -142,6 +142,37 @@ def test_a_leave_is_kept_until_the_member_comes_back(store):
     }
 
 
+def test_a_window_of_days_aggregates_only_its_events(store):
+    day = 86_400
+    store.ensure_users(["a", "b", "c"])
+    events = [
+        event("a", "b", LIKE, 1 * day + 5, 1.0),
+        event("a", "b", LIKE, 2 * day + 5, 2.0),
+        event("a", "b", LIKE, 2 * day + 7, 0.5),
+        event("a", "b", LIKE, 2 * day + 7, 0.5, ordinal=1),  # a genuine repeat
+        event("a", "b", REPLY, 9 * day, 4.0),
+        event("b", "c", LIKE, 3 * day),
+        event("b", "c", LIKE, None),  # undated: in no window
+    ]
+    store.add_interactions(events)
+    windowed = edges_by_id(store, EdgeKind.INTERACTED)  # all days, for comparison
+    assert windowed[("a", "b", LIKE)]["count"] == 4
+    found = {}
+    for batch in store.edge_batches(EdgeKind.INTERACTED, batch_size=1, days=(2, 3)):
+        assert list(batch.props) == ["kind", "count", "weight", "days"]
+        users = dict(zip(store.users().uid.tolist(), store.users().user_id, strict=True))
+        for i in range(len(batch)):
+            key = (users[int(batch.src[i])], users[int(batch.dst[i])], int(batch.props["kind"][i]))
+            found[key] = tuple(batch.props[k][i].item() for k in ("count", "weight", "days"))
+    assert found == {("a", "b", LIKE.code): (3, 3.0, 1), ("b", "c", LIKE.code): (1, 1.0, 1)}
+    later = list(store.edge_batches(EdgeKind.INTERACTED, days=(9, 9), columns=("count",)))
+    assert [b.props["count"].tolist() for b in later] == [[1]]
+    with pytest.raises(ValueError, match="only"):
+        list(store.edge_batches(EdgeKind.INTERACTED, days=(0, 9), columns=("first_at",)))
+    with pytest.raises(ValueError, match="INTERACTED"):
+        list(store.edge_batches(EdgeKind.REFERRED, days=(0, 9)))
+
+
 def test_interaction_days_say_when_and_in_which_group(store):
     day = 86_400
     store.ensure_users(["a", "b", "c"])

@@ -3,8 +3,10 @@ each answer checked against the store's own answer for the current run."""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +77,70 @@ def test_neo4j_snapshot_equals_sqlite_snapshot(graph, tmp_path):
     finally:
         sqlite.close()
     assert second.fingerprint == snapshot_fingerprint(ours, second_params())
+
+
+def test_a_window_reads_like_a_store_loaded_with_the_window_alone(graph, tmp_path):
+    """Both stores' snapshots of a window of days equal the snapshot of a store that holds
+    only that window's interactions (and, as of its last day, the referrals and joins)."""
+    store, data, _, _ = graph
+    with (data / "interactions.csv").open(encoding="utf-8") as f:
+        days = sorted({_day(r["occurred_at"]) for r in csv.DictReader(f) if r["occurred_at"]})
+    first, last = days[len(days) // 3], days[2 * len(days) // 3]
+    window = tmp_path / "window"
+    window.mkdir()
+    for name in ("users", "groups"):
+        (window / f"{name}.csv").write_bytes((data / f"{name}.csv").read_bytes())
+    for name, column in (
+        ("interactions", "occurred_at"),
+        ("referrals", "referred_at"),
+        ("memberships", "joined_at"),
+    ):
+        with (data / f"{name}.csv").open(encoding="utf-8") as src:
+            reader = csv.DictReader(src)
+            # interactions dated in the window; referrals and joins undated or by its end
+            since = first if name == "interactions" else None
+            kept = [r for r in reader if _within(r[column], since, last)]
+        with (window / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, reader.fieldnames)
+            writer.writeheader()
+            writer.writerows(kept)
+    alone = SqliteStore(tmp_path / "alone.db")
+    alone.init_schema()
+    ingest.load_files(ingest.discover(window), alone)
+    embedded = SqliteStore(tmp_path / "all.db")
+    embedded.init_schema()
+    ingest.load_files(ingest.discover(data), embedded)
+    span = {"since": first * 86_400, "until": last * 86_400 + 86_399}
+    try:
+        expected = build_snapshot(alone)
+        for windowed in (build_snapshot(embedded, **span), build_snapshot(store, **span)):
+            for name in SNAPSHOT_GRAPH:
+                got, want = getattr(windowed, name), getattr(expected, name)
+                assert (
+                    np.allclose(got, want) if got.dtype.kind == "f" else np.array_equal(got, want)
+                ), name
+    finally:
+        alone.close()
+        embedded.close()
+
+
+# What a window changes: the interaction graph, referrals and current members.
+SNAPSHOT_GRAPH = (
+    "interaction_src", "interaction_dst", "interaction_kind", "interaction_count",
+    "interaction_weight", "interaction_days", "referral_inviter", "referral_invitee",
+    "membership_user", "membership_group",
+)  # fmt: skip
+
+
+def _within(text: str, first: int | None, last: int) -> bool:
+    """Whether a time is in [first, last] (days); empty counts only with no ``first``."""
+    if not text:
+        return first is None
+    return (first is None or _day(text) >= first) and _day(text) <= last
+
+
+def _day(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()) // 86_400
 
 
 def second_params() -> AnalysisParams:

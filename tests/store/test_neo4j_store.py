@@ -269,9 +269,7 @@ def test_extraction_by_relationship_id_and_by_source_uid_agree(neo4j_store, monk
         neo4j_store.upsert_memberships([Membership(ids[i], f"g{i % 3}", i, roles[i % 3])])
         neo4j_store.upsert_referrals([Referral(ids[i], ids[i + 1], i)])
     paths, query = [], neo4j_extract._extract_query
-    monkeypatch.setattr(
-        neo4j_extract, "_extract_query", lambda *a: paths.append(a[-1]) or query(*a)
-    )
+    monkeypatch.setattr(neo4j_extract, "_extract_query", lambda *a: paths.append(a[3]) or query(*a))
     monkeypatch.setattr(neo4j_extract, "EXTRACT_SPREAD", 10**9)
     by_id = {kind: edge_rows(neo4j_store, kind) for kind in EdgeKind}
     monkeypatch.setattr(neo4j_extract, "EXTRACT_SPREAD", 0)

@@ -26,7 +26,7 @@ from graphsvc.model import (
 )
 from graphsvc.store.base import (
     DEFAULT_BATCH_SIZE,
-    edge_props,
+    window_props,
 )
 from graphsvc.store.neo4j.session import StoreParts
 from graphsvc.store.neo4j.writes import ATTR_PREFIX
@@ -69,6 +69,7 @@ class Extract(StoreParts):
         kind: EdgeKind,
         batch_size: int = DEFAULT_BATCH_SIZE,
         columns: Sequence[str] | None = None,
+        days: tuple[int, int] | None = None,
     ) -> Iterator[EdgeBatch]:
         """Columnar batches of exactly ``batch_size`` edges (the last one shorter).
 
@@ -84,9 +85,11 @@ class Extract(StoreParts):
         longer lists to build, send and decode. ``extract_workers`` ranges are fetched at a
         time, on their own sessions, so the server works on several cores while the client
         decodes; batches come out in range order (no order within a range is promised).
+        A window of ``days`` sums each relationship's ``day_counts`` and ``day_weights`` over
+        the ``event_days`` inside it (see _WINDOWED).
         """
         kind = EdgeKind(kind)
-        props = edge_props(kind, columns)
+        props = window_props(kind, columns, days)
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
         sizes = self.session.rows(_EXTRACT_SIZES[kind])[0]
@@ -101,11 +104,20 @@ class Extract(StoreParts):
         width = max(1, (hi - lo) * EXTRACT_TARGET // n_edges)
         names = ("src", "dst", *props)
         pairs = [p for p in _PACKED[kind] if p[0] in names and p[1] in names]
-        query, labels = _extract_query(kind, names, pairs, by_id), ("User", _EXTRACT[kind][0])
+        query = _extract_query(kind, names, pairs, by_id, days is not None)
+        labels = ("User", _EXTRACT[kind][0])
+        first_day, last_day = days or (0, 0)
         dtypes = {"src": np.int64, "dst": np.int64, **props}
 
         def fetch(lo: int) -> dict[str, np.ndarray]:
-            row = self.session.rows(query, lo=lo, hi=lo + width, codes=_ROLE_CODES)[0]
+            row = self.session.rows(
+                query,
+                lo=lo,
+                hi=lo + width,
+                codes=_ROLE_CODES,
+                first_day=first_day,
+                last_day=last_day,
+            )[0]
             for high, low, bits in pairs:
                 row[high], row[low] = _unpacked(row.pop(f"{high}_{low}"), bits)
             cols = {n: np.asarray(row[n], dtype=dtypes[n]) for n in names}
@@ -292,6 +304,19 @@ _EXTRACT: dict[EdgeKind, tuple[str, dict[str, str]]] = {
     ),
 }
 
+# The aggregates of a window of days, from the per-day lists kept beside event_days
+# (relationships written before those lists count their events evenly over their days).
+_IN_WINDOW = "$first_day <= {0} <= $last_day"
+_DAY_IN_WINDOW = _IN_WINDOW.format("r.event_days[i]")
+_DAY_INDEXES = "range(0, size(r.event_days) - 1)"
+_WINDOWED = {
+    "count": f"""reduce(n = 0, i IN {_DAY_INDEXES} | n + CASE WHEN {_DAY_IN_WINDOW}
+        THEN coalesce(r.day_counts[i], r.count / size(r.event_days)) ELSE 0 END)""",
+    "weight": f"""reduce(w = 0.0, i IN {_DAY_INDEXES} | w + CASE WHEN {_DAY_IN_WINDOW}
+        THEN coalesce(r.day_weights[i], r.weight / size(r.event_days)) ELSE 0.0 END)""",
+    "days": f"size([d IN r.event_days WHERE {_IN_WINDOW.format('d')}])",
+}
+
 # Column pairs (high, low, bits) read as one integer ``high * 2**bits + low``, split back with
 # ``>> bits`` and ``& (2**bits - 1)``: exact for any high (floor shift, negative codes too)
 # whenever 0 <= low < 2**bits, and Cypher raises "long overflow" rather than wrap when high is
@@ -315,12 +340,22 @@ _NODE_KEYS = {
 
 
 def _extract_query(
-    kind: EdgeKind, names: Sequence[str], pairs: Sequence[tuple[str, str, int]], by_id: bool
+    kind: EdgeKind,
+    names: Sequence[str],
+    pairs: Sequence[tuple[str, str, int]],
+    by_id: bool,
+    windowed: bool = False,
 ) -> str:
     """Whole columns ``names`` (src, dst and props checked by edge_props) of the edges with
     relationship ids (``by_id``), else source uids, in [$lo, $hi); the ends as node ids, each
-    of ``pairs`` packed into one column ``<high>_<low>`` (see _PACKED)."""
-    cypher = {"src": "id(a)", "dst": "id(b)", **_EXTRACT[kind][1]}
+    of ``pairs`` packed into one column ``<high>_<low>`` (see _PACKED). ``windowed``: the
+    aggregates of the days $first_day..$last_day (see _WINDOWED)."""
+    cypher = {
+        "src": "id(a)",
+        "dst": "id(b)",
+        **_EXTRACT[kind][1],
+        **(_WINDOWED if windowed else {}),
+    }
     returns = {name: f"collect({cypher[name]}) AS {name}" for name in names}
     for high, low, bits in pairs:
         del returns[high]
@@ -329,6 +364,8 @@ def _extract_query(
         match = f"MATCH (a)-[r:{kind.value}]->(b) WHERE id(r) IN range($lo, $hi - 1)"
     else:
         match = f"MATCH (a:User)-[r:{kind.value}]->(b) WHERE a.uid >= $lo AND a.uid < $hi"
+    if windowed:
+        match += f" AND any(d IN r.event_days WHERE {_IN_WINDOW.format('d')})"
     return f"{match} RETURN {', '.join(returns.values())}"
 
 

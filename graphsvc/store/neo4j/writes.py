@@ -271,12 +271,14 @@ def _add_chunk(
 def _totals(
     events: list[list[_Event]], gids: dict[str, int], stored: list[dict[str, Any]] | None = None
 ) -> dict[str, list]:
-    """Columns ``n``, ``w``, ``f``, ``l``, ``keys``, ``days``, ``day_list``, ``chat_days``:
-    count, weight sum, first and last time (None when unknown), keys, number and list of
-    distinct UTC days of each relationship after adding ``events`` to its ``stored`` totals
+    """Columns ``n``, ``w``, ``f``, ``l``, ``keys``, ``days``, ``day_list``, ``day_counts``,
+    ``day_weights``, ``chat_days``: count, weight sum, first and last time (None when
+    unknown), keys, number and list of distinct UTC days (with the events and weight of each)
+    of each relationship after adding ``events`` to its ``stored`` totals
     (none: new relationships), and its ``chat_days`` (see ``chat_days``); ``keys`` holds only
     the added keys."""
-    names = ("n", "w", "f", "l", "keys", "days", "day_list", "chat_days")
+    names = ("n", "w", "f", "l", "keys", "days", "day_list", "day_counts", "day_weights")
+    names += ("chat_days",)
     out: dict[str, list] = {k: [] for k in names}
     for i, group in enumerate(events):
         old = stored[i] if stored else {"n": 0, "w": 0.0, "f": None, "l": None, "dl": None}
@@ -289,11 +291,28 @@ def _totals(
         out["f"].append(min(ats, default=None))
         out["l"].append(max(ats, default=None))
         out["keys"].append([key for key, _, _, _ in group])
-        days = sorted(set(old["dl"] or ()) | {event_day(at) for _, at, _, _ in group})
+        per_day = _per_day(old)
+        for _, at, weight, _ in group:
+            count, total = per_day.get(event_day(at), (0, 0.0))
+            per_day[event_day(at)] = (count + 1, total + weight)
+        days = sorted(per_day)
         out["days"].append(len(days))
         out["day_list"].append(days)
+        out["day_counts"].append([per_day[d][0] for d in days])
+        out["day_weights"].append([per_day[d][1] for d in days])
         out["chat_days"].append(chat_days(group, gids, old.get("cd"), old["dl"]))
     return out
+
+
+def _per_day(old: dict[str, Any]) -> dict[int, tuple[int, float]]:
+    """A stored relationship's (count, weight) per day (written before those were kept:
+    its events spread evenly over its days)."""
+    days = old["dl"] or []
+    if not days:
+        return {}
+    counts = old.get("dc") or [old["n"] // len(days)] * len(days)
+    weights = old.get("dw") or [old["w"] / len(days)] * len(days)
+    return {d: (c, w) for d, c, w in zip(days, counts, weights, strict=True)}
 
 
 def chat_days(
@@ -400,7 +419,8 @@ MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 MATCH (a)-[r:INTERACTED {kind: $k[i]}]->(b)
 RETURN collect(i) AS rows,
        collect({id: elementId(r), n: r.count, w: r.weight, f: r.first_at, l: r.last_at,
-                keys: r.event_keys, dl: r.event_days, cd: r.chat_days}) AS rels"""
+                keys: r.event_keys, dl: r.event_days, dc: r.day_counts, dw: r.day_weights,
+                cd: r.chat_days}) AS rels"""
 
 # kind, count, weight and days first: the properties analysis reads share property records.
 _CREATE_INTERACTIONS = """
@@ -408,14 +428,15 @@ UNWIND range(0, size($s) - 1) AS i
 MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i], days: $days[i],
                          first_at: $f[i], last_at: $l[i], event_keys: $keys[i],
-                         event_days: $day_list[i], chat_days: $chat_days[i]}]->(b)"""
+                         event_days: $day_list[i], day_counts: $day_counts[i],
+                         day_weights: $day_weights[i], chat_days: $chat_days[i]}]->(b)"""
 
 _UPDATE_INTERACTIONS = """
 UNWIND range(0, size($ids) - 1) AS i
 MATCH ()-[r:INTERACTED]->() WHERE elementId(r) = $ids[i]
 SET r.count = $n[i], r.weight = $w[i], r.days = $days[i], r.first_at = $f[i],
     r.last_at = $l[i], r.event_keys = r.event_keys + $keys[i], r.event_days = $day_list[i],
-    r.chat_days = $chat_days[i]"""
+    r.day_counts = $day_counts[i], r.day_weights = $day_weights[i], r.chat_days = $chat_days[i]"""
 
 _COUNT_EVENTS = """
 MATCH (c:Counter {name: 'interaction_events'}) SET c.value = c.value + $added REMOVE c._lock"""

@@ -24,7 +24,7 @@ from graphsvc.model import (
 )
 from graphsvc.store.base import (
     DEFAULT_BATCH_SIZE,
-    edge_props,
+    window_props,
 )
 from graphsvc.store.sqlite.connections import StoreParts
 
@@ -92,11 +92,24 @@ class Extract(StoreParts):
         kind: EdgeKind,
         batch_size: int = DEFAULT_BATCH_SIZE,
         columns: Sequence[str] | None = None,
+        days: tuple[int, int] | None = None,
     ) -> Iterator[EdgeBatch]:
         kind = EdgeKind(kind)
-        props = list(edge_props(kind, columns).items())
+        props = list(window_props(kind, columns, days).items())
         table, ends, sql = _EDGE_SQL[kind]
-        if kind is EdgeKind.INTERACTED:
+        if days is not None:  # aggregated from the events, read in key order (no sort)
+            first, last = days
+            sql = {
+                "kind": "kind",
+                "count": "count(*)",
+                "weight": "sum(weight)",
+                "days": f"count(DISTINCT at / {DAY_SECONDS})",
+            }
+            table = (
+                f"interaction_events WHERE at >= {int(first) * DAY_SECONDS} "
+                f"AND at < {(int(last) + 1) * DAY_SECONDS} GROUP BY src, dst, kind"
+            )
+        elif kind is EdgeKind.INTERACTED:
             self._refresh_interactions()
         src, dst = ends.split(", ")
         packed = self._uids_below(1 << 31)  # then both ends travel as one integer
