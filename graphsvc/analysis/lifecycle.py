@@ -89,28 +89,23 @@ class PairDays:
 
 
 def distinct(*columns: np.ndarray) -> list[np.ndarray]:
-    """The distinct rows of integer ``columns``, sorted: packed into one int64 key when their
-    ranges allow (one 1-D sort), else by np.lexsort."""
+    """The distinct rows of integer ``columns``, sorted. Columns are packed into one int64
+    key from the left; when the next one no longer fits, the key so far is replaced by its
+    rank among its distinct values (order kept), so one 1-D sort does it whatever the ranges."""
     columns = [np.asarray(c, np.int64) for c in columns]
     if not len(columns[0]):
         return columns
-    lows = [int(c.min()) for c in columns]
-    spans = [int(c.max()) - low + 1 for c, low in zip(columns, lows, strict=True)]
-    if np.prod([float(s) for s in spans]) < 2.0**62:
-        key = np.zeros(len(columns[0]), np.int64)
-        for c, low, span in zip(columns, lows, spans, strict=True):
-            key = key * span + (c - low)
-        key = np.unique(key)
-        out = []
-        for low, span in zip(reversed(lows), reversed(spans), strict=True):
-            key, part = np.divmod(key, span)
-            out.append(part + low)
-        return out[::-1]
-    order = np.lexsort(columns[::-1])
-    ordered = [c[order] for c in columns]
-    keep = np.ones(len(order), dtype=bool)
-    keep[1:] = np.any([c[1:] != c[:-1] for c in ordered], axis=0)
-    return [c[keep] for c in ordered]
+    key = np.zeros(len(columns[0]), np.int64)
+    span = 1
+    for c in columns:
+        low, width = int(c.min()), int(c.max()) - int(c.min()) + 1
+        if float(span) * width >= 2.0**62:
+            values, key = np.unique(key, return_inverse=True)
+            span = len(values)
+        key = key * width + (c - low)
+        span *= width
+    _, first = np.unique(key, return_index=True)
+    return [c[first] for c in columns]
 
 
 def spans(first: np.ndarray, count: np.ndarray) -> np.ndarray:

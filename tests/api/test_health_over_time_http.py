@@ -99,3 +99,22 @@ def test_alarms_over_http(planted):
     assert communities["unit"] == "community"
     assert all(r["community_id"].startswith("c-") for r in communities["items"])
     assert served.get("/api/v1/alarms?unit=city").status == 400
+
+
+def test_analyze_a_window_of_time(planted):
+    served, truth = planted
+    output = _cli(served.store, "analyze", "--since", "2026-03-01", "--until", "2026-04-10")
+    assert "groups on 2026-04-10:" in output
+    run = served.store.current_run()
+    assert (run.params["since"], run.params["until"]) == (1772323200, 1775865599)
+    rows = json.loads(_cli(served.store, "health", "--format", "json"))
+    assert {r["as_of"] for r in rows} == {"2026-04-10"}
+    founded_later = {g.group_id for g in truth.groups if g.created > 99}  # after 2026-04-10
+    assert founded_later
+    assert not founded_later & {r["group_id"] for r in rows}
+    refused = CliRunner().invoke(
+        cli,
+        ["--store", served.store.uri, "analyze", "--since", "2026-05-01", "--until", "2026-04-01"],
+    )
+    assert refused.exit_code == 2
+    assert "--since is after --until" in refused.output
