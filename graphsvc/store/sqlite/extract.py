@@ -137,11 +137,25 @@ class Extract(StoreParts):
 
     def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
         """Dated events as (src uid, dst uid) with props ``day`` (UTC day number) and ``gid``
-        (the group the event names, -1 none); a four may repeat (the reader dedupes)."""
-        cursor = self._db.execute(
-            f"SELECT src, dst, at / {DAY_SECONDS}, coalesce(gid, -1) "
-            f"FROM interaction_events WHERE at != {UNDATED_AT}"
-        )
+        (the group the event names, -1 none); a four may repeat (the reader dedupes). Both
+        ends travel as one integer, and so do the day and the group, when ids allow."""
+        dated = f"FROM interaction_events WHERE at >= 0 AND at != {UNDATED_AT}"
+        if self._uids_below(1 << 31):
+            cursor = self._db.execute(
+                f"SELECT (src << 32) | dst, ((at / {DAY_SECONDS}) << 32) | (coalesce(gid, -1) + 1) "
+                + dated
+            )
+            packed = np.dtype([("pair", np.int64), ("stamp", np.int64)])
+            while rows := cursor.fetchmany(batch_size):
+                table = np.array(rows, dtype=packed)
+                pairs, stamps = table["pair"], table["stamp"]
+                yield EdgeBatch(
+                    pairs >> 32,
+                    pairs & 0xFFFFFFFF,
+                    {"day": stamps >> 32, "gid": (stamps & 0xFFFFFFFF) - 1},
+                )
+            return
+        cursor = self._db.execute(f"SELECT src, dst, at / {DAY_SECONDS}, coalesce(gid, -1) {dated}")
         row_type = np.dtype([(name, np.int64) for name in ("src", "dst", "day", "gid")])
         while rows := cursor.fetchmany(batch_size):
             table = np.array(rows, dtype=row_type)
