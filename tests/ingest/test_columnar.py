@@ -315,15 +315,31 @@ MEMBERS = [
 ]
 
 
+STAYS = [
+    "u1,g1,2024-01-01,owner,",
+    "u2,g1,2024-01-05,,2024-03-01T08:00:00Z",
+    "u3,g1,2024-02-01,,2024-01-31",  # left before joining
+    "u4,g1,,,2024-02-30",  # not a day of the calendar
+    "u5,g1,1700000000,,1700000000",  # valid: left the moment it joined
+]
+
+
 @pytest.mark.parametrize(
-    ("entity", "header", "rows", "quoted_row"),
+    ("entity", "header", "rows", "quoted_row", "n_problems"),
     [
-        (Entity.USERS, "user_id,name,joined_at,city\n", PEOPLE, '"u9",,,\n'),
-        (Entity.MEMBERSHIPS, "user_id,group_id,joined_at,role\n", MEMBERS, '"u9",g1,,\n'),
+        (Entity.USERS, "user_id,name,joined_at,city\n", PEOPLE, '"u9",,,\n', 4),
+        (Entity.MEMBERSHIPS, "user_id,group_id,joined_at,role\n", MEMBERS, '"u9",g1,,\n', 3),
+        (
+            Entity.MEMBERSHIPS,
+            "user_id,group_id,joined_at,role,left_at\n",
+            STAYS,
+            '"u9",g1,,,\n',
+            2,
+        ),
     ],
 )
 def test_users_and_memberships_read_as_columns_say_what_the_row_reader_says(
-    tmp_path, entity, header, rows, quoted_row
+    tmp_path, entity, header, rows, quoted_row, n_problems
 ):
     """The same rows once plain (read as columns) and once with a quoted row after them
     (read row by row): the same problems, rejects and stored records."""
@@ -347,4 +363,59 @@ def test_users_and_memberships_read_as_columns_say_what_the_row_reader_says(
     assert plain_rejects == quoted_rejects
     assert set(plain_stored) <= set(quoted_stored)
     assert len(quoted_stored) == len(plain_stored) + 1
-    assert len(plain) == {Entity.USERS: 4, Entity.MEMBERSHIPS: 3}[entity]
+    assert len(plain) == n_problems
+
+
+def test_the_chat_an_event_names_is_read_alike_as_columns_and_row_by_row(tmp_path):
+    rows = [
+        "src_id,dst_id,kind,occurred_at,weight,group_id",
+        "u1,u2,like,1700000000,,g1",
+        "u1,u2,like,1700000000,,g2",  # another event: a repeat, in another chat
+        "u2,u3,reply,1700090000,,",
+        "u3,u1,reply,1700090000,, g3 ",  # padded: trimmed by the row parser
+    ]
+    days = []
+    for name, extra in (("plain", ""), ("quoted", '"u8","u9",like,1700000000,,g1\n')):
+        folder = tmp_path / name
+        folder.mkdir()
+        path = folder / "interactions.csv"
+        path.write_text("\n".join(rows) + "\n" + extra)
+        with SqliteStore(folder / "x.db") as store:
+            store.init_schema()
+            report = load_files({Entity.INTERACTIONS: path}, store).as_dict()
+            groups = store.groups()
+            names = dict(zip(groups.gid.tolist(), groups.group_id, strict=True))
+            users = dict(zip(store.users().uid.tolist(), store.users().user_id, strict=True))
+            found = []
+            for b in store.interaction_days():
+                columns = (b.src, b.dst, b.props["day"], b.props["gid"])
+                for s, d, day, g in zip(*(c.tolist() for c in columns), strict=True):
+                    found.append((users[s], users[d], day, names.get(g, "")))
+            days.append(sorted(found))
+        assert report["groups_created"] == 3
+    plain, quoted = days
+    assert plain == [
+        ("u1", "u2", 19675, "g1"),
+        ("u1", "u2", 19675, "g2"),
+        ("u2", "u3", 19676, ""),
+        ("u3", "u1", 19676, "g3"),
+    ]
+    assert quoted == sorted([*plain, ("u8", "u9", 19675, "g1")])
+
+
+def test_parquet_memberships_carry_their_leave_time(tmp_path):
+    table = pa.table(
+        {
+            "user_id": ["u1", "u2"],
+            "group_id": ["g1", "g1"],
+            "joined_at": pa.array([1_700_000_000_000, None], pa.timestamp("ms", "UTC")),
+            "left_at": pa.array([1_700_086_400_000, None], pa.timestamp("ms", "UTC")),
+        }
+    )
+    path = tmp_path / "memberships.parquet"
+    pq.write_table(table, path)
+    with SqliteStore(tmp_path / "x.db") as store:
+        store.init_schema()
+        load_files({Entity.MEMBERSHIPS: path}, store)
+        stays = {(m.user_id, m.joined_at, m.left_at) for m in store.records(Entity.MEMBERSHIPS)}
+    assert stays == {("u1", 1_700_000_000, 1_700_086_400), ("u2", None, None)}
