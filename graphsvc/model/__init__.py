@@ -57,7 +57,9 @@ from graphsvc.model.results import (
     SeedSet,
     UserResults,
     format_lineage,
+    pack_series,
     parse_lineage,
+    unpack_series,
 )
 
 __all__ = [
@@ -104,7 +106,9 @@ __all__ = [
     "event_day",
     "event_key",
     "format_lineage",
+    "pack_series",
     "param_bound",
     "parse_lineage",
     "repeat_ordinals",
+    "unpack_series",
 ]

@@ -208,6 +208,37 @@ class SeedSet:
     rows: list[dict[str, Any]]
 
 
+def pack_series(values: dict[str, list[int]]) -> str:
+    """Daily series as one compact text, each run of equal days as ``value*days``:
+    ``{"joins": [0, 0, 0, 2, 0]}`` → ``joins=0*3,2,0`` (one series a line; how stores keep
+    ``HealthSeries.values``, readable in Cypher too)."""
+    lines = []
+    for name, days in values.items():
+        runs: list[str] = []
+        at = 0
+        while at < len(days):
+            end = at
+            while end < len(days) and days[end] == days[at]:
+                end += 1
+            runs.append(f"{days[at]}*{end - at}" if end - at > 1 else str(days[at]))
+            at = end
+        lines.append(f"{name}={','.join(runs)}")
+    return "\n".join(lines)
+
+
+def unpack_series(text: str) -> dict[str, list[int]]:
+    """The series ``pack_series`` wrote."""
+    values = {}
+    for line in filter(None, text.split("\n")):
+        name, runs = line.split("=", 1)
+        days: list[int] = []
+        for run in filter(None, runs.split(",")):
+            value, _, count = run.partition("*")
+            days += [int(value)] * int(count or 1)
+        values[name] = days
+    return values
+
+
 def parse_lineage(text: str) -> list[tuple[str, float]]:
     """``"c-0001=0.62;c-0007=0.3"`` → [("c-0001", 0.62), ("c-0007", 0.3)] (how stores keep
     ``derived_from``: one readable string, also in Cypher)."""

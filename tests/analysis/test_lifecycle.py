@@ -3,6 +3,7 @@ alarm rules, and planted lifecycles (generated groups that grow, peak and decay 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -21,7 +22,7 @@ from graphsvc.analysis.lifecycle import (
 from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.ingest import discover, load_files
 from graphsvc.jobs.snapshot import build_snapshot
-from graphsvc.model import DAY_SECONDS, AnalysisParams
+from graphsvc.model import DAY_SECONDS, AnalysisParams, pack_series, unpack_series
 from graphsvc.store.sqlite import SqliteStore
 from graphsvc.synth.lifecycles import PLANTED_ALARMS, planted_stage, write_lifecycles
 
@@ -217,3 +218,16 @@ def test_members_who_left_are_not_members_of_the_group_now(planted):
     stays = snapshot.stays
     gone = set(zip(stays.user[left].tolist(), stays.group[left].tolist(), strict=True))
     assert not now & gone
+
+
+def test_series_pack_into_runs_and_back():
+    rng = np.random.default_rng(4)
+    values = {
+        "members": np.repeat(rng.integers(0, 90, 12), rng.integers(1, 30, 12)).tolist(),
+        "joins": (rng.random(180) < 0.05).astype(int).tolist(),
+        "active": rng.integers(0, 40, 180).tolist(),
+        "none": [],
+    }
+    text = pack_series(values)
+    assert unpack_series(text) == values
+    assert len(text) < len(json.dumps(values)) / 2

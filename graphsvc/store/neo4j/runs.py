@@ -20,6 +20,8 @@ from graphsvc.model import (
     RunInfo,
     RunResult,
     SeedSet,
+    pack_series,
+    unpack_series,
 )
 from graphsvc.output import plain
 from graphsvc.store.base import with_defaults
@@ -100,7 +102,12 @@ class Runs(StoreParts):
                 lambda tx, rows=chunk: tx.run(_CREATE_GROUP_RESULTS, run=run_id, rows=rows)
             )
         series = [
-            {"unit": h.unit, "unit_id": h.unit_id, "start": h.start, "series": json.dumps(h.values)}
+            {
+                "unit": h.unit,
+                "unit_id": h.unit_id,
+                "start": h.start,
+                "series": pack_series(h.values),
+            }
             for h in result.series
         ]
         for lo in range(0, len(series), RESULT_BATCH // 4):
@@ -249,7 +256,9 @@ class Runs(StoreParts):
             unit=unit,
             ids=[str(i) for i in unit_ids],
         )
-        return [HealthSeries(unit, r["unit_id"], r["start"], json.loads(r["series"])) for r in rows]
+        return [
+            HealthSeries(unit, r["unit_id"], r["start"], unpack_series(r["series"])) for r in rows
+        ]
 
 
 def _run_info(props: dict[str, Any]) -> RunInfo:

@@ -57,6 +57,7 @@ CREATE CONSTRAINT group_result_unique IF NOT EXISTS
 // Groups and communities also carry their lifecycle (stage, stage_reason, alarms, joins_7d,
 // quits_7d, active_share_7d, silent_share_7d, ...; README "Community health over time").
 // (:HealthSeries {run_id, unit: 'group' | 'community', unit_id, start, series}): daily series
-// up to the run's as-of day from start (YYYY-MM-DD); series is JSON {name: [one per day]}.
+// up to the run's as-of day from start (YYYY-MM-DD); series holds a line per series,
+// name=values with runs of equal days as value*days ("joins=0*3,2,0").
 CREATE CONSTRAINT health_series_unique IF NOT EXISTS
   FOR (h:HealthSeries) REQUIRE (h.run_id, h.unit, h.unit_id) IS UNIQUE;

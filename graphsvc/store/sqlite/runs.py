@@ -19,6 +19,8 @@ from graphsvc.model import (
     RunInfo,
     RunResult,
     SeedSet,
+    pack_series,
+    unpack_series,
 )
 from graphsvc.store.base import (
     USER_MINIMUMS,
@@ -84,7 +86,7 @@ class Runs(StoreParts):
             db.executemany(
                 "INSERT INTO health_series VALUES (?, ?, ?, ?, ?)",
                 (
-                    (info.run_id, s.unit, s.unit_id, s.start, json.dumps(s.values))
+                    (info.run_id, s.unit, s.unit_id, s.start, pack_series(s.values))
                     for s in result.series
                 ),
             )
@@ -151,7 +153,7 @@ class Runs(StoreParts):
         for unit_id in unit_ids:
             row = self._db.execute(sql, (run_id, unit, unit_id)).fetchone()
             if row:
-                found.append(HealthSeries(unit, row[0], row[1], json.loads(row[2])))
+                found.append(HealthSeries(unit, row[0], row[1], unpack_series(row[2])))
         return found
 
     def seed_set(self, seeds_id: str) -> SeedSet | None:
