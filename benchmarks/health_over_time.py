@@ -26,7 +26,7 @@ from graphsvc import synth
 from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.ingest import discover, load_files
 from graphsvc.jobs.snapshot import build_snapshot
-from graphsvc.model import AnalysisParams
+from graphsvc.model import AnalysisParams, pack_series
 from graphsvc.store.sqlite import SqliteStore
 
 HERE = Path(__file__).resolve().parent
@@ -61,6 +61,7 @@ def measure(users: int, root: Path) -> dict[str, Any]:
         "groups": len(snapshot.group_ids),
         "communities": output.stats["n_communities"],
         "series_kept": len(output.series),
+        "series_bytes": sum(len(pack_series(h.values)) for h in output.series),
         "interaction_days_read_s": round(days_read, 2),
         "snapshot_s": round(snapshot_seconds, 2),
         "lifecycle_s": round(lifecycle, 2),

@@ -33,6 +33,7 @@ __all__ = [
 # Analysis parameters an API job may override; their types and bounds are the analysis's own
 # (model.AnalysisParams, model.param_bound), checked by config.check_analysis.
 JOB_PARAMS = ("resolution", "seed", "damping", "min_community_size", "auto_resolution")
+JOB_PARAMS += ("since", "until", "as_of")  # Unix seconds: a window of time, the health day
 
 
 @dataclass(frozen=True)

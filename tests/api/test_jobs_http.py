@@ -176,3 +176,28 @@ def test_bad_job_requests_are_400(served, body):
 
 def test_unknown_job_is_404(served):
     assert served.get("/api/v1/jobs/job-nope").status == 404
+
+
+def test_a_job_over_a_window_of_time(with_graph):
+    served = with_graph
+    started = served.post(
+        "/api/v1/jobs",
+        key="operator",
+        body=b'{"params": {"since": 0, "until": 1800000000}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert started.status == 202, started.text
+    done = wait_for(
+        served, started.headers["Location"], lambda j: j["status"] not in ("queued", "running")
+    )
+    assert done["status"] == "succeeded", done
+    params = served.get("/api/v1/runs/current").json["params"]
+    assert (params["since"], params["until"]) == (0, 1800000000)
+    refused = served.post(
+        "/api/v1/jobs",
+        key="operator",
+        body=b'{"params": {"until": -5}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert refused.status == 400
+    assert "until" in refused.json["detail"]
