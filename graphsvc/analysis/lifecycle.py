@@ -117,28 +117,31 @@ def group_pair_days(
     src: np.ndarray, dst: np.ndarray, day: np.ndarray, group: np.ndarray, stays: Tenures
 ) -> PairDays:
     """Attribute each pair-day to groups: the group the event names (``group`` ≥ 0), else
-    every group both users were members of that day (``stays`` of groups)."""
+    every group both users were members of that day (``stays`` of groups). Stays are looked
+    up per user through offsets (users have few), not by search."""
     src, dst, day, group = (np.asarray(a, np.int64) for a in (src, dst, day, group))
     named = group >= 0
     loose = np.flatnonzero(~named)
-    # expand each loose pair-day by the stays of its src (stays sorted by user)
-    order = np.lexsort((stays.unit, stays.user))
-    s_user, s_unit = stays.user[order], stays.unit[order]
-    s_join, s_leave = stays.join[order], stays.leave[order]
-    first = np.searchsorted(s_user, src[loose], "left")
-    count = np.searchsorted(s_user, src[loose], "right") - first
+    order = np.argsort(stays.user, kind="stable")
+    s_unit, s_join, s_leave = stays.unit[order], stays.join[order], stays.leave[order]
+    n = int(max(stays.user.max(initial=-1), src.max(initial=-1), dst.max(initial=-1))) + 1
+    per_user = np.bincount(stays.user, minlength=n)
+    offset = np.concatenate([[0], np.cumsum(per_user)])
+    # each loose pair-day, once for each group its src was in that day
+    count = per_user[src[loose]]
     row = np.repeat(loose, count)
-    at = spans(first, count)
+    at = spans(offset[src[loose]], count)
     unit = s_unit[at]
     inside = (s_join[at] <= day[row]) & (day[row] < s_leave[at])
-    row, unit, at = row[inside], unit[inside], at[inside]
-    # is dst a member of that group that day? (user, unit) keys are unique in stays
-    width = s_unit.max(initial=0) + 1
-    key = s_user * width + s_unit
-    hit = np.searchsorted(key, dst[row] * width + unit)
-    hit = np.minimum(hit, len(key) - 1)
-    shared = (key[hit] == dst[row] * width + unit) if len(key) else np.zeros(0, bool)
-    shared &= (s_join[hit] <= day[row]) & (day[row] < s_leave[hit])
+    row, unit = row[inside], unit[inside]
+    # ... and dst too: look through dst's few stays
+    shared = np.zeros(len(row), dtype=bool)
+    reach = per_user[dst[row]]
+    for k in range(int(reach.max(initial=0))):
+        open_ = np.flatnonzero(~shared & (reach > k))
+        at = offset[dst[row[open_]]] + k
+        d = day[row[open_]]
+        shared[open_] = (s_unit[at] == unit[open_]) & (s_join[at] <= d) & (d < s_leave[at])
     row, unit = row[shared], unit[shared]
     return PairDays.of(
         np.concatenate([group[named], unit]),

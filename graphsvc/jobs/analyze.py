@@ -66,6 +66,12 @@ def snapshot_columns(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield f"{prefix}{name}", field
 
 
+def history_days(params: AnalysisParams) -> int | None:
+    """How far back health over time reads interaction days: its series and the widest
+    rolling window before them (None: an as-of day of its own, anywhere)."""
+    return None if params.as_of >= 0 else params.health_series_days + 31
+
+
 def _counters_from_ids(ids: np.ndarray) -> dict[str, int]:
     """Next numbers after the ids in use, for a run written before counters were recorded."""
     counters: dict[str, int] = {}
@@ -151,7 +157,9 @@ def analyze(
         clock = now
 
     stage("read")
-    snapshot = build_snapshot(store, since=params.since, until=params.until)
+    snapshot = build_snapshot(
+        store, since=params.since, until=params.until, history_days=history_days(params)
+    )
     fingerprint = snapshot_fingerprint(snapshot, params)
     lap("read")
     current = store.current_run()

@@ -196,7 +196,7 @@ def choose_seeds(
     started, clock = time.time(), time.perf_counter()
     run = current_run(store)
     stage("read")
-    snapshot = build_snapshot(store)
+    snapshot = build_snapshot(store, health=False)  # the graph only
     cols = store.result_columns(run.run_id, ["community_id", "tier"])
     at = find_sorted(snapshot.user_ids, np.asarray(cols["user_id"], dtype=str))
     community, tier = np.full(snapshot.n_users, "", object), np.full(snapshot.n_users, "", object)

@@ -41,9 +41,11 @@ def _read(
     kind: EdgeKind,
     on_edges: Callable[[int], None] | None,
     days: tuple[int, int] | None = None,
+    more: tuple[str, ...] = (),
 ) -> EdgeBatch:
     batches = []
-    for batch in store.edge_batches(kind, columns=ANALYSIS_COLUMNS[kind], days=days):
+    columns = ANALYSIS_COLUMNS[kind] + more
+    for batch in store.edge_batches(kind, columns=columns, days=days):
         batches.append(batch)
         if on_edges:
             on_edges(len(batch))
@@ -66,6 +68,8 @@ def build_snapshot(
     on_edges: Callable[[int], None] | None = None,
     since: int = -1,
     until: int = -1,
+    history_days: int | None = None,
+    health: bool = True,
 ) -> GraphSnapshot:
     """Everything analysis needs from ``store``, independent of load order and adapter.
 
@@ -73,7 +77,10 @@ def build_snapshot(
     same whatever order the store returns them in. ``on_edges(n)`` reports progress.
     ``since``, ``until`` (Unix seconds, whole UTC days; -1 open): only the interactions dated
     in that window make the graph; referrals dated and members joined after ``until`` are
-    left out, and a leave after it has not happened yet.
+    left out, and a leave after it has not happened yet. ``history_days``: the interaction
+    days read for health over time end on the latest day of the window or of the data (the
+    last event, join or leave) and go back this many days (None: all); ``health=False``
+    reads none (and no stays: a graph only).
     """
     windowed = since >= 0 or until >= 0
     days = (max(since, 0) // DAY_SECONDS, until // DAY_SECONDS if until >= 0 else _LAST_DAY)
@@ -82,7 +89,8 @@ def build_snapshot(
     user_ids, upos = _positions(users.uid, users.user_id)
     group_ids, gpos = _positions(groups.gid, groups.group_id)
 
-    inter = _read(store, EdgeKind.INTERACTED, on_edges, days if windowed else None)
+    latest = () if windowed else ("last_at",)  # when the data ends, without a window
+    inter = _read(store, EdgeKind.INTERACTED, on_edges, days if windowed else None, latest)
     src, dst = upos[inter.src], upos[inter.dst]
     kind = inter.props.get("kind", _empty(np.int8))
     order = np.lexsort((kind, dst, src))
@@ -123,9 +131,25 @@ def build_snapshot(
         membership_group=mgroup[morder],
         membership_role=members.props.get("role", _empty(np.int8))[morder].astype(np.int8),
         referral_at=referred_at[rorder],
-        stays=stays,
-        activity=_activity(store, upos, gpos, days),
+        stays=stays if health else None,
+        activity=_activity(store, upos, gpos, _history(days, history_days, inter, stays))
+        if health
+        else None,
     )
+
+
+def _history(
+    days: tuple[int, int], history_days: int | None, inter: EdgeBatch, stays: Stays
+) -> tuple[int, int]:
+    """The days of interaction activity to read: the window ``days``, ending ``history_days``
+    after its start at most."""
+    if history_days is None:
+        return days
+    last = days[1]
+    if last == _LAST_DAY:
+        times = [inter.props.get("last_at", _empty(np.int64)), stays.joined_at, stays.left_at]
+        last = max((int(t.max()) for t in times if len(t)), default=-1) // DAY_SECONDS
+    return max(days[0], last - history_days), days[1]
 
 
 def _activity(
@@ -135,7 +159,7 @@ def _activity(
     and sorted (the same whatever order and repeats the store returns them in)."""
     batches = [
         EdgeBatch(b.src[inside], b.dst[inside], {k: v[inside] for k, v in b.props.items()})
-        for b in store.interaction_days()
+        for b in store.interaction_days(first_day=days[0])
         for inside in ((b.props["day"] >= days[0]) & (b.props["day"] <= days[1]),)
     ]
     if not batches:

@@ -286,10 +286,12 @@ class GraphStore(LoadTarget, Protocol):
         only): the aggregates of the events dated on UTC days first..last (inclusive) alone,
         pairs without one left out; only WINDOW_COLUMNS then (see ``window_props``)."""
 
-    def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
+    def interaction_days(
+        self, batch_size: int = DEFAULT_BATCH_SIZE, first_day: int = 0
+    ) -> Iterator[EdgeBatch]:
         """When users interacted: (src uid, dst uid) with props ``day`` (the UTC day number of
-        a dated event) and ``gid`` (the group the event names, -1 none). Every distinct
-        (src, dst, day, gid) of the dated events appears; rows may repeat."""
+        a dated event, from ``first_day`` on) and ``gid`` (the group the event names, -1
+        none). Every distinct (src, dst, day, gid) of those events appears; rows may repeat."""
 
     # -- analysis runs --------------------------------------------------------------------
 

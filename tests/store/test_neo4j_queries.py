@@ -14,7 +14,7 @@ import pytest
 
 from graphsvc import ingest, synth
 from graphsvc.cli.db import run_cypher
-from graphsvc.jobs.analyze import analyze, snapshot_fingerprint
+from graphsvc.jobs.analyze import analyze, history_days, snapshot_fingerprint
 from graphsvc.jobs.snapshot import build_snapshot
 from graphsvc.model import AnalysisParams, EdgeKind, Entity
 from graphsvc.store.base import UserQuery
@@ -72,7 +72,11 @@ def test_neo4j_snapshot_equals_sqlite_snapshot(graph, tmp_path):
         assert store.counts() == sqlite.counts()
         for entity in (Entity.USERS, Entity.GROUPS, Entity.MEMBERSHIPS, Entity.REFERRALS):
             assert list(store.records(entity)) == list(sqlite.records(entity)), entity
-        ours, theirs = build_snapshot(store), build_snapshot(sqlite)
+        back = history_days(PARAMS)  # as analyze reads them
+        ours, theirs = (
+            build_snapshot(store, history_days=back),
+            build_snapshot(sqlite, history_days=back),
+        )
         assert snapshot_fingerprint(ours, PARAMS) == snapshot_fingerprint(theirs, PARAMS)
     finally:
         sqlite.close()

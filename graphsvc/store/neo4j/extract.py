@@ -157,14 +157,18 @@ class Extract(StoreParts):
         if held:
             yield _batch(_concat(pending, names), names, 0, held)
 
-    def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
+    def interaction_days(
+        self, batch_size: int = DEFAULT_BATCH_SIZE, first_day: int = 0
+    ) -> Iterator[EdgeBatch]:
         """From each relationship's ``chat_days``, or its ``event_days`` (dated, since 1970)
         when no event named a group, read by source uid range (of about ``batch_size``
         interacting pairs of days at 8 a user)."""
         top = self.session.rows("OPTIONAL MATCH (s:Sequence {name: 'user'}) RETURN s.next AS n")
         users, width = int(top[0]["n"] or 0), max(batch_size // 8, 1)
         for lo in range(0, users, width):
-            row = self.session.rows(_INTERACTION_DAYS, lo=lo, hi=lo + width)[0]
+            row = self.session.rows(
+                _INTERACTION_DAYS, lo=lo, hi=lo + width, first_day=max(first_day, 0)
+            )[0]
             code = np.asarray(row["code"], dtype=np.int64)
             if len(code):
                 yield EdgeBatch(
@@ -331,6 +335,8 @@ _PACKED: dict[EdgeKind, tuple[tuple[str, str, int], ...]] = {
 _INTERACTION_DAYS = f"""
 MATCH (a:User)-[r:INTERACTED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
 UNWIND coalesce(r.chat_days, [d IN r.event_days WHERE d >= 0 | d - {1 << CHAT_DAY_BITS}]) AS code
+WITH a, b, code WHERE code % {1 << CHAT_DAY_BITS} >= $first_day
+  OR (code < 0 AND code % {1 << CHAT_DAY_BITS} + {1 << CHAT_DAY_BITS} >= $first_day)
 RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect(code) AS code"""
 
 _NODE_KEYS = {

@@ -10,7 +10,6 @@ import numpy as np
 
 from graphsvc.model import (
     DAY_SECONDS,
-    UNDATED_AT,
     EdgeBatch,
     EdgeKind,
     Entity,
@@ -135,11 +134,13 @@ class Extract(StoreParts):
                 props={name: table_rows[name].astype(dtype) for name, dtype in props},
             )
 
-    def interaction_days(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[EdgeBatch]:
+    def interaction_days(
+        self, batch_size: int = DEFAULT_BATCH_SIZE, first_day: int = 0
+    ) -> Iterator[EdgeBatch]:
         """Dated events as (src uid, dst uid) with props ``day`` (UTC day number) and ``gid``
         (the group the event names, -1 none); a four may repeat (the reader dedupes). Both
         ends travel as one integer, and so do the day and the group, when ids allow."""
-        dated = f"FROM interaction_events WHERE at >= 0 AND at != {UNDATED_AT}"
+        dated = f"FROM interaction_events WHERE at >= {max(first_day, 0) * DAY_SECONDS}"
         if self._uids_below(1 << 31):
             cursor = self._db.execute(
                 f"SELECT (src << 32) | dst, ((at / {DAY_SECONDS}) << 32) | (coalesce(gid, -1) + 1) "
