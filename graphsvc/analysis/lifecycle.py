@@ -91,21 +91,32 @@ class PairDays:
 def distinct(*columns: np.ndarray) -> list[np.ndarray]:
     """The distinct rows of integer ``columns``, sorted. Columns are packed into one int64
     key from the left; when the next one no longer fits, the key so far is replaced by its
-    rank among its distinct values (order kept), so one 1-D sort does it whatever the ranges."""
+    rank among its distinct values (order kept). One 1-D unique of the keys, then the columns
+    are unpacked from the distinct keys (no gather by index)."""
     columns = [np.asarray(c, np.int64) for c in columns]
     if not len(columns[0]):
         return columns
     key = np.zeros(len(columns[0]), np.int64)
-    span = 1
+    span, steps = 1, []
     for c in columns:
         low, width = int(c.min()), int(c.max()) - int(c.min()) + 1
         if float(span) * width >= 2.0**62:
             values, key = np.unique(key, return_inverse=True)
+            steps.append(values)
             span = len(values)
         key = key * width + (c - low)
+        steps.append((low, width))
         span *= width
-    _, first = np.unique(key, return_index=True)
-    return [c[first] for c in columns]
+    key = np.sort(key)  # a sort, then neighbours compared: faster than hashing many keys
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+    out = []
+    for step in reversed(steps):
+        if isinstance(step, tuple):
+            key, part = np.divmod(key, step[1])
+            out.append(part + step[0])
+        else:
+            key = step[key]
+    return out[::-1]
 
 
 def spans(first: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -214,15 +225,15 @@ def _covered(unit: np.ndarray, begin: np.ndarray, end: np.ndarray, n: int, days:
     return np.cumsum(diff.reshape(n, days + 1), axis=1)[:, :days].astype(np.int32)
 
 
-def _active(rows: np.ndarray, n: int, days: int, window: int) -> np.ndarray:
-    """Distinct users active in the ``window`` days ending each day, from sorted distinct
+def _active(rows: np.ndarray, n: int, days: int, windows: tuple[int, ...]) -> list[np.ndarray]:
+    """Distinct users active in the ``windows`` days ending each day, from sorted distinct
     (unit, user, day index) ``rows``: each active day covers itself and the next window − 1
     days, up to the user's next active day (so no user counts twice)."""
     unit, user, day = rows[:, 0], rows[:, 1], rows[:, 2]
     nxt = np.full(len(day), NEVER, np.int64)
     same = (unit[1:] == unit[:-1]) & (user[1:] == user[:-1])
     nxt[:-1][same] = day[1:][same]
-    return _covered(unit, day, np.minimum(day + window, nxt), n, days)
+    return [_covered(unit, day, np.minimum(day + w, nxt), n, days) for w in windows]
 
 
 def active_rows(pairs: PairDays, start: int) -> np.ndarray:
@@ -252,6 +263,7 @@ def daily_series(
     members = _covered(stays.unit, join, leave, n, days)
     rows = active_rows(pairs, start)
     index = pairs.day - start
+    active, active_7d, active_30d = _active(rows, n, days, (1, 7, 30))
     lead = np.asarray(leader, np.int64)[pairs.unit]
     by_leader = (lead >= 0) & ((pairs.src == lead) | (pairs.dst == lead))
     spoke = pairs.src == lead  # the leader spoke (being spoken to is not enough)
@@ -260,9 +272,9 @@ def daily_series(
         members=members,
         joins=_counts(stays.unit, join, n, days),
         quits=_counts(stays.unit, leave, n, days),
-        active=_active(rows, n, days, 1),
-        active_7d=_active(rows, n, days, 7),
-        active_30d=_active(rows, n, days, 30),
+        active=active,
+        active_7d=active_7d,
+        active_30d=active_30d,
         interactions=_counts(pairs.unit, index, n, days),
         owner_interactions=_counts(pairs.unit[by_leader], index[by_leader], n, days),
         referrals=_counts(
