@@ -7,8 +7,9 @@ For each size: generate (fixed seed), load into a fresh embedded store, read the
 the graph alone and then with what health over time reads (memberships' times and the
 interaction days of its series), run the whole analysis once and report its ``lifecycle``
 stage against the analysis total, and the size of the series kept with the run. The budget:
-health over time (its read and its stage) takes less than a quarter of the analysis. Figures
-go to ``benchmarks/health_over_time_results.json``.
+the analysis with health over time (its stage and its read) within a minute per million users
+on this 2-core machine (the analysis of 1M users took about a minute when the issue was
+filed). Figures go to ``benchmarks/health_over_time_results.json``.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def measure(users: int, root: Path) -> dict[str, Any]:
         "lifecycle_s": round(lifecycle, 2),
         "analysis_s": round(analysis, 2),
         "health_share_of_analysis": round(added / analysis, 3),
-        "within_budget": added < 0.25 * analysis,
+        "within_budget": analysis + days_read <= 60 * max(users / 1e6, 1),
         "group_stages": output.stats["group_stages"],
         "group_alarms": output.stats["group_alarms"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -469,10 +469,23 @@ def rising_members(
     first). ``rows``: distinct (unit, user, day index) of users who spoke."""
     recent = rows[(rows[:, 2] > t - 7) & (rows[:, 2] <= t) & np.isin(rows[:, 0], units)]
     recent = recent[recent[:, 1] != np.asarray(leader, np.int64)[recent[:, 0]]]
-    pairs, days = np.unique(recent[:, :2], axis=0, return_counts=True)
-    order = np.lexsort((pairs[:, 1], -days, pairs[:, 0]))
+    unit, user = distinct(recent[:, 0], recent[:, 1])  # speakers, then their days spoken
+    days = _days_spoken(recent, unit, user)
+    order = np.lexsort((user, -days, unit))
+    unit, user = unit[order], user[order]
+    first = np.concatenate([[True], unit[1:] != unit[:-1]])
+    place = np.arange(len(unit)) - np.maximum.accumulate(np.where(first, np.arange(len(unit)), 0))
     out: dict[int, list[int]] = {int(u): [] for u in units}
-    for unit, user in pairs[order].tolist():
-        if len(out[unit]) < top:
-            out[unit].append(user)
+    for u, v in zip(unit[place < top].tolist(), user[place < top].tolist(), strict=True):
+        out[u].append(v)
     return out
+
+
+def _days_spoken(recent: np.ndarray, unit: np.ndarray, user: np.ndarray) -> np.ndarray:
+    """How many of ``recent``'s distinct (unit, user, day) rows each sorted distinct
+    (``unit``, ``user``) has."""
+    width = int(max(user.max(initial=0), recent[:, 1].max(initial=0))) + 1
+    keys = unit * width + user
+    return np.bincount(
+        np.searchsorted(keys, recent[:, 0] * width + recent[:, 1]), minlength=len(keys)
+    )

@@ -42,10 +42,13 @@ class HealthQuery:
 def health_rows(store: GraphStore, run: RunInfo, query: HealthQuery) -> list[dict[str, Any]]:
     """One row per group or community the run assessed (``query.unit_id``: that one only,
     NotFoundError if the run has no health for it), alarms first when ``alarms_only``."""
-    results = _results(store, run, query)
     run_day = run.stats.get("health_as_of")
     if run_day is None:
-        return []
+        raise NotFoundError(
+            f"run {run.run_id} has no health over time (written by an earlier version, or "
+            "nothing in its data is dated): run graphsvc analyze"
+        )
+    results = _results(store, run, query)
     as_of = query.as_of or date.fromisoformat(run_day)
     if as_of == date.fromisoformat(run_day) and query.window == 7:
         rows = [_stored_row(query.unit, r) for r in results]

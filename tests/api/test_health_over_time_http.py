@@ -16,6 +16,7 @@ from graphsvc.ingest import discover, load_files
 from graphsvc.jobs.analyze import analyze
 from graphsvc.model import AnalysisParams
 from graphsvc.synth.lifecycles import PLANTED_ALARMS, LifecycleTruth, write_lifecycles
+from tests.builders import sample_run
 
 
 @pytest.fixture
@@ -118,3 +119,14 @@ def test_analyze_a_window_of_time(planted):
     )
     assert refused.exit_code == 2
     assert "--since is after --until" in refused.output
+
+
+def test_a_run_without_health_says_so(served):
+    served.store.ensure_users(["a", "b"])
+    served.store.write_run(sample_run("r1", 1.0, {"a": 1, "b": 2}))
+    result = CliRunner().invoke(cli, ["--store", served.store.uri, "health"])
+    assert result.exit_code == 66
+    assert "run r1 has no health over time" in result.output
+    response = served.get("/api/v1/alarms")
+    assert response.status == 404
+    assert "no health over time" in response.json["detail"]
