@@ -6,7 +6,7 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from graphsvc.model import USER_RESULT_COLUMNS, CommunityResult
+from graphsvc.model import LIFECYCLE_FIELDS, USER_RESULT_COLUMNS, CommunityResult
 from graphsvc.output import plain
 from graphsvc.runs.current import run_or_current, shill_threshold
 from graphsvc.runs.explain import explain, quality_notes
@@ -16,7 +16,12 @@ __all__ = ["EXPORT_FILES", "export_run"]
 
 EXPORT_FILES = ("users.csv", "communities.csv", "groups.csv")
 USER_EXPORT_COLUMNS = ("user_id", "name", *USER_RESULT_COLUMNS, "why", "notes")
-COMMUNITY_EXPORT_COLUMNS = (*(f.name for f in dataclasses.fields(CommunityResult)), "label")
+# each result's own fields first (its id leading), then its lifecycle (health over time)
+COMMUNITY_EXPORT_COLUMNS = (
+    *(f.name for f in dataclasses.fields(CommunityResult) if f.name not in LIFECYCLE_FIELDS),
+    "label",
+    *LIFECYCLE_FIELDS,
+)
 GROUP_EXPORT_COLUMNS = (
     "group_id",
     "size",
@@ -24,6 +29,7 @@ GROUP_EXPORT_COLUMNS = (
     "effective_owner_id",
     "owner_margin",
     "owner_mismatch",
+    *LIFECYCLE_FIELDS,
 )
 
 

@@ -12,7 +12,7 @@ from graphsvc.cli import cli
 from graphsvc.cli.serving import over_dunbar
 from graphsvc.config import Settings
 from graphsvc.errors import NotFoundError
-from graphsvc.model import CommunityResult
+from graphsvc.model import LIFECYCLE_FIELDS, CommunityResult
 from graphsvc.server import create_app
 from graphsvc.store.sqlite import SqliteStore
 from tests.builders import free_port, sample_run
@@ -213,7 +213,7 @@ def test_export_writes_three_files(db_with_run, tmp_path):
     assert {"user_id", "name", "community_id", "tier", "influence"} <= set(users[0])
     with (out / "groups.csv").open(encoding="utf-8-sig") as f:
         groups = list(csv.DictReader(f))
-    assert groups == [
+    assert [{k: v for k, v in g.items() if k not in LIFECYCLE_FIELDS} for g in groups] == [
         {
             "group_id": "g1",
             "size": "3",
@@ -223,8 +223,12 @@ def test_export_writes_three_files(db_with_run, tmp_path):
             "owner_mismatch": "1",
         }
     ]
+    assert (groups[0]["stage"], groups[0]["joins_7d"]) == ("", "-1")  # not assessed
     with (out / "communities.csv").open(encoding="utf-8-sig") as f:
-        assert [c["community_id"] for c in csv.DictReader(f)] == ["c-0001", "c-0002"]
+        rows = list(csv.reader(f))
+    assert rows[0][0] == "community_id"
+    assert {"stage", "alarms", "successors", "label"} <= set(rows[0])
+    assert [r[0] for r in rows[1:]] == ["c-0001", "c-0002"]
 
 
 def community(community_id: str, size: int, parent_id: str | None = None) -> CommunityResult:
