@@ -23,7 +23,7 @@ from graphsvc.api.deps import (
     store,
 )
 from graphsvc.errors import NotFoundError, shown
-from graphsvc.model import CommunityResult, GroupResult, parse_lineage
+from graphsvc.model import LIFECYCLE_FIELDS, CommunityResult, GroupResult, parse_lineage
 from graphsvc.output import plain
 from graphsvc.runs.labels import label_community
 from graphsvc.service.state import KeyRole
@@ -52,6 +52,7 @@ def community_view(c: CommunityResult, labels: dict[str, str]) -> dict[str, Any]
             "runner_up_id": c.runner_up_id,
             "reason": c.owner_reason,
         },
+        "lifecycle": lifecycle_view(c),
         "health": {
             "score": plain(c.health_score),
             "shape": c.shape,
@@ -61,6 +62,13 @@ def community_view(c: CommunityResult, labels: dict[str, str]) -> dict[str, Any]
             "centralization": plain(c.centralization),
         },
     }
+
+
+def lifecycle_view(c: CommunityResult) -> dict[str, Any] | None:
+    """Health over time on the run's as-of day; None when the run did not assess it."""
+    if not c.stage:
+        return None
+    return {name: plain(getattr(c, name)) for name in LIFECYCLE_FIELDS}
 
 
 def group_view(g: GroupResult) -> dict[str, Any]:

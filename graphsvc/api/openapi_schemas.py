@@ -253,6 +253,13 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
+            "lifecycle": {
+                "type": ["object", "null"],
+                "description": "health over time on the run's as-of day (stage, stage_reason, "
+                "alarms, alarm_reasons, members, joins_7d, quits_7d, active_share_7d, "
+                "silent_share_7d, interaction_rate_7d, leader_share_7d, referrals_7d, "
+                "leader_quiet_days, successors); null when the run did not assess it",
+            },
             "health": {
                 "type": "object",
                 "properties": {

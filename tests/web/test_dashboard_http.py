@@ -183,3 +183,21 @@ def test_a_bad_seeding_form_is_refused_naming_the_field(client):
     status, _, page = client.post("/campaigns", form)
     assert status == 400
     assert "k must be" in page
+
+
+def test_a_community_page_shows_its_lifecycle(client, dashboard):
+    client.sign_in(client_key(client))
+    run_id = dashboard.store.current_run().run_id
+    top = max(
+        (c for c in dashboard.store.community_results(run_id) if c.stage),
+        key=lambda c: (c.size, c.community_id),
+    )
+    status, _, page = client.get(f"/communities/{top.community_id}")
+    assert status == 200
+    assert 'id="lifecycle"' in page
+    assert f"<strong>{top.stage}</strong>" in page
+    if top.alarms:
+        assert 'id="alarms"' in page
+    detail = dashboard.get(f"/api/v1/communities/{top.community_id}").json
+    assert detail["lifecycle"]["stage"] == top.stage
+    assert detail["lifecycle"]["members"] == top.members
