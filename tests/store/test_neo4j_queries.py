@@ -244,6 +244,20 @@ def test_owner_mismatch_groups(graph):
     assert expected, "the generated graph plants groups whose owner is not the leader"
 
 
+def test_group_alarms(graph):
+    store, _, _, run = graph
+    assessed = [g for g in store.group_results(run.run_id) if g.alarms]
+    expected = sorted(assessed, key=lambda g: (-g.members, g.group_id))
+    rows = query(store, "group_alarms", alarm=None, limit=1000)
+    assert [r["group_id"] for r in rows] == [g.group_id for g in expected]
+    assert [r["reasons"] for r in rows] == [g.alarm_reasons for g in expected]
+    quiet = query(store, "group_alarms", alarm="leader_quiet", limit=1000)
+    assert [r["group_id"] for r in quiet] == [
+        g.group_id for g in expected if "leader_quiet" in g.alarms.split(",")
+    ]
+    assert expected, "generated groups are quiet by the default thresholds"
+
+
 def test_star_communities(graph):
     store, _, _, run = graph
     communities = store.community_results(run.run_id)
