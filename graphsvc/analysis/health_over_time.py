@@ -103,11 +103,10 @@ def health_over_time(
     src, dst, day, group = (a[recent] for a in (act.src, act.dst, act.day, act.group))
     tenures = Tenures.of_times(stays.group, stays.user, stays.joined_at, stays.left_at)
     tenures = _until(tenures, today)
-    referred = snapshot.referral_at if snapshot.referral_at is not None else None
 
     n_groups = len(snapshot.group_ids)
     group_pairs = group_pair_days(src, dst, day, group, tenures)
-    ref_unit, ref_day = _group_referrals(snapshot, referred, tenures)
+    ref_unit, ref_day = _group_referrals(snapshot, tenures)
     groups = _unit_health(
         "group", n_groups, start, days, tenures, group_pairs, group_leader, ref_unit, ref_day,
         params,
@@ -117,7 +116,7 @@ def health_over_time(
     same = (label[src] >= 0) & (label[src] == label[dst])
     community_pairs = PairDays.of(label[src][same], src[same], dst[same], day[same])
     members = tenures.per_user(label)
-    ref_unit, ref_day = _community_referrals(snapshot, referred, label)
+    ref_unit, ref_day = _community_referrals(snapshot, label)
     communities = _unit_health(
         "community", n_communities, start, days, members, community_pairs, community_leader,
         ref_unit, ref_day, params,
@@ -155,17 +154,18 @@ def _unit_health(
     return UnitHealth(unit, assessment, successors, series)
 
 
-def _referral_days(snapshot: GraphSnapshot, referred: np.ndarray | None):
+def _referral_days(snapshot: GraphSnapshot) -> tuple[np.ndarray, np.ndarray]:
     """(invitee vertex, UTC day) of the dated referrals."""
+    referred = snapshot.referral_at
     if referred is None:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     dated = referred >= 0
     return snapshot.referral_invitee[dated], referred[dated] // DAY_SECONDS
 
 
-def _group_referrals(snapshot, referred, tenures: Tenures):
+def _group_referrals(snapshot: GraphSnapshot, tenures: Tenures):
     """A referral counts in each group its invitee has a stay in."""
-    invitee, day = _referral_days(snapshot, referred)
+    invitee, day = _referral_days(snapshot)
     order = np.argsort(tenures.user, kind="stable")
     users = tenures.user[order]
     first = np.searchsorted(users, invitee, "left")
@@ -174,8 +174,8 @@ def _group_referrals(snapshot, referred, tenures: Tenures):
     return tenures.unit[order][at], np.repeat(day, count)
 
 
-def _community_referrals(snapshot, referred, label: np.ndarray):
+def _community_referrals(snapshot: GraphSnapshot, label: np.ndarray):
     """A referral counts in its invitee's community."""
-    invitee, day = _referral_days(snapshot, referred)
+    invitee, day = _referral_days(snapshot)
     inside = label[invitee] >= 0
     return label[invitee][inside], day[inside]

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from graphsvc.cli.context import AppContext
+from graphsvc.cli.context import AppContext, day_option
 from graphsvc.errors import shown
 from graphsvc.model import AnalysisParams, param_bound
 
@@ -56,21 +56,13 @@ class ResolutionType(click.ParamType):
 )
 @click.option("--seed", type=bounded("seed"), help="Random seed (default from GRAPHSVC_SEED or 0).")
 @click.option("--damping", type=bounded("damping"), help="PageRank damping.")
-@click.option(
-    "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Only interactions from this day on (UTC) make the graph.",
-)
-@click.option(
+@day_option("--since", "Only interactions from this day on (UTC) make the graph.")
+@day_option(
     "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Only interactions up to this day (UTC, inclusive); referrals and joins after it "
-    "are not yet.",
+    "Only interactions up to this day (UTC, inclusive); referrals and joins after it are not yet.",
 )
-@click.option(
-    "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Assess groups' health over time on this day (default: --until, else the latest event's).",
+@day_option(
+    "--as-of", "Assess groups' health over time on this day (default: --until, else the latest)."
 )
 @click.option("--force", is_flag=True, help="Run even if the input has not changed.")
 @click.option(

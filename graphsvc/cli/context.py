@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
 
 from graphsvc.config import Settings
 from graphsvc.runs.current import current_run
 from graphsvc.store import open_store
 from graphsvc.store.base import GraphStore
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -39,3 +45,8 @@ class AppContext:
 
 def current_run_id(app: AppContext) -> str:
     return current_run(app.store).run_id
+
+
+def day_option(name: str, help: str) -> click.Option:
+    """An option taking a UTC day, YYYY-MM-DD (a datetime at midnight)."""
+    return click.option(name, type=click.DateTime(["%Y-%m-%d"]), help=help)

@@ -8,7 +8,7 @@ from datetime import date
 
 import click
 
-from graphsvc.cli.context import AppContext
+from graphsvc.cli.context import AppContext, day_option
 from graphsvc.cli.output import echo_rows, format_option
 from graphsvc.runs.current import current_run
 from graphsvc.runs.health import UNITS, HealthQuery, health_rows, parse_window
@@ -28,10 +28,8 @@ def _window(text: str) -> int:
 @click.option(
     "--communities", is_flag=True, help="Communities (found by the analysis) instead of groups."
 )
-@click.option(
-    "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Assess on this day, within the days the run kept (default: the run's as-of day).",
+@day_option(
+    "--as-of", "Assess on this day, within the days the run kept (default: the run's as-of day)."
 )
 @click.option(
     "--window",

@@ -41,7 +41,8 @@ class HealthQuery:
 
 def health_rows(store: GraphStore, run: RunInfo, query: HealthQuery) -> list[dict[str, Any]]:
     """One row per group or community the run assessed (``query.unit_id``: that one only,
-    NotFoundError if the run has no health for it), alarms first when ``alarms_only``."""
+    NotFoundError if the run has no health for it), only those with an alarm when
+    ``alarms_only``."""
     run_day = run.stats.get("health_as_of")
     if run_day is None:
         raise NotFoundError(
@@ -50,10 +51,11 @@ def health_rows(store: GraphStore, run: RunInfo, query: HealthQuery) -> list[dic
         )
     results = _results(store, run, query)
     as_of = query.as_of or date.fromisoformat(run_day)
-    if as_of == date.fromisoformat(run_day) and query.window == 7:
+    own_day = as_of == date.fromisoformat(run_day)  # successors are named on that day only
+    if own_day and query.window == 7:
         rows = [_stored_row(query.unit, r) for r in results]
     else:
-        rows = _assessed_rows(store, run, query, results, as_of)
+        rows = _assessed_rows(store, run, query, results, as_of, own_day)
     for row in rows:
         row["as_of"] = as_of.isoformat()
     if query.alarms_only:
@@ -118,6 +120,7 @@ def _assessed_rows(
     query: HealthQuery,
     results: list[GroupResult] | list[CommunityResult],
     as_of: date,
+    own_day: bool,
 ) -> list[dict[str, Any]]:
     """Stage, alarms and window figures on ``as_of`` from the series the run kept."""
     ids = [_unit_id(query.unit, r) for r in results]
@@ -149,9 +152,7 @@ def _assessed_rows(
                 **{f"{name}{w}": _plain(f[name][i]) for name in _FIGURES},
                 "leader_id": _leader(query.unit, r),
                 "leader_quiet_days": int(a.leader_quiet_days[i]),
-                "successors": r.successors
-                if as_of == date.fromisoformat(run.stats["health_as_of"])
-                else "",
+                "successors": r.successors if own_day else "",
                 "alarms": str(a.alarms[i]),
                 "reasons": "; ".join(x for x in (a.stage_reason[i], a.alarm_reasons[i]) if x),
             }

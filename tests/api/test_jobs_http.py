@@ -55,6 +55,13 @@ def wait_for(served, location: str, done, seconds: float = 60.0) -> dict:
         time.sleep(0.05)
 
 
+def post_job(served, body: bytes):
+    """An operator's ``POST /api/v1/jobs`` with a JSON ``body``."""
+    return served.post(
+        "/api/v1/jobs", key="operator", body=body, headers={"Content-Type": "application/json"}
+    )
+
+
 @pytest.fixture
 def with_graph(served):
     """30 users with reply edges (loaded over the API) and a first run, r0."""
@@ -72,12 +79,7 @@ def with_graph(served):
 def test_job_lifecycle(request, with_graph):
     served = with_graph
     with writes_held(request, served.store):
-        started = served.post(
-            "/api/v1/jobs",
-            key="operator",
-            body=b'{"params": {"seed": 3}}',
-            headers={"Content-Type": "application/json"},
-        )
+        started = post_job(served, b'{"params": {"seed": 3}}')
         assert started.status == 202, started.text
         location = started.headers["Location"]
         assert location == f"/api/v1/jobs/{started.json['job_id']}"
@@ -106,12 +108,7 @@ def test_job_lifecycle(request, with_graph):
 
 def test_a_cold_job_and_the_churn_in_the_runs_api(with_graph):
     served = with_graph
-    started = served.post(
-        "/api/v1/jobs",
-        key="operator",
-        body=b'{"cold": true}',
-        headers={"Content-Type": "application/json"},
-    )
+    started = post_job(served, b'{"cold": true}')
     assert started.status == 202, started.text
     done = wait_for(served, started.headers["Location"], lambda j: j["status"] == "succeeded")
     stats = served.get("/api/v1/runs/current").json["stats"]
@@ -141,12 +138,7 @@ def test_a_failed_analysis_is_a_failed_job_and_changes_nothing(served_sqlite):
     served.store.write_run(sample_run("r0", 1.0, {"a": 1, "b": 2}))
     with sqlite3.connect(served.store.path) as conn:  # a damaged store: writing runs fails
         conn.execute("DROP TABLE group_results")
-    started = served.post(
-        "/api/v1/jobs",
-        key="operator",
-        body=b'{"force": true}',
-        headers={"Content-Type": "application/json"},
-    )
+    started = post_job(served, b'{"force": true}')
     assert started.status == 202
     done = wait_for(served, started.headers["Location"], lambda j: j["status"] == "failed")
     assert (done["status"], done["run_id"]) == ("failed", None)
@@ -180,12 +172,7 @@ def test_unknown_job_is_404(served):
 
 def test_a_job_over_a_window_of_time(with_graph):
     served = with_graph
-    started = served.post(
-        "/api/v1/jobs",
-        key="operator",
-        body=b'{"params": {"since": 0, "until": 1800000000}}',
-        headers={"Content-Type": "application/json"},
-    )
+    started = post_job(served, b'{"params": {"since": 0, "until": 1800000000}}')
     assert started.status == 202, started.text
     done = wait_for(
         served, started.headers["Location"], lambda j: j["status"] not in ("queued", "running")
@@ -193,11 +180,6 @@ def test_a_job_over_a_window_of_time(with_graph):
     assert done["status"] == "succeeded", done
     params = served.get("/api/v1/runs/current").json["params"]
     assert (params["since"], params["until"]) == (0, 1800000000)
-    refused = served.post(
-        "/api/v1/jobs",
-        key="operator",
-        body=b'{"params": {"until": -5}}',
-        headers={"Content-Type": "application/json"},
-    )
+    refused = post_job(served, b'{"params": {"until": -5}}')
     assert refused.status == 400
     assert "until" in refused.json["detail"]

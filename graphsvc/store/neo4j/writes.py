@@ -174,9 +174,12 @@ class Writes(StoreParts):
         relationships per statement (see ``_add_chunk``)."""
         if tx.run(_LOCK_EVENTS).single() is None:
             raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
-        nodes = _user_nodes(tx, {user for triple in pending for user in triple[:2]})
+        # internal node ids, so that statements match endpoints by id (a NodeByIdSeek)
+        # rather than by the user_id index at every row
+        users = {user for triple in pending for user in triple[:2]}
+        nodes = _lookup(tx, _USER_NODES, users, "users")
         chats = {e[3] for events in pending.values() for e in events if e[3] is not None}
-        gids = _group_gids(tx, chats) if chats else {}
+        gids = _lookup(tx, _GROUP_GIDS, chats, "groups") if chats else {}
         stored = tx.run(_ANY_INTERACTION).single()["any"]
         triples = list(pending)
         added = sum(
@@ -206,25 +209,15 @@ def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, i
     return {t: groups[t] for t in sorted(groups)}
 
 
-def _user_nodes(tx: neo4j.ManagedTransaction, user_ids: set[str]) -> dict[str, int]:
-    """Internal node ids of users, looked up once per transaction so that statements match
-    endpoints by id (a NodeByIdSeek) rather than by the user_id index at every row."""
-    found = tx.run(_USER_NODES, ids=list(user_ids)).single()
-    nodes = dict(zip(found["keys"], found["nodes"], strict=True))
-    if len(nodes) < len(user_ids):
-        missing = sorted(user_ids - nodes.keys())
-        raise StoreError(f"interactions name unknown users {missing[:5]}: ensure_users first")
-    return nodes
-
-
-def _group_gids(tx: neo4j.ManagedTransaction, group_ids: set[str]) -> dict[str, int]:
-    """The gid of each group events name (a load has ensured them)."""
-    found = tx.run(_GROUP_GIDS, ids=list(group_ids)).single()
-    gids = dict(zip(found["keys"], found["gids"], strict=True))
-    if len(gids) < len(group_ids):
-        missing = sorted(group_ids - gids.keys())
-        raise StoreError(f"interactions name unknown groups {missing[:5]}: ensure_groups first")
-    return gids
+def _lookup(tx: neo4j.ManagedTransaction, query: str, ids: set[str], what: str) -> dict[str, int]:
+    """``query``'s ``value`` for each of ``ids`` (``keys``), looked up once per transaction;
+    StoreError naming the first missing ones (``what``: users or groups)."""
+    found = tx.run(query, ids=list(ids)).single()
+    values = dict(zip(found["keys"], found["values"], strict=True))
+    if len(values) < len(ids):
+        missing = sorted(ids - values.keys())
+        raise StoreError(f"interactions name unknown {what} {missing[:5]}: ensure_{what} first")
+    return values
 
 
 def _add_chunk(
@@ -405,12 +398,12 @@ _ANY_INTERACTION = "MATCH ()-[r:INTERACTED]->() RETURN count(r) > 0 AS any"  # t
 _GROUP_GIDS = """
 UNWIND $ids AS key
 MATCH (g:Group {group_id: key})
-RETURN collect(key) AS keys, collect(g.gid) AS gids"""
+RETURN collect(key) AS keys, collect(g.gid) AS values"""
 
 _USER_NODES = """
 UNWIND $ids AS key
 MATCH (u:User {user_id: key})
-RETURN collect(key) AS keys, collect(id(u)) AS nodes"""
+RETURN collect(key) AS keys, collect(id(u)) AS values"""
 
 # Relationships (src, dst, kind) already stored for columns s, d (node ids), k, by position.
 _FIND_INTERACTIONS = """
