@@ -9,7 +9,7 @@ import pytest
 from graphsvc.store.base import GraphStore
 from graphsvc.store.sqlite import SqliteStore
 
-pytest_plugins = ["tests.fixtures.neo4j", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.neo4j", "tests.fixtures.browser", "tests.fixtures.spark"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])

@@ -30,6 +30,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "store": FOUNDATIONS,
     "ingest": FOUNDATIONS | {"store"},
     "admin": FOUNDATIONS | {"ingest", "store"},
+    "engines": FOUNDATIONS | {"analysis"},
     "runs": FOUNDATIONS | {"analysis", "store"},
     "jobs": FOUNDATIONS | {"analysis", "runs", "store"},
     "service": FOUNDATIONS | {"jobs", "store"},
@@ -37,7 +38,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "web": FOUNDATIONS | {"api", "runs", "service", "store"},
     "server": FOUNDATIONS | {"api", "web", "service", "store"},
     "cli": FOUNDATIONS
-    | {"face", "admin", "ingest", "jobs", "runs", "server", "service", "store", "synth"},
+    | {"face", "admin", "engines", "ingest", "jobs", "runs", "server", "service", "store", "synth"},
 }
 
 # analysis/ computes: numpy, scipy, igraph, cynetdiff (compiled spread simulation) and the

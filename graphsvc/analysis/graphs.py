@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "EdgeList",
     "attention_graph",
+    "attention_weights",
     "find_sorted",
     "interaction_attention",
     "shared_groups",
@@ -160,7 +161,24 @@ def find_sorted(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 def interaction_attention(snapshot: GraphSnapshot, params: AnalysisParams) -> np.ndarray:
-    """Attention weight of each interaction row of the snapshot (``params.repeat_transform``).
+    """Attention weight of each interaction row of the snapshot (``attention_weights``)."""
+    return attention_weights(
+        snapshot.interaction_kind,
+        snapshot.interaction_count,
+        snapshot.interaction_weight,
+        snapshot.interaction_days,
+        params,
+    )
+
+
+def attention_weights(
+    kind: np.ndarray,
+    count: np.ndarray,
+    weight: np.ndarray,
+    days: np.ndarray,
+    params: AnalysisParams,
+) -> np.ndarray:
+    """Attention weight of interaction rows given as columns (``params.repeat_transform``).
 
     ``log``: kind weight × mean event weight × (1 + ln days). Events are first deduplicated
     per day (a burst of 500 likes in an afternoon is one day of attention), then the days
@@ -168,21 +186,22 @@ def interaction_attention(snapshot: GraphSnapshot, params: AnalysisParams) -> np
     Schütze, *Introduction to Information Retrieval*, 2008, §6.4.1): the second day of replies
     adds 0.69 of the first, a year of daily likes adds ~6.9 — a shill's attention saturates
     while 50 distinct fans add 50 edges. ``linear``: kind weight × summed event weight. O(m).
+    Every engine weighs rows with this one function (the Spark engine inside its partitions).
     """
     kinds = list(InteractionKind)
     table = np.array(
         [params.kind_weights.get(k.value, DEFAULT_KIND_WEIGHTS[k.value]) for k in kinds],
         dtype=float,
     )
-    kind = np.asarray(snapshot.interaction_kind, dtype=np.int64)
+    kind = np.asarray(kind, dtype=np.int64)
     known = (kind >= 0) & (kind < len(kinds))
     base = np.where(known, table[np.clip(kind, 0, len(kinds) - 1)], 0.0)
-    weight = np.asarray(snapshot.interaction_weight, dtype=float)
+    weight = np.asarray(weight, dtype=float)
     if params.repeat_transform == "linear":
         return base * weight
     if params.repeat_transform == "log":
-        count = np.maximum(np.asarray(snapshot.interaction_count, dtype=float), 1.0)
-        days = np.maximum(np.asarray(snapshot.interaction_days, dtype=float), 1.0)
+        count = np.maximum(np.asarray(count, dtype=float), 1.0)
+        days = np.maximum(np.asarray(days, dtype=float), 1.0)
         return base * (weight / count) * (1.0 + np.log(days))
     raise ValueError(f"repeat_transform={params.repeat_transform!r}: expected 'log' or 'linear'")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from graphsvc.analysis.centrality import Betweenness, betweenness, coreness, pagerank_scores
+from graphsvc.analysis.centrality import Betweenness, betweenness, coreness
 from graphsvc.analysis.churn import run_churn
 from graphsvc.analysis.communities import (
     Communities,
@@ -22,14 +22,13 @@ from graphsvc.analysis.communities import (
     detect_communities,
 )
 from graphsvc.analysis.community_start import start_communities
+from graphsvc.analysis.engine import IGRAPH, GraphEngine
 from graphsvc.analysis.explain import main_attention_kind, rarity_columns
-from graphsvc.analysis.graphs import attention_graph, find_sorted, symmetrized
-from graphsvc.analysis.health import Health, community_health
+from graphsvc.analysis.graphs import find_sorted, symmetrized
+from graphsvc.analysis.health import Health
 from graphsvc.analysis.health_over_time import health_over_time, iso_day
-from graphsvc.analysis.leaders import Leaders, block_leaders, declared_owners, keep_incumbents
+from graphsvc.analysis.leaders import Leaders, declared_owners, keep_incumbents
 from graphsvc.analysis.lineage import previous_labels, stable_ids
-from graphsvc.analysis.referral import referral_tree
-from graphsvc.analysis.roles import guimera_amaral_roles
 from graphsvc.analysis.shills import (
     attention_discount,
     audience_quality,
@@ -37,7 +36,6 @@ from graphsvc.analysis.shills import (
     shill_scores,
 )
 from graphsvc.analysis.tiers import (
-    assign_tiers,
     attention_standing,
     community_reach,
     effective_count,
@@ -239,6 +237,7 @@ def run_pipeline(
     cold: bool = False,
     refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    engine: GraphEngine = IGRAPH,
 ) -> AnalysisOutput:
     """Every analysis of the README's "What the analysis computes" on one snapshot;
     ``on_stage(name)`` as each of ``STAGES`` starts. With ``previous`` (the current run, aligned
@@ -250,7 +249,9 @@ def run_pipeline(
     points). ``refresh`` (warm only), the quick update, also carries betweenness over (new users:
     NaN) instead of sampling it again and skips the cold check. Cold runs on small graphs take a
     consensus of seeded runs. Cost is dominated by Leiden (O(m) per pass), PageRank (O(m) per
-    iteration) and sampled betweenness (O(m) per source); everything else is O(m log m) numpy."""
+    iteration) and sampled betweenness (O(m) per source); everything else is O(m log m) numpy.
+    ``engine`` runs the graph-scale stages (``analysis.engine``); an engine that finds the
+    community modules itself (Spark) starts them cold, whatever ``previous`` is."""
     if refresh and (cold or previous is None):
         raise ValueError("refresh starts warm from a previous run: it needs one and not cold")
     stages = _Stages(on_stage)
@@ -269,7 +270,7 @@ def run_pipeline(
     discount = attention_discount(shills, fake, params)
 
     stages.start("graph")
-    attention = attention_graph(snapshot, params, discount=discount)
+    attention = engine.attention(snapshot, params, discount)
     undirected = symmetrized(attention)
     # for betweenness and cold Leiden on the whole graph (a warm start screens and collapses
     # it first): a refresh, which carries betweenness over and trusts its warm start, needs none
@@ -279,7 +280,7 @@ def run_pipeline(
 
     stages.start("influence")
     pr_start = None if warm is None else _warm_influence(warm.influence)
-    influence = pagerank_scores(attention, **pr, start=pr_start)
+    influence = engine.pagerank(attention, **pr, start=pr_start)
     in_strength, out_strength = attention.in_strength(), attention.out_strength()
     cores = coreness(undirected)
 
@@ -318,15 +319,21 @@ def run_pipeline(
         split_large=params.split_large,
         split_iterations=params.leiden_split_iterations,
     )
-    comms, start = start_communities(
-        detect,
-        graph if checked or warm is None else None,
-        params,
-        resolution,
-        warm,
-        labels_before,
-        (in_strength, out_strength),
+    module = engine.modules(
+        undirected, resolution=resolution, seed=params.seed, iterations=params.leiden_iterations
     )
+    if module is not None:
+        comms, start = detect(module=module), {"community_start": engine.name, "warm_from": None}
+    else:
+        comms, start = start_communities(
+            detect,
+            graph if checked or warm is None else None,
+            params,
+            resolution,
+            warm,
+            labels_before,
+            (in_strength, out_strength),
+        )
     del graph, detect
     ids = stable_ids(
         comms.top,
@@ -346,7 +353,7 @@ def run_pipeline(
 
     def partition_leaders(labels: np.ndarray, n_blocks: int, start: np.ndarray | None) -> Leaders:
         members = np.flatnonzero(labels >= 0)
-        return block_leaders(
+        return engine.leaders(
             attention, members, labels[members], n_blocks, eligible=eligible, start=start, **pr
         )
 
@@ -357,7 +364,7 @@ def run_pipeline(
         comms.sub, comms.n_sub, None if warm is None else warm.subcommunity_score
     )
     n_groups = len(snapshot.group_ids)
-    group_lead = block_leaders(
+    group_lead = engine.leaders(
         attention,
         snapshot.membership_user,
         snapshot.membership_group,
@@ -381,10 +388,10 @@ def run_pipeline(
         )
 
     stages.start("roles")
-    roles = guimera_amaral_roles(undirected, comms.module, params)
+    roles = engine.roles(undirected, comms.module, params)
 
     stages.start("referral")
-    referral = referral_tree(
+    referral = engine.referral(
         snapshot.referral_inviter,
         snapshot.referral_invitee,
         n,
@@ -396,10 +403,10 @@ def run_pipeline(
         "star_centralization": params.star_centralization,
         "star_owner_share": params.star_owner_share,
     }
-    top_health = community_health(
+    top_health = engine.health(
         attention, undirected, comms.top, comms.n_top, top_lead.leader, **shape
     )
-    sub_health = community_health(
+    sub_health = engine.health(
         attention, undirected, comms.sub, comms.n_sub, sub_lead.leader, **shape
     )
 
@@ -415,7 +422,7 @@ def run_pipeline(
     groups_reached = effective_count(group_lead.member_user, group_lead.member_in_weight, n)
     communities_reached = community_reach(attention, comms.top)
     standing = attention_standing(attention, comms.top)
-    tiers = assign_tiers(
+    tiers = engine.tiers(
         engagement=engagement,
         standing=standing,
         role=roles.role,
@@ -573,6 +580,7 @@ def run_pipeline(
             ),
         ),
         "community_counters": ids.counters,
+        **engine.stats(),
         **_lifecycle_stats(over_time, groups, communities),
         "stage_seconds": dict(stages.seconds),
         "stage_cpu_seconds": dict(stages.cpu_seconds),

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from graphsvc.analysis.engine import IGRAPH, GraphEngine
 from graphsvc.analysis.graphs import find_sorted
 from graphsvc.analysis.pipeline import owner_vertices, run_pipeline
 from graphsvc.jobs.snapshot import build_snapshot
@@ -44,9 +45,14 @@ class AnalyzeOutcome:
     peak_rss_mb: float = 0.0  # the process's peak resident memory so far, the write included
 
 
-def snapshot_fingerprint(snapshot: GraphSnapshot, params: AnalysisParams) -> str:
-    """A digest of the analysed input and the parameters: equal digests, equal results."""
+def snapshot_fingerprint(
+    snapshot: GraphSnapshot, params: AnalysisParams, engine: str = IGRAPH.name
+) -> str:
+    """A digest of the analysed input, the parameters and the engine (other than igraph):
+    equal digests, equal results."""
     digest = hashlib.sha256(json.dumps(params.as_dict(), sort_keys=True).encode())
+    if engine != IGRAPH.name:
+        digest.update(f"engine={engine}".encode())
     for name, column in snapshot_columns(snapshot):
         column = np.ascontiguousarray(column)
         digest.update(name.encode())
@@ -136,6 +142,7 @@ def analyze(
     cold: bool = False,
     refresh: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    engine: GraphEngine | None = None,
 ) -> AnalyzeOutcome:
     """Run every analysis on ``store`` and publish the run; skip if the input is unchanged.
     The run starts warm from the current run unless ``cold``; ``refresh`` also carries its
@@ -143,9 +150,11 @@ def analyze(
     current run is a plain one).
 
     ``on_stage(name)`` is called as each stage starts (read, the pipeline's stages, write).
+    ``engine`` runs the graph-scale stages (``analysis.engine``; default igraph, here).
     """
     store.check_writable()  # before the work, not after it
     stage = on_stage or (lambda name: None)
+    engine = engine or IGRAPH
     started = time.time()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -160,7 +169,7 @@ def analyze(
     snapshot = build_snapshot(
         store, since=params.since, until=params.until, history_days=history_days(params)
     )
-    fingerprint = snapshot_fingerprint(snapshot, params)
+    fingerprint = snapshot_fingerprint(snapshot, params, engine.name)
     lap("read")
     current = store.current_run()
     if current is not None and current.fingerprint == fingerprint and not force:
@@ -174,6 +183,7 @@ def analyze(
         cold=cold,
         refresh=refresh and previous is not None,
         on_stage=stage,
+        engine=engine,
     )
     lap("analysis")
     stage("write")
