@@ -13,7 +13,7 @@ import statistics
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +36,17 @@ class StageSample:
 
 
 class StageMeter:
-    """Times named stages of this process and samples its peak RSS during each.
+    """Times named stages of this process and samples its peak RSS during each (with
+    ``children``, the RSS of its child processes added: a Spark driver's JVM).
 
     ``start(name)`` ends the running stage and begins ``name`` (the shape of
     ``run_pipeline``'s ``on_stage`` callback); ``stop()`` ends it; ``samples`` holds the result
     of every stage run so far, in order.
     """
 
-    def __init__(self, interval: float = 0.005) -> None:
+    def __init__(self, interval: float = 0.005, *, children: bool = False) -> None:
         self.interval = interval
+        self.children = children  # count child processes too (Spark's JVM)
         self.samples: list[tuple[str, StageSample]] = []
         self._process = psutil.Process()
         self._lock = threading.Lock()
@@ -56,7 +58,12 @@ class StageMeter:
         self._thread: threading.Thread | None = None
 
     def _rss(self) -> int:
-        return self._process.memory_info().rss
+        rss = self._process.memory_info().rss
+        if self.children:
+            for child in self._process.children(recursive=True):
+                with suppress(psutil.NoSuchProcess):
+                    rss += child.memory_info().rss
+        return rss
 
     def _sample(self) -> None:
         while not self._done.wait(self.interval):

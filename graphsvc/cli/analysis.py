@@ -18,16 +18,23 @@ from graphsvc.errors import shown
 from graphsvc.model import AnalysisParams, param_bound
 
 
+class SparkSettings(typing.NamedTuple):
+    master: str
+    memory: str
+    workdir: str | None
+
+
 @contextmanager
-def _engine(name: str, master: str, memory: str) -> Iterator[Any]:
+def _engine(name: str, spark: SparkSettings) -> Iterator[Any]:
     """The engine ``name`` for one run (a Spark engine's files go when it ends)."""
     if name == "igraph":
         yield None  # the job's default
         return
     from graphsvc.engines.spark import SparkEngine, SparkOptions
 
-    with SparkEngine(SparkOptions(master=master, driver_memory=memory)) as spark:
-        yield spark
+    options = SparkOptions(master=spark.master, driver_memory=spark.memory, workdir=spark.workdir)
+    with SparkEngine(options) as engine:
+        yield engine
 
 
 def bounded(name: str) -> click.ParamType:
@@ -113,6 +120,13 @@ class ResolutionType(click.ParamType):
     show_default=True,
     help="With --engine spark in local mode: the driver's memory (JVM).",
 )
+@click.option(
+    "--spark-workdir",
+    envvar="GRAPHSVC_SPARK_WORKDIR",
+    type=click.Path(file_okay=False),
+    help="With --engine spark on a cluster: a directory every executor reads at the same path "
+    "(the Parquet seam; default: the temporary directory, enough for local[N]).",
+)
 @click.pass_obj
 def analyze(
     app: AppContext,
@@ -129,6 +143,7 @@ def analyze(
     engine: str,
     spark_master: str,
     spark_memory: str,
+    spark_workdir: str | None,
 ) -> None:
     """Compute influence, communities, group-owner KOLs, roles, tiers, referral levels and
     community health, and publish them as the current run. Starts warm from the current run
@@ -156,7 +171,8 @@ def analyze(
     def on_stage(name: str) -> None:
         click.echo(f"  {time.perf_counter() - started:7.1f}s  {name}", err=True)
 
-    with _engine(engine, spark_master, spark_memory) as graph_engine:
+    spark = SparkSettings(spark_master, spark_memory, spark_workdir)
+    with _engine(engine, spark) as graph_engine:
         outcome = run_analysis(
             app.store,
             params.analysis,

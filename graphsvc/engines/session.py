@@ -27,7 +27,8 @@ def spark_session(
             "the Spark engine needs pyspark: pip install 'graphsvc[spark]'"
         ) from exc
     os.environ.setdefault("JAVA_HOME", java_home())
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if master.startswith("local"):  # a cluster's executors must reach the driver elsewhere
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName("graphsvc")
     if master.startswith("sc://"):
         builder = builder.remote(master)

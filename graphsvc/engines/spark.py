@@ -55,13 +55,13 @@ class SparkOptions:
     lpa_iterations: int = 3  # label propagation rounds: the first pieces of communities
     leiden_rounds: int = 1  # rounds of Leiden per shard after the first contraction
     pagerank_tol: float = 1e-7  # PageRank ends below max(this, params.pagerank_tol) L1 change
-    workdir: str | None = None  # where the Parquet seam lives (default: a temporary dir)
+    workdir: str | None = None  # the Parquet seam: storage every executor reads (on a cluster)
 
 
 class SparkEngine:
     """``GraphEngine`` on a Spark session (``SparkOptions.master``). Use as a context
-    manager: the Parquet working directory goes when it closes (the session stays, as Spark
-    sessions are per process)."""
+    manager: the run's Parquet folder (under ``workdir``, default the temporary directory)
+    goes when it closes; the session stays, as Spark sessions are per process."""
 
     name = "spark"
 
@@ -72,9 +72,10 @@ class SparkEngine:
             driver_memory=self.options.driver_memory,
             shuffle_partitions=self.options.shuffle_partitions,
         )
-        self.spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="graphsvc-ckpt-"))
-        self._own_dir = self.options.workdir is None
-        self.dir = Path(self.options.workdir or tempfile.mkdtemp(prefix="graphsvc-spark-"))
+        if self.options.workdir:  # shared storage every executor reads: one run's own folder
+            Path(self.options.workdir).mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix="graphsvc-spark-", dir=self.options.workdir))
+        self.spark.sparkContext.setCheckpointDir(str(self.dir / "checkpoints"))
         self.seconds: dict[str, float] = {}
         self.found: dict[str, Any] = {}
         self._graphs: dict[int, Any] = {}  # id(EdgeList) -> its DataFrame (src, dst, w)
@@ -89,8 +90,7 @@ class SparkEngine:
         for frame in self._graphs.values():
             frame.unpersist()
         self._graphs.clear()
-        if self._own_dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- the Parquet seam ------------------------------------------------------------------
 
@@ -107,7 +107,7 @@ class SparkEngine:
     def _timed(self, stage: str, started: float) -> None:
         self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 3)
 
-    def _edges(self, graph: EdgeList) -> Any:
+    def edges_frame(self, graph: EdgeList) -> Any:
         """The DataFrame of an EdgeList this engine made, else the EdgeList written out."""
         frame = self._graphs.get(id(graph))
         if frame is None:
@@ -178,7 +178,7 @@ class SparkEngine:
                 "pagerank-start", {"id": np.arange(graph.n), "rank": np.asarray(start, dtype=float)}
             )
         ranks, steps = spark_graph.pagerank_frame(
-            self._edges(graph),
+            self.edges_frame(graph),
             graph.n,
             damping=damping,
             tol=max(tol, self.options.pagerank_tol),
@@ -206,7 +206,7 @@ class SparkEngine:
         loses is measured in benchmarks/spark_engine.py)."""
         started = time.perf_counter()
         o, f = self.options, spark_functions()
-        frame = self._edges(undirected)
+        frame = self.edges_frame(undirected)
         base, found = spark_blocks.first_pieces(frame, o.shard_vertices, o.lpa_iterations)
         self.found |= found | {"spark_graph_library": graph_library(self.spark)}
         pieces = base.select("id", "piece")
@@ -269,7 +269,7 @@ class SparkEngine:
                 else np.asarray(start, float)[user],
             },
         ).dropDuplicates(["block", "user"])
-        rows = spark_blocks.block_leader_rows(self._edges(graph), members, options)
+        rows = spark_blocks.block_leader_rows(self.edges_frame(graph), members, options)
         names = ["block", "user", "score", "in_weight", "leader", "runner_up", "margin"]
         cols = self._back(rows, "leaders", names)
         order = np.lexsort((cols["user"], cols["block"]))
@@ -291,7 +291,7 @@ class SparkEngine:
         started = time.perf_counter()
         n = undirected.n
         modules = self._frame("module", {"id": np.arange(n), "module": np.asarray(module)})
-        rows = spark_blocks.role_rows(self._edges(undirected), modules, params)
+        rows = spark_blocks.role_rows(self.edges_frame(undirected), modules, params)
         cols = self._back(rows, "roles", ["id", "z", "p", "role"])
         z, p = np.full(n, np.nan), np.full(n, np.nan)
         role = np.full(n, "", dtype=object)
@@ -320,7 +320,7 @@ class SparkEngine:
                 "owner": np.asarray(owner, dtype=np.int64)[label[members]],
             },
         )
-        rows = spark_blocks.health_rows(self._edges(attention), frame, shape)
+        rows = spark_blocks.health_rows(self.edges_frame(attention), frame, shape)
         names = list(spark_blocks.HEALTH_COLUMNS)
         cols = self._back(rows, "health", ["block", *names])
         out = {name: np.zeros(n_communities, dtype=cols[name].dtype) for name in names}

@@ -16,7 +16,7 @@ def compose() -> dict:
 
 def test_services_and_start_order():
     services = compose()["services"]
-    assert set(services) == {"neo4j", "api", "analyze"}
+    assert set(services) == {"neo4j", "api", "analyze"} | SPARK_SERVICES
     assert services["neo4j"]["image"] == "neo4j:5.26-community"
     for name in ("api", "analyze"):
         assert services[name]["depends_on"] == {"neo4j": {"condition": "service_healthy"}}
@@ -24,6 +24,44 @@ def test_services_and_start_order():
     assert services["api"]["command"][:3] == ["serve", "--host", "0.0.0.0"]
     assert services["analyze"]["command"] == ["analyze"]
     assert services["analyze"]["restart"] == "no"
+
+
+SPARK_SERVICES = {"spark-master", "spark-worker-1", "spark-worker-2", "analyze-spark"}
+
+
+def test_the_spark_profile_runs_the_analysis_on_a_master_and_two_workers():
+    services = compose()["services"]
+    for name in SPARK_SERVICES:
+        assert services[name]["profiles"] == ["spark"]
+        assert services[name]["build"] == {"context": ".", "target": "spark"}
+        assert services[name]["image"] == "graphsvc-spark:latest"
+    master = services["spark-master"]["command"]
+    assert master[0] == "org.apache.spark.deploy.master.Master"
+    assert master[master.index("--port") + 1] == "7077"
+    for worker in ("spark-worker-1", "spark-worker-2"):
+        command = services[worker]["command"]
+        assert command[:2] == ["org.apache.spark.deploy.worker.Worker", "spark://spark-master:7077"]
+        assert services[worker]["entrypoint"][0].endswith("pyspark/bin/spark-class")
+    job = services["analyze-spark"]
+    assert job["command"] == ["analyze", "--engine", "spark"]
+    assert job["environment"]["GRAPHSVC_SPARK_MASTER"] == "spark://spark-master:7077"
+    assert job["environment"]["SPARK_LOCAL_HOSTNAME"] == job["hostname"]
+    # the Parquet seam: the driver's work directory is a volume every worker mounts there too
+    shared = job["environment"]["GRAPHSVC_SPARK_WORKDIR"]
+    for name in ("analyze-spark", "spark-worker-1", "spark-worker-2"):
+        volume, mount = services[name]["volumes"][0].split(":")
+        assert shared.startswith(mount + "/")
+        assert volume in compose()["volumes"]
+
+
+def test_the_dockerfile_has_a_spark_stage_and_the_api_stage_last():
+    text = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?", text, re.M)
+    assert [alias for _, alias in stages] == ["base", "spark", ""]
+    spark = text.split("AS spark", 1)[1].split("\nFROM ", 1)[0]
+    assert "openjdk-17-jdk-headless" in spark
+    assert 'pip install ".[spark]"' in spark
+    assert "bridge_jar()" in spark  # the GraphX bridge is built into the image
 
 
 def test_healthchecks():
