@@ -37,7 +37,8 @@ class StageSample:
 
 class StageMeter:
     """Times named stages of this process and samples its peak RSS during each (with
-    ``children``, the RSS of its child processes added: a Spark driver's JVM).
+    ``children``, the proportional set size of the process and its children: a Spark driver's
+    JVM and forked Python workers, shared pages counted once).
 
     ``start(name)`` ends the running stage and begins ``name`` (the shape of
     ``run_pipeline``'s ``on_stage`` callback); ``stop()`` ends it; ``samples`` holds the result
@@ -58,12 +59,15 @@ class StageMeter:
         self._thread: threading.Thread | None = None
 
     def _rss(self) -> int:
-        rss = self._process.memory_info().rss
-        if self.children:
-            for child in self._process.children(recursive=True):
-                with suppress(psutil.NoSuchProcess):
-                    rss += child.memory_info().rss
-        return rss
+        if not self.children:
+            return self._process.memory_info().rss
+        # PSS: forked workers (PySpark's) share pages with their parent; RSS would count them
+        # once per process
+        total = 0
+        for process in [self._process, *self._process.children(recursive=True)]:
+            with suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                total += process.memory_full_info().pss
+        return total
 
     def _sample(self) -> None:
         while not self._done.wait(self.interval):

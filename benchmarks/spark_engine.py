@@ -1,14 +1,16 @@
 """The Spark engine beside the igraph engine, in one run, and a cost model fitted from it.
 
-    python -m benchmarks.spark_engine --users 100000 --users 1000000
+    python -m benchmarks.spark_engine --users 230000 --users 2300000
 
-For each size (about 10 attention edges per user: 1M and 10M edges): generate (fixed seed),
+For each size (about 4.4 attention edges per generated user: 230k and 2.3M users for 1M and
+10M edges): generate (fixed seed),
 load into an embedded store, then run the whole analysis once per engine, each in a process
 of its own (peak memory is the process's, plus Spark's JVM for the Spark engine): time per
 stage, peak memory, and the agreement of the Spark engine with igraph (PageRank Spearman and
 top 100, community NMI and both modularities, owners of the 50 largest communities, tiers,
-referral levels). Then one PageRank step on Spark is timed at several shuffle partition
-counts, and a cost model is fitted to every (edges, partitions) point:
+referral levels). Then one PageRank step on Spark is timed on a quarter, half and all of the
+edges at several shuffle partition counts, and a cost model is fitted to every (edges,
+partitions) point:
 
     step seconds = a + b · edges / min(partitions, cores) + c · partitions
 
@@ -35,7 +37,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 CORES = 2
-PARTITIONS = (2, 8, 32, 200)
+PARTITIONS = (2, 8, 32, 128)
+FRACTIONS = (0.25, 0.5, 1.0)
 CLUSTER = {"nodes": 10, "cores_per_node": 16, "edges": 1_000_000_000}
 
 
@@ -68,7 +71,7 @@ def run_engine(engine: str, db: Path, out: Path) -> dict[str, Any]:
     params = AnalysisParams()
     with SqliteStore(db) as store:
         snapshot = build_snapshot(store, history_days=history_days(params))
-    meter = StageMeter(interval=0.05, children=engine == "spark")
+    meter = StageMeter(interval=0.05 if engine == "igraph" else 0.5, children=engine == "spark")
     spark_engine = None
     if engine == "spark":
         from graphsvc.engines.spark import SparkEngine, SparkOptions
@@ -116,29 +119,33 @@ def _igraph() -> Any:
     return IGRAPH
 
 
-def step_seconds(engine: Any, n: int, snapshot: Any) -> dict[str, float]:
-    """Seconds of one PageRank step at each shuffle partition count (median of steps 2-4)."""
+def step_seconds(engine: Any, n: int, snapshot: Any) -> list[tuple[int, int, float]]:
+    """(edges, partitions, seconds of one PageRank step: the median of steps 2-4) on a
+    quarter, half and all of the attention edges, at each shuffle partition count."""
     from graphsvc.analysis.graphs import attention_graph
     from graphsvc.engines.spark_graph import pagerank_frame
     from graphsvc.model import AnalysisParams
 
     graph = attention_graph(snapshot, AnalysisParams())
     edges = engine.edges_frame(graph)
-    out = {}
-    for partitions in PARTITIONS:
-        engine.spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
-        engine.spark.conf.set("spark.sql.adaptive.enabled", "false")
-        laps: list[float] = []
-        clock = [time.perf_counter()]
+    engine.spark.conf.set("spark.sql.adaptive.enabled", "false")
+    out = []
+    for share in FRACTIONS:
+        part = edges.where(f"pmod(hash(src, dst), 100) < {int(share * 100)}").cache()
+        m = part.count()
+        for partitions in PARTITIONS:
+            engine.spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+            laps: list[float] = []
+            clock = [time.perf_counter()]
 
-        def lap(step: int, err: float, laps: list[float] = laps, clock: list = clock) -> None:
-            now = time.perf_counter()
-            laps.append(now - clock[0])
-            clock[0] = now
+            def lap(step: int, err: float, laps: list[float] = laps, clock: list = clock) -> None:
+                now = time.perf_counter()
+                laps.append(now - clock[0])
+                clock[0] = now
 
-        clock[0] = time.perf_counter()
-        pagerank_frame(edges, n, damping=0.85, tol=0.0, max_iter=4, on_iteration=lap)
-        out[str(partitions)] = round(float(np.median(laps[1:])), 3)
+            pagerank_frame(part, n, damping=0.85, tol=0.0, max_iter=4, on_iteration=lap)
+            out.append((m, partitions, round(float(np.median(laps[1:])), 3)))
+        part.unpersist()
     return out
 
 
@@ -176,16 +183,18 @@ def agreement(igraph_npz: Path, spark_npz: Path) -> dict[str, Any]:
 
 
 def fit_cost_model(points: list[tuple[int, int, float]]) -> dict[str, float]:
-    """Least squares of step = a + b·m/min(P, cores) + c·P over (edges, partitions, s)."""
+    """Least relative squares of step = a + b·m/min(P, cores) + c·P over (edges, partitions,
+    seconds): each point weighed by 1/seconds, so that short steps count as much as long."""
     rows = np.array([[1.0, m / min(p, CORES), p] for m, p, _ in points])
     seconds = np.array([s for _, _, s in points])
-    (a, b, c), *_ = np.linalg.lstsq(rows, seconds, rcond=None)
+    (a, b, c), *_ = np.linalg.lstsq(rows / seconds[:, None], np.ones(len(seconds)), rcond=None)
     predicted = rows @ np.array([a, b, c])
     return {
         "a_job_seconds": float(a),
         "b_seconds_per_edge_core": float(b),
         "c_seconds_per_partition": float(c),
         "max_relative_error": float(np.max(np.abs(predicted - seconds) / seconds)),
+        "points": [list(p) for p in points],
     }
 
 
@@ -193,7 +202,7 @@ def predict(model: dict[str, float], sizes: list[dict[str, Any]]) -> dict[str, A
     """Each Spark stage of the largest size in PageRank steps, scaled to the cluster."""
     largest = max(sizes, key=lambda s: s["spark"]["n_edges"])
     m = largest["spark"]["n_edges"]
-    step_here = _step(model, m, 200, CORES)
+    step_here = _step(model, m, 4 * CORES, CORES)  # the engine's local[2] default
     cores = CLUSTER["nodes"] * CLUSTER["cores_per_node"]
     partitions = 3 * cores
     step_there = _step(model, CLUSTER["edges"], partitions, cores)
@@ -238,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="graphsvc-spark-bench-") as tmp:
         root = args.work or Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
-        for users in args.users or [100_000, 1_000_000]:
+        for users in args.users or [230_000, 2_300_000]:
             db = prepare(users, root)
             size: dict[str, Any] = {"users": users}
             for engine in ("igraph", "spark"):
@@ -263,11 +272,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(users, engine, size[engine]["seconds"], "s", flush=True)
             size["agreement"] = agreement(root / f"igraph-{users}.npz", root / f"spark-{users}.npz")
             sizes.append(size)
-    points = [
-        (s["spark"]["n_edges"], int(p), sec)
-        for s in sizes
-        for p, sec in s["spark"]["step_seconds"].items()
-    ]
+    points = [tuple(point) for s in sizes for point in s["spark"]["step_seconds"]]
     model = fit_cost_model(points)
     results = {
         "machine": f"{CORES} cores",

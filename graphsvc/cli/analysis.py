@@ -32,7 +32,12 @@ def _engine(name: str, spark: SparkSettings) -> Iterator[Any]:
         return
     from graphsvc.engines.spark import SparkEngine, SparkOptions
 
-    options = SparkOptions(master=spark.master, driver_memory=spark.memory, workdir=spark.workdir)
+    options = SparkOptions(
+        master=spark.master,
+        driver_memory=spark.memory,
+        workdir=spark.workdir,
+        progress=lambda message: click.echo(f"           {message}", err=True),
+    )
     with SparkEngine(options) as engine:
         yield engine
 

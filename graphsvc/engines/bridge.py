@@ -4,7 +4,14 @@ and source. GraphX ships inside pyspark, so this needs nothing beyond pyspark an
 
 from __future__ import annotations
 
-__all__ = ["SparkUnavailable", "bridge_jar", "connected_components", "graph_library", "java_home"]
+__all__ = [
+    "SparkUnavailable",
+    "bridge_jar",
+    "connected_components",
+    "graph_library",
+    "is_connect",
+    "java_home",
+]
 
 import glob
 import hashlib
@@ -73,9 +80,17 @@ def bridge_jar() -> Path:
     return jar
 
 
+def is_connect(spark: Any) -> bool:
+    """Whether ``spark`` is a Spark Connect session (no JVM in this process to call)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def graph_library(spark: Any) -> str:
     """ "graphframes" when graphframes-py is installed and its jar is on the classpath (a
-    cluster started with ``--packages io.graphframes:…``), else "graphx" (the bridge)."""
+    cluster started with ``--packages io.graphframes:…``), "graphx" (the bridge) otherwise,
+    and "dataframes" on Spark Connect (DataFrame operations alone)."""
+    if is_connect(spark):
+        return "dataframes"
     try:
         import graphframes  # noqa: F401  (graphframes-py)
     except ImportError:
@@ -89,15 +104,20 @@ def graph_library(spark: Any) -> str:
 
 def connected_components(edges: Any) -> Any:
     """(id, component) of every vertex of the (src, dst) DataFrame ``edges``: the smallest
-    vertex id of its component, from GraphFrames or GraphX (``graph_library``)."""
-    from pyspark.sql import DataFrame
-
+    vertex id of its component, from GraphFrames, GraphX or joins (``graph_library``)."""
     spark = edges.sparkSession
-    if graph_library(spark) == "graphframes":
+    library = graph_library(spark)
+    if library == "dataframes":
+        from graphsvc.engines.spark_graph import components_by_joins
+
+        return components_by_joins(edges)
+    if library == "graphframes":
         from graphframes import GraphFrame
 
         ends = edges.selectExpr("src AS id").union(edges.selectExpr("dst AS id")).distinct()
         found = GraphFrame(ends, edges).connectedComponents(algorithm="graphx")
         return found.selectExpr("id", "component")
+    from pyspark.sql import DataFrame
+
     jdf = spark._jvm.graphsvc.GraphxBridge.connectedComponents(edges._jdf, 2**31 - 1)
     return DataFrame(jdf, spark)

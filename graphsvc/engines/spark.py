@@ -11,9 +11,12 @@ from __future__ import annotations
 
 __all__ = ["SparkEngine", "SparkOptions"]
 
+import os
+import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,16 +31,21 @@ from graphsvc.analysis.referral import ReferralTree
 from graphsvc.analysis.roles import Roles
 from graphsvc.analysis.tiers import Tiers
 from graphsvc.engines import spark_blocks, spark_graph
-from graphsvc.engines.bridge import graph_library
+from graphsvc.engines.bridge import graph_library, is_connect
 from graphsvc.engines.frames import read_columns, write_columns
-from graphsvc.engines.session import spark_session
+from graphsvc.engines.session import functions, spark_session
 from graphsvc.model import AnalysisParams, GraphSnapshot
 
 
-def spark_functions() -> Any:
-    from pyspark.sql import functions
-
-    return functions
+def local_partitions(master: str) -> int | None:
+    """Shuffle partitions for ``local[N]``: 4 per core. Spark's default of 200 made a PageRank
+    step 5x slower on 2 cores at 4.4M edges (benchmarks/spark_engine.py); a cluster keeps its
+    own setting (None)."""
+    found = re.fullmatch(r"local\[(\d+|\*)\]", master)
+    if not found:
+        return 4 if master == "local" else None
+    cores = (os.cpu_count() or 1) if found.group(1) == "*" else int(found.group(1))
+    return 4 * cores
 
 
 def pd_frame(columns: dict[str, np.ndarray]) -> Any:
@@ -50,12 +58,13 @@ def pd_frame(columns: dict[str, np.ndarray]) -> Any:
 class SparkOptions:
     master: str = "local[2]"  # local[N], spark://host:port, or sc://host:port (Spark Connect)
     driver_memory: str = "8g"
-    shuffle_partitions: int | None = None  # None: Spark's default (200); tests use 1-2
+    shuffle_partitions: int | None = None  # None: 4 per core in local[N], else Spark's default
     shard_vertices: int = 250_000  # community detection: vertices per Leiden shard
     lpa_iterations: int = 3  # label propagation rounds: the first pieces of communities
     leiden_rounds: int = 1  # rounds of Leiden per shard after the first contraction
     pagerank_tol: float = 1e-7  # PageRank ends below max(this, params.pagerank_tol) L1 change
     workdir: str | None = None  # the Parquet seam: storage every executor reads (on a cluster)
+    progress: Callable[[str], None] | None = None  # told of long stages' steps (the CLI: stderr)
 
 
 class SparkEngine:
@@ -70,12 +79,14 @@ class SparkEngine:
         self.spark = spark or spark_session(
             self.options.master,
             driver_memory=self.options.driver_memory,
-            shuffle_partitions=self.options.shuffle_partitions,
+            shuffle_partitions=self.options.shuffle_partitions
+            or local_partitions(self.options.master),
         )
         if self.options.workdir:  # shared storage every executor reads: one run's own folder
             Path(self.options.workdir).mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix="graphsvc-spark-", dir=self.options.workdir))
-        self.spark.sparkContext.setCheckpointDir(str(self.dir / "checkpoints"))
+        if not is_connect(self.spark):  # GraphFrames' components checkpoint here
+            self.spark.sparkContext.setCheckpointDir(str(self.dir / "checkpoints"))
         self.seconds: dict[str, float] = {}
         self.found: dict[str, Any] = {}
         self._graphs: dict[int, Any] = {}  # id(EdgeList) -> its DataFrame (src, dst, w)
@@ -103,6 +114,10 @@ class SparkEngine:
         path = self.dir / name
         frame.select(*columns).write.mode("overwrite").parquet(str(path))
         return read_columns(path, columns)
+
+    def _tell(self, message: str) -> None:
+        if self.options.progress is not None:
+            self.options.progress(message)
 
     def _timed(self, stage: str, started: float) -> None:
         self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 3)
@@ -177,9 +192,15 @@ class SparkEngine:
             warm = self._frame(
                 "pagerank-start", {"id": np.arange(graph.n), "rank": np.asarray(start, dtype=float)}
             )
+
+        def step(number: int, change: float) -> None:
+            if number % 10 == 0:
+                self._tell(f"PageRank step {number} on Spark (L1 change {change:.1e})")
+
         ranks, steps = spark_graph.pagerank_frame(
             self.edges_frame(graph),
             graph.n,
+            on_iteration=step,
             damping=damping,
             tol=max(tol, self.options.pagerank_tol),
             max_iter=max_iter,
@@ -205,13 +226,14 @@ class SparkEngine:
         global Leiden: a vertex moves only within its shard or with its whole piece (what it
         loses is measured in benchmarks/spark_engine.py)."""
         started = time.perf_counter()
-        o, f = self.options, spark_functions()
+        o, f = self.options, functions(self.spark)
         frame = self.edges_frame(undirected)
         base, found = spark_blocks.first_pieces(frame, o.shard_vertices, o.lpa_iterations)
         self.found |= found | {"spark_graph_library": graph_library(self.spark)}
         pieces = base.select("id", "piece")
         module = np.full(undirected.n, -1, dtype=np.int64)
         for round_ in range(o.leiden_rounds + 1):
+            self._tell(f"communities on Spark: round {round_ + 1} of {o.leiden_rounds + 1}")
             if round_:
                 found_modules = self.spark.read.parquet(str(self.dir / "modules"))
                 key = f.when(f.col("key") >= 0, f.col("key")).otherwise(f.col("module"))

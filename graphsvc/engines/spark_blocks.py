@@ -28,13 +28,8 @@ from graphsvc.analysis.leaders import block_leaders
 from graphsvc.analysis.roles import guimera_amaral_roles
 from graphsvc.analysis.tiers import assign_tiers
 from graphsvc.engines.bridge import connected_components
+from graphsvc.engines.session import functions, window
 from graphsvc.model import AnalysisParams
-
-
-def _functions() -> Any:
-    from pyspark.sql import functions
-
-    return functions
 
 
 def label_propagation(undirected: Any, vertices: Any, iterations: int) -> Any:
@@ -42,9 +37,8 @@ def label_propagation(undirected: Any, vertices: Any, iterations: int) -> Any:
     Phys. Rev. E 76:036106, 2007) for ``iterations`` rounds over ``vertices`` (id): each
     vertex takes the label of most summed edge weight among its neighbours (ties: the
     smallest), starting from its own id. Used only to cut the graph into shards."""
-    f = _functions()
-    from pyspark.sql import Window
-
+    f = functions(undirected)
+    Window = window(undirected)
     both = undirected.unionByName(
         undirected.select(f.col("dst").alias("src"), f.col("src").alias("dst"), "w")
     ).join(vertices.select(f.col("id").alias("dst")), "dst")
@@ -71,7 +65,7 @@ def first_pieces(undirected: Any, shard_vertices: int, lpa_iterations: int) -> t
     communities, never across a component); ``key``, its connected component (GraphX or
     GraphFrames) when that is no larger than ``shard_vertices`` (a shard can hold it whole),
     else -1. Returns it and what was found (stats)."""
-    f = _functions()
+    f = functions(undirected)
     components = connected_components(undirected.select("src", "dst")).localCheckpoint()
     sizes = components.groupBy("component").agg(f.count("*").alias("size")).localCheckpoint()
     labels = label_propagation(undirected, components.select("id"), lpa_iterations)
@@ -105,7 +99,7 @@ def shard_modules(
     ``analysis.communities.leiden_membership`` in ``applyInPandas``; ``piece`` is
     shard × 2³² + the shard's own module. ``vertex_shard``: (id, shard, initial), the
     shard's start (-1 for every vertex: each alone)."""
-    f = _functions()
+    f = functions(undirected)
     a = vertex_shard.select(f.col("id").alias("src"), f.col("shard").alias("shard_a"))
     b = vertex_shard.select(f.col("id").alias("dst"), f.col("shard").alias("shard_b"))
     inner = (
@@ -147,7 +141,7 @@ def contracted(undirected: Any, pieces: Any) -> tuple[np.ndarray, EdgeList, np.n
     """The graph whose nodes are the pieces: (piece keys, its edges between distinct pieces
     summed, each node's strength — the summed strength of its users, inner edges counted at
     both ends). Summed by Spark; what comes back is one row per pair of pieces."""
-    f = _functions()
+    f = functions(undirected)
     a = pieces.select(f.col("id").alias("src"), f.col("piece").alias("a"))
     b = pieces.select(f.col("id").alias("dst"), f.col("piece").alias("b"))
     pairs = undirected.join(a, "src").join(b, "dst").groupBy("a", "b").agg(f.sum("w").alias("w"))
@@ -164,7 +158,7 @@ def contracted(undirected: Any, pieces: Any) -> tuple[np.ndarray, EdgeList, np.n
 def _inner_edges(edges: Any, members: Any) -> Any:
     """(src, dst, w, block): the edges with both ends in one block of ``members`` (block,
     user); blocks may overlap (a user in several groups)."""
-    f = _functions()
+    f = functions(edges)
     of_src = members.select(f.col("user").alias("src"), f.col("block").alias("block_a"))
     of_dst = members.select(f.col("user").alias("dst"), f.col("block").alias("block_b"))
     return (
@@ -227,7 +221,7 @@ def role_rows(undirected: Any, modules: Any, params: AnalysisParams) -> Any:
     inside ``applyInPandas``, one module at a time: each group holds every edge touching the
     module's members once, with the module of both ends (a member's strength toward every
     module is then complete). ``modules``: (id, module)."""
-    f = _functions()
+    f = functions(undirected)
     of_src = modules.select(f.col("id").alias("src"), f.col("module").alias("ms"))
     of_dst = modules.select(f.col("id").alias("dst"), f.col("module").alias("md"))
     ends = undirected.join(of_src, "src").join(of_dst, "dst")

@@ -3,7 +3,13 @@ referral forest. Vertices are the snapshot's integer positions (``id``, long).""
 
 from __future__ import annotations
 
-__all__ = ["attention_frame", "pagerank_frame", "referral_frame", "undirected_frame"]
+__all__ = [
+    "attention_frame",
+    "components_by_joins",
+    "pagerank_frame",
+    "referral_frame",
+    "undirected_frame",
+]
 
 from collections.abc import Iterator
 from typing import Any
@@ -11,13 +17,8 @@ from typing import Any
 import numpy as np
 
 from graphsvc.analysis.graphs import attention_weights
+from graphsvc.engines.session import functions
 from graphsvc.model import AnalysisParams
-
-
-def _functions() -> Any:
-    from pyspark.sql import functions
-
-    return functions
 
 
 def attention_frame(
@@ -29,7 +30,7 @@ def attention_frame(
     invitee, factor); ``memberships``: (user, group). Rows are weighed by
     ``attention_weights`` itself inside each partition (Arrow batches), then parallel edges
     summed and the shared-group bonus added per pair by a join on memberships."""
-    f = _functions()
+    f = functions(interactions)
 
     def weigh(batches: Iterator[Any]) -> Iterator[Any]:
         import pandas as pd
@@ -70,12 +71,41 @@ def attention_frame(
 def undirected_frame(edges: Any) -> Any:
     """(src, dst, w) with src < dst, the two directions of a pair summed
     (``analysis.graphs.symmetrized``)."""
-    f = _functions()
+    f = functions(edges)
     return (
         edges.select(f.least("src", "dst").alias("src"), f.greatest("src", "dst").alias("dst"), "w")
         .groupBy("src", "dst")
         .agg(f.sum("w").alias("w"))
     )
+
+
+def components_by_joins(edges: Any) -> Any:
+    """(id, component) of every vertex of the (src, dst) DataFrame ``edges``, the smallest
+    vertex id of its component, by min-label propagation (the "hash-min" algorithm, Rastogi
+    et al., ICDE 2013): a join and an aggregation a round, as many rounds as the graph's
+    diameter. For sessions without a JVM of their own (Spark Connect)."""
+    f = functions(edges)
+    both = edges.select("src", "dst").union(edges.select(f.col("dst"), f.col("src")))
+    labels = both.select(f.col("src").alias("id")).distinct().withColumn("component", f.col("id"))
+    labels = labels.localCheckpoint()
+    while True:
+        lowest = (
+            both.join(labels.select(f.col("id").alias("src"), "component"), "src")
+            .groupBy(f.col("dst").alias("id"))
+            .agg(f.min("component").alias("low"))
+        )
+        moved = (
+            labels.join(lowest, "id")
+            .select(
+                "id",
+                f.least("component", "low").alias("component"),
+                (f.col("low") < f.col("component")).alias("moved"),
+            )
+            .localCheckpoint()
+        )
+        labels = moved.select("id", "component")
+        if moved.where("moved").isEmpty():
+            return labels
 
 
 def pagerank_frame(
@@ -95,7 +125,7 @@ def pagerank_frame(
     L1 change of a step is below ``tol``. Each step is one join and one aggregation of the
     edges; the vector is checkpointed every step so the plan stays one step long.
     ``start`` ((id, rank) DataFrame, normalized here) warm-starts it."""
-    f = _functions()
+    f = functions(edges)
     spark = edges.sparkSession
     out = edges.groupBy("src").agg(f.sum("w").alias("out"))
     walk = (
@@ -129,7 +159,7 @@ def pagerank_frame(
                 (damping * f.coalesce("c", f.lit(0.0)) + jump).alias("rank"),
                 f.col("rank").alias("before"),
             )
-            .localCheckpoint(eager=False)  # filled by the aggregation below, read next step
+            .localCheckpoint()
         )
         err, dangling = y.agg(
             f.sum(f.abs(f.col("rank") - f.col("before"))),
@@ -152,7 +182,7 @@ def referral_frame(referrals: Any, *, deep_chain_levels: int) -> tuple[Any, int]
     smallest row; self-referrals are ignored. Levels and roots by pointer doubling (a join
     per doubling, O(log depth) of them); a cycle is cut at its smallest vertex; downlines by
     walking each user's ancestors up a level per join (O(depth) joins over Σ levels rows)."""
-    f = _functions()
+    f = functions(referrals)
     kept = referrals.where("inviter != invitee")
     parent = kept.groupBy(f.col("invitee").alias("id")).agg(
         f.min_by("inviter", "row").alias("parent")
@@ -191,7 +221,7 @@ def _double(tree: Any) -> Any:
     """(id, up, dist, low, rooted) by pointer doubling over (id, parent): ``up`` is the root
     reached (or a vertex on a cycle: rooted false), ``dist`` the steps to it, ``low`` the
     smallest vertex on the walk."""
-    f = _functions()
+    f = functions(tree)
     state = tree.select(
         "id",
         f.when(f.col("parent") >= 0, f.col("parent")).otherwise(f.col("id")).alias("up"),
@@ -228,7 +258,7 @@ def _double(tree: Any) -> Any:
 
 def _downline(tree: Any) -> Any:
     """(id, downline): how many users have ``id`` among their ancestors."""
-    f = _functions()
+    f = functions(tree)
     links = tree.where("parent >= 0").select("id", "parent")
     ancestors = links.select(f.col("parent").alias("anc"))
     counts = ancestors.groupBy("anc").count()
@@ -242,8 +272,13 @@ def _downline(tree: Any) -> Any:
         )
         if step.isEmpty():
             break
-        total = total.unionByName(step.groupBy("anc").count())
-    return total.groupBy(f.col("anc").alias("id")).agg(f.sum("count").alias("downline"))
+        total = (
+            total.unionByName(step.groupBy("anc").count())
+            .groupBy("anc")
+            .agg(f.sum("count").alias("count"))
+            .localCheckpoint()  # one level a round: the plan stays short however deep the tree
+        )
+    return total.select(f.col("anc").alias("id"), f.col("count").alias("downline"))
 
 
 def as_numpy_rank(frame: Any, n: int) -> np.ndarray:

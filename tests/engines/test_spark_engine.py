@@ -4,6 +4,7 @@ with the issue's agreement bounds."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -218,3 +219,20 @@ def test_the_cli_runs_and_publishes_a_run_on_spark(spark, tmp_path: Path):
     assert kols.output.count('"user_id"') == 3
     # another engine, another answer: the igraph engine runs again rather than reuse it
     assert "up to date" not in runner.invoke(cli, ["--store", store, "analyze"]).output
+
+
+def test_without_pyspark_the_cli_says_what_to_install(tmp_path: Path, monkeypatch):
+    from click.testing import CliRunner
+
+    from graphsvc.cli import cli
+    from graphsvc.synth import generate
+
+    generate(tmp_path / "data", users=200, seed=2)
+    store = f"sqlite:///{tmp_path / 'g.db'}"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--store", store, "load", str(tmp_path / "data")]).exit_code == 0
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if the extra were not installed
+    result = runner.invoke(cli, ["--store", store, "analyze", "--engine", "spark"])
+    assert result.exit_code == 69
+    assert "pip install 'graphsvc[spark]'" in result.output
+    assert runner.invoke(cli, ["--store", store, "runs"]).output.count("run-") == 0
