@@ -182,20 +182,26 @@ def agreement(igraph_npz: Path, spark_npz: Path) -> dict[str, Any]:
     }
 
 
-def fit_cost_model(points: list[tuple[int, int, float]]) -> dict[str, float]:
-    """Least relative squares of step = a + b·m/min(P, cores) + c·P over (edges, partitions,
-    seconds): each point weighed by 1/seconds, so that short steps count as much as long."""
-    rows = np.array([[1.0, m / min(p, CORES), p] for m, p, _ in points])
+def fit_cost_model(points: list[tuple[int, int, float]]) -> dict[str, Any]:
+    """Least relative squares of step = a + b·m/min(P, cores) + c·⌈P/cores⌉ over (edges,
+    partitions, seconds) — a job's fixed cost, the edges shared by the cores, and a cost per
+    wave of tasks — each point weighed by 1/seconds, so short steps count as much as long."""
+    rows = np.array([_terms(m, p, CORES) for m, p, _ in points])
     seconds = np.array([s for _, _, s in points])
     (a, b, c), *_ = np.linalg.lstsq(rows / seconds[:, None], np.ones(len(seconds)), rcond=None)
     predicted = rows @ np.array([a, b, c])
     return {
         "a_job_seconds": float(a),
         "b_seconds_per_edge_core": float(b),
-        "c_seconds_per_partition": float(c),
+        "c_seconds_per_task_wave": float(c),
         "max_relative_error": float(np.max(np.abs(predicted - seconds) / seconds)),
+        "median_relative_error": float(np.median(np.abs(predicted - seconds) / seconds)),
         "points": [list(p) for p in points],
     }
+
+
+def _terms(edges: float, partitions: int, cores: int) -> list[float]:
+    return [1.0, edges / min(partitions, cores), float(-(-partitions // cores))]
 
 
 def predict(model: dict[str, float], sizes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -223,12 +229,10 @@ def predict(model: dict[str, float], sizes: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def _step(model: dict[str, float], edges: float, partitions: int, cores: int) -> float:
-    return (
-        model["a_job_seconds"]
-        + model["b_seconds_per_edge_core"] * edges / min(partitions, cores)
-        + model["c_seconds_per_partition"] * partitions
-    )
+def _step(model: dict[str, Any], edges: float, partitions: int, cores: int) -> float:
+    a, b = (model[k] for k in ("a_job_seconds", "b_seconds_per_edge_core"))
+    c = model["c_seconds_per_task_wave"]
+    return float(np.dot(_terms(edges, partitions, cores), [a, b, c]))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -239,7 +243,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--one", choices=["igraph", "spark"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--npz", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--refit", action="store_true", help="fit the model to --out again")
     args = parser.parse_args(argv)
+    if args.refit:  # the cost model and prediction again, from the measured figures in --out
+        results = json.loads(args.out.read_text())
+        results["cost_model"] = fit_cost_model([tuple(p) for p in results["cost_model"]["points"]])
+        results["prediction_1b_edges"] = predict(results["cost_model"], results["sizes"])
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        return results
     if args.one:  # a child process: one engine, its figures on stdout
         print(json.dumps(run_engine(args.one, args.db, args.npz)))
         return {}
