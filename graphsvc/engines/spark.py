@@ -70,12 +70,14 @@ class SparkOptions:
 class SparkEngine:
     """``GraphEngine`` on a Spark session (``SparkOptions.master``). Use as a context
     manager: the run's Parquet folder (under ``workdir``, default the temporary directory)
-    goes when it closes; the session stays, as Spark sessions are per process."""
+    goes when it closes, and a Spark Connect session it opened; a classic session stays, as
+    Spark allows one per process."""
 
     name = "spark"
 
     def __init__(self, options: SparkOptions | None = None, spark: Any = None) -> None:
         self.options = options or SparkOptions()
+        self._own_session = spark is None
         self.spark = spark or spark_session(
             self.options.master,
             driver_memory=self.options.driver_memory,
@@ -102,6 +104,9 @@ class SparkEngine:
             frame.unpersist()
         self._graphs.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self._own_session and is_connect(self.spark):
+            # a Connect client's threads would keep the process alive; the server stays up
+            self.spark.stop()
 
     # -- the Parquet seam ------------------------------------------------------------------
 
