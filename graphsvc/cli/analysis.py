@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import re
 import time
 import typing
 from collections.abc import Iterator
@@ -16,6 +17,16 @@ import click
 from graphsvc.cli.context import AppContext, day_option
 from graphsvc.errors import shown
 from graphsvc.model import AnalysisParams, param_bound
+
+
+def _spark_master(value: str) -> str:
+    """A Spark master URL this engine can use, else a usage error naming the forms."""
+    if not re.fullmatch(r"local(\[(\d+|\*)\])?|(spark|sc)://[^\s/]+(:\d+)?/?", value):
+        raise click.BadParameter(
+            f"{shown(value)} is not local, local[N], local[*], spark://HOST:PORT or sc://HOST:PORT",
+            param_hint="--spark-master",
+        )
+    return value
 
 
 class SparkSettings(typing.NamedTuple):
@@ -117,6 +128,7 @@ class ResolutionType(click.ParamType):
     envvar="GRAPHSVC_SPARK_MASTER",
     show_default=True,
     help="With --engine spark: local[N], spark://HOST:PORT, or sc://HOST:PORT (Spark Connect).",
+    callback=lambda ctx, param, value: _spark_master(value),
 )
 @click.option(
     "--spark-memory",

@@ -236,3 +236,13 @@ def test_without_pyspark_the_cli_says_what_to_install(tmp_path: Path, monkeypatc
     assert result.exit_code == 69
     assert "pip install 'graphsvc[spark]'" in result.output
     assert runner.invoke(cli, ["--store", store, "runs"]).output.count("run-") == 0
+
+
+def test_a_spark_master_of_no_known_form_is_a_usage_error():
+    from click.testing import CliRunner
+
+    from graphsvc.cli import cli
+
+    result = CliRunner().invoke(cli, ["analyze", "--engine", "spark", "--spark-master", "yarn x"])
+    assert result.exit_code == 2
+    assert "'yarn x' is not local, local[N]" in result.output
