@@ -1,8 +1,8 @@
 """Interaction events of a first import, as columns: distinct by fingerprint, aggregated per
 (src, dst, kind) with numpy when the relationship file is written.
 
-The fingerprints are the Neo4j store's (``event_key``) and go into the relationships'
-``event_keys`` arrays, so later incremental loads through Neo4jStore stay idempotent.
+The fingerprints are the Neo4j store's (``event_key``) and go into its ledger nodes, so later
+incremental loads through Neo4jStore stay idempotent.
 """
 
 from __future__ import annotations
@@ -14,23 +14,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphsvc.model import (
-    CHAT_DAY_BITS,
-    DAY_SECONDS,
-    UNDATED_DAY,
     EventColumns,
     Interaction,
     InteractionKind,
-    event_key,
+    event_keys,
 )
+from graphsvc.store.neo4j.ledger import ledger_parts, ledger_slots
+from graphsvc.store.neo4j.totals import pair_totals
 
 __all__ = ["ImportEvents"]
 
 _COLUMNS = (np.int64, np.int64, np.int8, np.int64, bool, np.float64, np.int64, np.int64)
 _TABLE = (
-    "src", "dst", "kind", "count", "weight", "days", "first_at", "last_at", "event_keys",
-    "event_days", "day_counts", "day_weights", "chat_days",
+    "src", "dst", "kind", "count", "weight", "days", "first_at", "last_at", "event_days",
+    "day_counts", "day_weights", "chat_days",
 )  # fmt: skip
-_BIG = np.iinfo(np.int64).max
 
 
 class ImportEvents:
@@ -52,24 +50,8 @@ class ImportEvents:
 
     def add_columns(self, events: EventColumns, gids: Sequence[int]) -> int:
         """Add one input's events (``gids``: of ``events.groups``); return how many were new."""
-        ids, kinds = events.ids.tolist(), list(InteractionKind)
-        columns = (
-            events.src.tolist(),
-            events.dst.tolist(),
-            events.kind.tolist(),
-            events.at.tolist(),
-            events.dated.tolist(),
-            events.seq.tolist(),
-        )
-        keys = np.fromiter(
-            (
-                event_key(ids[s], ids[d], kinds[k], at if dated else None, seq)
-                for s, d, k, at, dated, seq in zip(*columns, strict=True)
-            ),
-            np.int64,
-            len(events),
-        )
-        code = np.array([self._code(i) for i in ids], dtype=np.int64)
+        keys = event_keys(events)
+        code = np.array([self._code(i) for i in events.ids.tolist()], dtype=np.int64)
         chat = np.append(np.asarray(gids, dtype=np.int64), -1)[events.group]
         return self._add(
             code[events.src], code[events.dst], events.kind, events.at, events.dated,
@@ -100,40 +82,38 @@ class ImportEvents:
 
     def table(self, delimiter: str) -> pa.Table:
         """One row per (src, dst, kind): src, dst, kind, count, weight, days, first_at and
-        last_at (null when unknown), event_keys, event_days and chat_days (null while no
-        event names a group; Neo4jStore's encoding) joined by ``delimiter``."""
-        src, dst, kind, at, dated, weight, key, chat = (self._column(i) for i in range(8))
-        order = np.lexsort((kind, dst, src))  # stable: a pair's events in the order added
-        src, dst, kind, at, dated, weight, key, chat = (
-            c[order] for c in (src, dst, kind, at, dated, weight, key, chat)
-        )
-        change = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (kind[1:] != kind[:-1])
-        starts = np.flatnonzero(np.r_[len(src) > 0, change])
-        ends = np.r_[starts[1:], len(src)].astype(np.int64)
-        if not len(starts):
+        last_at (null when unknown), event_days, day_counts and day_weights (null for one
+        day), chat_days (null while no event names a group): Neo4jStore's encoding, lists
+        joined by ``delimiter``."""
+        t = pair_totals(*(self._column(i) for i in range(6)), self._column(7))
+        if not len(t):
             return pa.table({name: pa.array([], pa.string()) for name in _TABLE})
-        first = np.minimum.reduceat(np.where(dated, at, _BIG), starts)
-        last = np.maximum.reduceat(np.where(dated, at, -_BIG), starts)
-        day_ends, days, day_counts, day_weights = _distinct_days(
-            starts, ends, np.where(dated, at // DAY_SECONDS, UNDATED_DAY), weight
-        )
         names = pa.array(self.ids, pa.string())
+        several = pa.array(t.days > 1)  # one day: count and weight are its figures
         columns = (
-            names.take(pa.array(src[starts])),
-            names.take(pa.array(dst[starts])),
-            pa.array(kind[starts].astype(np.int64)),
-            pa.array(ends - starts),
-            pa.array(_sums(starts, ends, weight)),
-            pa.array(np.diff(np.r_[0, day_ends])),
-            pa.array(first, mask=first == _BIG),
-            pa.array(last, mask=last == -_BIG),
-            _joined(np.r_[0, ends], key, delimiter),
-            _joined(np.r_[0, day_ends], days, delimiter),
-            _joined(np.r_[0, day_ends], day_counts, delimiter),
-            _joined(np.r_[0, day_ends], day_weights, delimiter),
-            _chat_days(starts, ends, at, dated, chat, delimiter),
+            names.take(pa.array(t.src)),
+            names.take(pa.array(t.dst)),
+            pa.array(t.kind),
+            pa.array(t.count),
+            pa.array(t.weight),
+            pa.array(t.days),
+            pa.array(t.first_at, mask=~t.dated),
+            pa.array(t.last_at, mask=~t.dated),
+            _joined(t.day_offsets, t.day, delimiter),
+            _where(several, _joined(t.day_offsets, t.day_count, delimiter)),
+            _where(several, _joined(t.day_offsets, t.day_weight, delimiter)),
+            _where(pa.array(t.named), _joined(t.chat_offsets, t.chat_day, delimiter)),
         )
         return pa.table(dict(zip(_TABLE, columns, strict=True)))
+
+    def ledger(self, delimiter: str) -> pa.Table:
+        """The fingerprints of the events added, as Neo4jStore's ledger nodes: one row per
+        slot part (``ledger_parts``), keys joined by ``delimiter``."""
+        at, dated, keys = self._column(3), self._column(4), self._column(6)
+        parts = ledger_parts(ledger_slots(at, dated), keys)
+        return pa.table(
+            {"slot": pa.array(parts.slot), "keys": _joined(parts.offsets, parts.keys, delimiter)}
+        )
 
     def _code(self, user_id: str) -> int:
         return self._codes.setdefault(user_id, len(self._codes))
@@ -154,48 +134,9 @@ class ImportEvents:
         return np.concatenate(parts) if parts else np.empty(0, _COLUMNS[i])
 
 
-def _distinct_days(
-    starts: np.ndarray, ends: np.ndarray, day: np.ndarray, weight: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """For consecutive groups of events [starts[i], ends[i]): where each group's distinct days
-    end in the returned days (sorted within a group), those days, and the events and weight
-    of each (added in event order, as the transactional load adds)."""
-    group = np.repeat(np.arange(len(starts)), ends - starts)
-    order = np.lexsort((day, group))  # stable: a day's events in event order
-    group, day, weight = group[order], day[order], weight[order]
-    keep = np.r_[True, (group[1:] != group[:-1]) | (day[1:] != day[:-1])]
-    first = np.flatnonzero(keep)
-    counts = np.diff(np.r_[first, len(day)])
-    sums = _sums(first, np.r_[first[1:], len(day)], weight)
-    per_group = np.bincount(group[keep], minlength=len(starts))
-    return np.cumsum(per_group), day[keep], counts, sums
-
-
-def _chat_days(
-    starts: np.ndarray,
-    ends: np.ndarray,
-    at: np.ndarray,
-    dated: np.ndarray,
-    chat: np.ndarray,
-    delimiter: str,
-) -> pa.Array:
-    """Each group's chat_days (see Neo4jStore ``chat_days``): null unless an event names a
-    group, else its distinct gid * 2**CHAT_DAY_BITS + day over dated events since 1970."""
-    named = np.maximum.reduceat(chat, starts) >= 0 if len(starts) else np.zeros(0, bool)
-    code = (chat << CHAT_DAY_BITS) + np.where(dated & (at >= 0), at // DAY_SECONDS, 0)
-    counted = np.repeat(named, ends - starts) & dated & (at >= 0)
-    group = np.repeat(np.arange(len(starts)), ends - starts)
-    pairs = np.unique(np.column_stack((group[counted], code[counted])), axis=0)
-    offsets = np.r_[0, np.cumsum(np.bincount(pairs[:, 0], minlength=len(starts)))]
-    joined = _joined(offsets, pairs[:, 1], delimiter)
-    return pc.if_else(pa.array(named), joined, pa.scalar(None, joined.type))
-
-
-def _sums(starts: np.ndarray, ends: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Each group's sum, added one by one in order from 0.0, as the transactional load adds
-    (``np.add.reduceat`` adds in another order, which can differ in the last bit)."""
-    group = np.repeat(np.arange(len(starts)), ends - starts)
-    return np.bincount(group, weights=values, minlength=len(starts))
+def _where(keep: pa.Array, values: pa.Array) -> pa.Array:
+    """``values`` where ``keep``, else null."""
+    return pc.if_else(keep, values, pa.scalar(None, values.type))
 
 
 def _joined(offsets: np.ndarray, values: np.ndarray, delimiter: str) -> pa.Array:

@@ -5,8 +5,9 @@ is not running), several times faster than transactions (NEO4J.md: ~115k relatio
 ~20k). It cannot merge into an existing graph, so the rules the store applies on every write
 are applied here, in Python, before writing: one user per id with a compact ``uid``, one
 group per id with a ``gid``, one membership per (user, group), the earliest inviter per
-invitee, and one INTERACTED relationship per (src, dst, kind) aggregating distinct events (with
-their ``event_keys``, so later incremental loads through Neo4jStore stay idempotent).
+invitee, and one INTERACTED relationship per (src, dst, kind) aggregating distinct events (their
+fingerprints go into the store's ledger nodes, so later incremental loads through Neo4jStore
+stay idempotent).
 
 The files also hold the store's id sequences and event counter. After the import, start the
 server and call ``Neo4jStore.init_schema()``: it creates the constraints and indexes.
@@ -39,6 +40,7 @@ from graphsvc.model import (
     User,
 )
 from graphsvc.store.neo4j import ATTR_PREFIX
+from graphsvc.store.neo4j.ledger import LEDGER_MARKER
 
 __all__ = [
     "ImportBuilder",
@@ -283,7 +285,10 @@ class ImportBuilder:
             out,
             "counters",
             ["name:ID(Counter)", "value:long"],
-            [["interaction_events", self._events.events]],
+            [["interaction_events", self._events.events], [LEDGER_MARKER, 1]],
+        )
+        files.nodes["EventLedger"] = _write(
+            out, "ledger", ["slot:long", "keys:long[]"], self._events.ledger(ARRAY_DELIMITER)
         )
         files.relationships["INTERACTED"] = _write(
             out,
@@ -297,7 +302,6 @@ class ImportBuilder:
                 "days:long",
                 "first_at:long",
                 "last_at:long",
-                "event_keys:long[]",
                 "event_days:long[]",
                 "day_counts:long[]",
                 "day_weights:double[]",

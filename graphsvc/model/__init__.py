@@ -41,6 +41,7 @@ from graphsvc.model.records import (
     UserTable,
     event_day,
     event_key,
+    event_keys,
     repeat_ordinals,
 )
 from graphsvc.model.results import *  # noqa: F403
@@ -105,6 +106,7 @@ __all__ = [
     "UserTable",
     "event_day",
     "event_key",
+    "event_keys",
     "format_lineage",
     "pack_series",
     "param_bound",

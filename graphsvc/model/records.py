@@ -142,6 +142,32 @@ def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordi
     return int.from_bytes(digest, "big") >> 1
 
 
+def event_keys(events: EventColumns) -> np.ndarray:
+    """``event_key`` of every event of ``events`` (int64), without a record per event."""
+    ids, kinds = events.ids.tolist(), list(InteractionKind)
+    blake2b = hashlib.blake2b
+    columns = (
+        events.src.tolist(),
+        events.dst.tolist(),
+        events.kind.tolist(),
+        np.where(events.dated, events.at, 0).tolist(),
+        events.dated.tolist(),
+        events.seq.tolist(),
+    )
+    digests = np.fromiter(
+        (
+            blake2b(
+                f"{ids[s]}\x1f{ids[d]}\x1f{kinds[k]}\x1f{at if dated else ''}\x1f{seq}".encode(),
+                digest_size=8,
+            ).digest()
+            for s, d, k, at, dated, seq in zip(*columns, strict=True)
+        ),
+        "S8",
+        len(events),
+    )
+    return (digests.view(">u8") >> np.uint64(1)).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class EventColumns:
     """The valid interaction events of one input, as columns in file order.

@@ -8,10 +8,10 @@ Layout (see ``schema.cypher`` beside this package, linked from ``cypher/``):
 - ``(:User)-[:MEMBER_OF {joined_at, role}]->(:Group)``.
 - ``(:User)-[:REFERRED {referred_at, campaign}]->(:User)``: at most one per invitee, the
   earliest ``(referred_at, inviter user_id)`` wins whatever the load order.
-- ``(:User)-[:INTERACTED {kind, count, weight, first_at, last_at, event_keys}]->(:User)``: one
-  per (src, dst, kind); ``kind`` is the InteractionKind code (0..6). ``event_keys`` holds the
-  63-bit keys of the events aggregated into it (8 bytes each in the array store), so adding a
-  known event again changes nothing.
+- ``(:User)-[:INTERACTED {kind, count, weight, days, first_at, last_at, event_days, ...}]->
+  (:User)``: one per (src, dst, kind); ``kind`` is the InteractionKind code (0..6).
+- ``(:EventLedger {slot, keys})``: the 63-bit fingerprints of the events stored, by UTC day
+  (``ledger.py``), so adding a known event again changes nothing.
 
 Every write call is one transaction of parameterized ``UNWIND`` statements (labels and types are
 constants, never built from input), run through ``execute_write`` so transient errors
@@ -26,12 +26,16 @@ that fails midway is invisible; its leftovers are removed by the next successful
 Result values are not copied onto ``:User``: that would make the switch O(users) and let
 readers of ``u.influence`` see a half-copied run; queries join ``(:UserResult {run_id})``.
 
-Interactions: writers take the event counter's lock first, so they run one at a time; each
-transaction looks its users' internal node ids up once (endpoints are then matched by id, a
-NodeByIdSeek, not by the user_id index at every row), then per chunk of WRITE_CHUNK
-relationships reads those it touches (skipped while there are none) with their event keys,
-compares key sets in Python (a bot sending one user 100k messages stays linear), CREATEs the
-missing relationships and SETs the others, every statement on whole parameter columns.
+Interactions (``writes.py``): a load computes its events' fingerprints, reads the ledger
+slots (days) they fall in and the users' internal node ids once, and keeps the events not
+seen; it aggregates them per (src, dst, kind) with numpy (``totals.py``) and writes them in
+transactions of about EVENTS_PER_TX events, a relationship's new events all in one, each
+taking the event counter's lock first (interaction writers run one at a time, and one that
+finds the counter moved since its read reads its slots again). A transaction CREATEs the new
+relationships (endpoints matched by node id, a NodeByIdSeek; every statement on whole
+parameter columns, list properties as slices of one flat list), SETs the stored ones (read
+first, only if any relationship was stored before the load), and writes its fingerprints to
+the ledger, so a load killed midway is completed by loading again.
 """
 
 from graphsvc.store.neo4j.schema import schema_statements

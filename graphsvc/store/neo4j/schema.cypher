@@ -12,16 +12,22 @@ CREATE INDEX user_name IF NOT EXISTS FOR (u:User) ON (u.name);
 // (:Group {group_id, gid, name, owner_id, created_at})
 CREATE CONSTRAINT group_id_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.group_id IS UNIQUE;
 CREATE CONSTRAINT group_gid_unique IF NOT EXISTS FOR (g:Group) REQUIRE g.gid IS UNIQUE;
-// (:User)-[:INTERACTED {kind, count, weight, days, first_at, last_at, event_keys, event_days,
-//   chat_days}]
+// (:User)-[:INTERACTED {kind, count, weight, days, first_at, last_at, event_days, day_counts,
+//   day_weights, chat_days}]
 // ->(:User): one per (src, dst, kind); kind is the InteractionKind code (0 message .. 6
 // purchase); days counts the distinct UTC days in event_days (undated events share one);
+// day_counts and day_weights, the events and weight of each of those days, are kept once a
+// relationship spans two days or more (with one day, count and weight are its figures);
 // chat_days, once an event names a group, the distinct (group, day) of dated events as
 // gid * 2^20 + day (gid -1: no group named). MEMBER_OF {joined_at, role, left_at}. A
 // graph written before kind codes converts with
 //   MATCH ()-[r:INTERACTED]->() WHERE r.kind IS :: STRING
 //   CALL (r) { SET r.kind = {message: 0, reply: 1, mention: 2, like: 3, share: 4,
 //     red_packet: 5, purchase: 6}[r.kind] } IN TRANSACTIONS OF 50000 ROWS
+// (:EventLedger {slot, keys}): the fingerprints of the events stored (sorted long[] per node;
+// slot: the events' UTC day, see graphsvc/store/neo4j/ledger.py), read by every load so that
+// an event is added once.
+CREATE INDEX event_ledger_slot IF NOT EXISTS FOR (l:EventLedger) ON (l.slot);
 // (:Sequence {name, next}) hands out uids and gids; (:Counter {name, value}) keeps totals; the
 // 'interaction_events' counter is also the lock that lets one interaction writer run at a time;
 // (:Counter {name: 'revision'}) gets a new random value in every write transaction.

@@ -10,6 +10,7 @@ import neo4j
 
 from graphsvc.model import RENAMED_TIERS
 from graphsvc.store.base import renamed_run_json
+from graphsvc.store.neo4j.ledger import migrate_event_keys
 from graphsvc.store.neo4j.session import StoreParts
 
 
@@ -41,6 +42,8 @@ class Schema(StoreParts):
                 tx.run("MERGE (:Lock {name: 'loads'})").consume()
 
         self.session.write(seed)
+        while not self.session.write(migrate_event_keys):
+            pass  # relationships written before the ledger hand their event_keys over
         self._rename_tiers()
 
     def _rename_tiers(self) -> None:

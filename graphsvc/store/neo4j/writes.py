@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, fields
 from typing import Any
 
 import neo4j
+import numpy as np
 
 from graphsvc.errors import StoreError
 from graphsvc.model import (
-    CHAT_DAY_BITS,
     EventColumns,
     Group,
     Interaction,
-    InteractionKind,
     MemberRole,
     Membership,
     Referral,
     User,
-    event_day,
+    event_keys,
 )
-from graphsvc.store.base import add_events_as_records
+from graphsvc.store.neo4j.ledger import known_keys, ledger_slots, migrate_event_keys, write_parts
 from graphsvc.store.neo4j.session import StoreParts
+from graphsvc.store.neo4j.totals import PairTotals, pair_totals, ranges, with_stored
 
 ATTR_PREFIX = "attr_"  # extra user columns become properties attr_<column>
 _NEVER = 2**62  # an unknown referral time sorts after every known one
 WRITE_CHUNK = 50_000  # interaction relationships per statement, at most
+EVENTS_PER_TX = 200_000  # new events per transaction, about (a relationship's all in one)
 
 
 class Writes(StoreParts):
@@ -158,172 +160,180 @@ class Writes(StoreParts):
         return self.session.write(work)
 
     def add_events(self, events: EventColumns) -> int:
-        return add_events_as_records(self, events)
+        return self._add_keyed(events, event_keys(events))
 
     def add_interactions(self, rows: Sequence[Interaction]) -> int:
-        """New events join their (src, dst, kind) relationship; see ``_add_interactions_tx``."""
-        pending = _pending_interactions(rows)
-        return self.session.write(self._add_interactions_tx, pending) if pending else 0
+        """Events given one by one, each identified by its own ``key``."""
+        if not rows:
+            return 0
+        keys = np.fromiter((int(e.key) for e in rows), np.int64, len(rows))
+        return self._add_keyed(EventColumns.of(rows), keys)
 
-    @staticmethod
-    def _add_interactions_tx(
-        tx: neo4j.ManagedTransaction, pending: dict[tuple[str, str, int], list[_Event]]
-    ) -> int:
-        """Lock the event counter (interaction writers go one at a time, so what is read here
-        stays true until commit), look the users up once, then write WRITE_CHUNK
-        relationships per statement (see ``_add_chunk``)."""
-        if tx.run(_LOCK_EVENTS).single() is None:
-            raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
-        # internal node ids, so that statements match endpoints by id (a NodeByIdSeek)
-        # rather than by the user_id index at every row
-        users = {user for triple in pending for user in triple[:2]}
-        nodes = _lookup(tx, _USER_NODES, users, "users")
-        chats = {e[3] for events in pending.values() for e in events if e[3] is not None}
-        gids = _lookup(tx, _GROUP_GIDS, chats, "groups") if chats else {}
-        stored = tx.run(_ANY_INTERACTION).single()["any"]
-        triples = list(pending)
-        added = sum(
-            _add_chunk(tx, pending, triples[lo : lo + WRITE_CHUNK], nodes, gids, stored)
-            for lo in range(0, len(triples), WRITE_CHUNK)
-        )
-        tx.run(_COUNT_EVENTS, added=added).consume()
+    def _add_keyed(self, events: EventColumns, keys: np.ndarray) -> int:
+        """Add the events whose fingerprint ``keys`` the ledger does not hold (the first of
+        a key repeated in the input): read the ledger slots they fall in once, then write
+        them in transactions of about EVENTS_PER_TX events sorted by relationship, each
+        relationship's new events in one transaction (see ``_add_batch``)."""
+        first = np.sort(np.unique(keys, return_index=True)[1])  # in input order
+        slots = ledger_slots(events.at, events.dated)
+        while not self.session.write(migrate_event_keys):
+            pass  # relationships written before the ledger hand their event_keys over
+        state = self.session.read(_read_state, np.unique(slots[first]), events.ids)
+        fresh = first[~_isin_sorted(keys[first], state.known)]
+        if not len(fresh):
+            return 0
+        fresh = fresh[np.lexsort((events.kind[fresh], events.dst[fresh], events.src[fresh]))]
+        gids = self.session.read(_group_gids, events.groups) if len(events.groups) else []
+        chat = np.append(np.asarray(gids, dtype=np.int64), -1)[events.group]
+        columns = _Batch(
+            state.nodes[events.src], state.nodes[events.dst], events.kind.astype(np.int64),
+            events.at, events.dated, events.weight, chat, keys, slots,
+        )  # fmt: skip
+        added = 0
+        for part in _cut(fresh, columns, EVENTS_PER_TX):
+            added += self.session.write(_add_batch, columns.take(part), state)
         return added
 
 
-_Event = tuple[int, int | None, float, str | None]  # key, occurred_at, weight, group_id
+@dataclass(frozen=True)
+class _Batch:
+    """Events as columns, their users as internal node ids, their group as its gid (-1)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    kind: np.ndarray
+    at: np.ndarray
+    dated: np.ndarray
+    weight: np.ndarray
+    chat: np.ndarray
+    key: np.ndarray
+    slot: np.ndarray
+
+    def take(self, rows: np.ndarray) -> _Batch:
+        return _Batch(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
-def _pending_interactions(rows: Sequence[Interaction]) -> dict[tuple[str, str, int], list[_Event]]:
-    """Events grouped per (src, dst, kind code), repeated keys dropped, sorted by source so
-    consecutive rows touch the same nodes and pages."""
-    groups: dict[tuple[str, str, int], list[_Event]] = {}
-    seen: set[int] = set()
-    for e in rows:
-        key = int(e.key)
-        if key in seen:
-            continue
-        seen.add(key)
-        at = None if e.occurred_at is None else int(e.occurred_at)
-        triple = (str(e.src_id), str(e.dst_id), InteractionKind(e.kind).code)
-        groups.setdefault(triple, []).append((key, at, float(e.weight), e.group_id))
-    return {t: groups[t] for t in sorted(groups)}
+@dataclass
+class _State:
+    """What a load read before writing: the fingerprints of its slots (sorted), the users'
+    node ids, the event counter and whether any relationship was stored. Each write
+    transaction checks the counter: another writer in between means reading again."""
+
+    known: np.ndarray
+    nodes: np.ndarray
+    counter: int
+    stored: bool
 
 
-def _lookup(tx: neo4j.ManagedTransaction, query: str, ids: set[str], what: str) -> dict[str, int]:
-    """``query``'s ``value`` for each of ``ids`` (``keys``), looked up once per transaction;
-    StoreError naming the first missing ones (``what``: users or groups)."""
-    found = tx.run(query, ids=list(ids)).single()
+def _read_state(tx: neo4j.ManagedTransaction, slots: np.ndarray, ids: np.ndarray) -> _State:
+    counter = tx.run(_EVENT_COUNTER).single()
+    if counter is None:
+        raise StoreError("the Neo4j schema is not initialised: run `graphsvc db init`")
+    nodes = _lookup(tx, _USER_NODES, ids.tolist(), "users")
+    stored = tx.run(_ANY_INTERACTION).single()["any"]
+    return _State(known_keys(tx, slots), nodes, counter["value"], stored)
+
+
+def _group_gids(tx: neo4j.ManagedTransaction, groups: np.ndarray) -> np.ndarray:
+    return _lookup(tx, _GROUP_GIDS, groups.tolist(), "groups")
+
+
+def _lookup(tx: neo4j.ManagedTransaction, query: str, ids: list[str], what: str) -> np.ndarray:
+    """``query``'s ``value`` for each of ``ids`` (``keys``), in their order; StoreError
+    naming the first missing ones (``what``: users or groups)."""
+    found = tx.run(query, ids=ids).single()
     values = dict(zip(found["keys"], found["values"], strict=True))
-    if len(values) < len(ids):
-        missing = sorted(ids - values.keys())
+    if len(values) < len(set(ids)):
+        missing = sorted(set(ids) - values.keys())
         raise StoreError(f"interactions name unknown {what} {missing[:5]}: ensure_{what} first")
-    return values
+    return np.array([values[i] for i in ids], dtype=np.int64)
 
 
-def _add_chunk(
-    tx: neo4j.ManagedTransaction,
-    pending: dict[tuple[str, str, int], list[_Event]],
-    triples: list[tuple[str, str, int]],
-    nodes: dict[str, int],
-    gids: dict[str, int],
-    stored: bool,
-) -> int:
-    """Events of ``triples`` added: read the relationships they already have (only if any
-    is ``stored``), compare key sets in Python (a bot sending one user 100k messages stays
-    linear), CREATE the missing relationships and SET the others. The CREATE is not waited
-    for: the server runs it while the client prepares the next chunk."""
-    ends = {
-        "s": [nodes[t[0]] for t in triples],
-        "d": [nodes[t[1]] for t in triples],
-        "k": [t[2] for t in triples],
-    }
-    found: dict[int, dict[str, Any]] = {}
-    if stored:
+def _isin_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin(values, table)`` for a sorted ``table``, by binary search."""
+    if not len(table):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(table, values), len(table) - 1)
+    return table[at] == values
+
+
+def _cut(rows: np.ndarray, batch: _Batch, size: int) -> Iterator[np.ndarray]:
+    """``rows`` (sorted by relationship) in pieces of about ``size``, cut where a
+    relationship ends."""
+    src, dst, kind = batch.src[rows], batch.dst[rows], batch.kind[rows]
+    ends = np.flatnonzero(
+        np.r_[(src[1:] != src[:-1]) | (dst[1:] != dst[:-1]) | (kind[1:] != kind[:-1]), True]
+    )
+    lo = 0
+    while lo < len(rows):
+        hi = int(ends[min(np.searchsorted(ends, lo + size - 1), len(ends) - 1)]) + 1
+        yield rows[lo:hi]
+        lo = hi
+
+
+def _add_batch(tx: neo4j.ManagedTransaction, batch: _Batch, state: _State) -> int:
+    """One transaction: lock the event counter (interaction writers go one at a time); if
+    another writer added events since ``state`` was read, read the batch's ledger slots
+    again; CREATE the relationships not stored (WRITE_CHUNK per statement, not waited for:
+    the server runs one while the client prepares the next), SET the stored ones (read
+    first, and only if any relationship was stored before this load), write the
+    fingerprints to the ledger and count the events."""
+    counter = tx.run(_LOCK_EVENTS).single()["value"]
+    if counter != state.counter:
+        batch = batch.take(~_isin_sorted(batch.key, known_keys(tx, np.unique(batch.slot))))
+        state.stored = tx.run(_ANY_INTERACTION).single()["any"]
+    totals = pair_totals(
+        batch.src, batch.dst, batch.kind, batch.at, batch.dated, batch.weight, batch.chat
+    )
+    found = np.empty(0, dtype=np.int64)
+    stored: list[dict[str, Any]] = []
+    if state.stored:
+        ends = {"s": totals.src.tolist(), "d": totals.dst.tolist(), "k": totals.kind.tolist()}
         row = tx.run(_FIND_INTERACTIONS, ends).single()
-        found = dict(zip(row["rows"], row["rels"], strict=True))
-    new = [i for i in range(len(triples)) if i not in found]
-    if new:
-        columns = {name: [ends[name][i] for i in new] for name in ends}
-        totals = _totals([pending[triples[i]] for i in new], gids)
-        tx.run(_CREATE_INTERACTIONS, **columns, **totals)
-    added = sum(len(pending[triples[i]]) for i in new)
-    updates = [
-        (rel, fresh)
-        for i, rel in found.items()
-        for known in (set(rel["keys"]),)
-        if (fresh := [e for e in pending[triples[i]] if e[0] not in known])
+        found, stored = np.asarray(row["rows"], dtype=np.int64), row["rels"]
+    fresh = np.setdiff1d(np.arange(len(totals)), found)
+    pending = [
+        tx.run(_CREATE_INTERACTIONS, _columns(totals, fresh[lo : lo + WRITE_CHUNK]))
+        for lo in range(0, len(fresh), WRITE_CHUNK)
     ]
-    if updates:
-        rels = [rel for rel, _ in updates]
-        totals = _totals([fresh for _, fresh in updates], gids, rels)
-        tx.run(_UPDATE_INTERACTIONS, ids=[r["id"] for r in rels], **totals)
-        added += sum(len(fresh) for _, fresh in updates)
-    return added
+    if len(found):
+        merged = with_stored(totals, found, stored)
+        tx.run(
+            _UPDATE_INTERACTIONS,
+            ids=[r["id"] for r in stored],
+            **_columns(merged, np.arange(len(merged))),
+        ).consume()
+    created = sum(result.consume().counters.relationships_created for result in pending)
+    if created != len(fresh):
+        raise StoreError("users were deleted while their interactions were loaded: load again")
+    write_parts(tx, batch.slot, batch.key)
+    tx.run(_COUNT_EVENTS, added=len(batch.key)).consume()
+    state.counter = counter + len(batch.key)
+    return len(batch.key)
 
 
-def _totals(
-    events: list[list[_Event]], gids: dict[str, int], stored: list[dict[str, Any]] | None = None
-) -> dict[str, list]:
-    """Columns ``n``, ``w``, ``f``, ``l``, ``keys``, ``days``, ``day_list``, ``day_counts``,
-    ``day_weights``, ``chat_days``: count, weight sum, first and last time (None when
-    unknown), keys, number and list of distinct UTC days (with the events and weight of each)
-    of each relationship after adding ``events`` to its ``stored`` totals
-    (none: new relationships), and its ``chat_days`` (see ``chat_days``); ``keys`` holds only
-    the added keys."""
-    names = ("n", "w", "f", "l", "keys", "days", "day_list", "day_counts", "day_weights")
-    names += ("chat_days",)
-    out: dict[str, list] = {k: [] for k in names}
-    for i, group in enumerate(events):
-        old = stored[i] if stored else {"n": 0, "w": 0.0, "f": None, "l": None, "dl": None}
-        ats = [at for _, at, _, _ in group if at is not None]
-        if old["f"] is not None:
-            ats.append(old["f"])
-            ats.append(old["l"])
-        out["n"].append(old["n"] + len(group))
-        out["w"].append(old["w"] + sum(w for _, _, w, _ in group))
-        out["f"].append(min(ats, default=None))
-        out["l"].append(max(ats, default=None))
-        out["keys"].append([key for key, _, _, _ in group])
-        per_day = _per_day(old)
-        for _, at, weight, _ in group:
-            count, total = per_day.get(event_day(at), (0, 0.0))
-            per_day[event_day(at)] = (count + 1, total + weight)
-        days = sorted(per_day)
-        out["days"].append(len(days))
-        out["day_list"].append(days)
-        out["day_counts"].append([per_day[d][0] for d in days])
-        out["day_weights"].append([per_day[d][1] for d in days])
-        out["chat_days"].append(chat_days(group, gids, old.get("cd"), old["dl"]))
-    return out
-
-
-def _per_day(old: dict[str, Any]) -> dict[int, tuple[int, float]]:
-    """A stored relationship's (count, weight) per day (written before those were kept:
-    its events spread evenly over its days)."""
-    days = old["dl"] or []
-    if not days:
-        return {}
-    counts = old.get("dc") or [old["n"] // len(days)] * len(days)
-    weights = old.get("dw") or [old["w"] / len(days)] * len(days)
-    return {d: (c, w) for d, c, w in zip(days, counts, weights, strict=True)}
-
-
-def chat_days(
-    group: list[_Event], gids: dict[str, int], old: list[int] | None, old_days: list[int] | None
-) -> list[int] | None:
-    """A relationship's distinct (group, day) of dated events since 1970, as
-    gid * 2**CHAT_DAY_BITS + day (gid -1: no group named), once an event names a group;
-    None while none has (its event_days say it all)."""
-    if old is None and all(e[3] is None for e in group):
-        return None
-    if old is None:  # the days stored so far named no group
-        old = [(-1 << CHAT_DAY_BITS) + d for d in old_days or () if d >= 0]
-    fresh = {
-        ((gids[chat] if chat is not None else -1) << CHAT_DAY_BITS) + event_day(at)
-        for _, at, _, chat in group
-        if at is not None and at >= 0
+def _columns(totals: PairTotals, rows: np.ndarray) -> dict[str, list]:
+    """Statement parameters for relationships ``rows`` of ``totals``: one list per property,
+    lists of each relationship as slices ``[o[i]..o[i + 1]]`` of one flat list."""
+    day_rel, day_at = ranges(totals.day_offsets, rows)
+    chat_rel, chat_at = ranges(totals.chat_offsets, rows)
+    dated = totals.dated[rows]
+    return {
+        "s": totals.src[rows].tolist(),
+        "d": totals.dst[rows].tolist(),
+        "k": totals.kind[rows].tolist(),
+        "n": totals.count[rows].tolist(),
+        "w": totals.weight[rows].tolist(),
+        "f": np.where(dated, totals.first_at[rows], None).tolist(),
+        "l": np.where(dated, totals.last_at[rows], None).tolist(),
+        "do": np.r_[0, np.cumsum(np.bincount(day_rel, minlength=len(rows)))].tolist(),
+        "day": totals.day[day_at].tolist(),
+        "dc": totals.day_count[day_at].tolist(),
+        "dw": totals.day_weight[day_at].tolist(),
+        "named": totals.named[rows].tolist(),
+        "co": np.r_[0, np.cumsum(np.bincount(chat_rel, minlength=len(rows)))].tolist(),
+        "cd": totals.chat_day[chat_at].tolist(),
     }
-    return sorted(set(old) | fresh)
 
 
 _TAKE_LOAD_LOCK = "MATCH (l:Lock {name: 'loads'}) SET l._lock = true RETURN l"
@@ -389,6 +399,8 @@ CALL (row, inviter, invitee, old, wins) {
 }
 RETURN count(CASE WHEN old IS NULL THEN 1 END) AS first"""
 
+_EVENT_COUNTER = "MATCH (c:Counter {name: 'interaction_events'}) RETURN c.value AS value"
+
 # Interaction writers lock the event counter first and keep it until commit.
 _LOCK_EVENTS = """
 MATCH (c:Counter {name: 'interaction_events'}) SET c._lock = true RETURN c.value AS value"""
@@ -412,24 +424,32 @@ MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
 MATCH (a)-[r:INTERACTED {kind: $k[i]}]->(b)
 RETURN collect(i) AS rows,
        collect({id: elementId(r), n: r.count, w: r.weight, f: r.first_at, l: r.last_at,
-                keys: r.event_keys, dl: r.event_days, dc: r.day_counts, dw: r.day_weights,
+                dl: r.event_days, dc: r.day_counts, dw: r.day_weights,
                 cd: r.chat_days}) AS rels"""
 
 # kind, count, weight and days first: the properties analysis reads share property records.
+# A relationship of one day keeps no day_counts / day_weights: its count and weight say it
+# (readers take count / size(event_days) where day_counts is missing: exact for one day).
 _CREATE_INTERACTIONS = """
 UNWIND range(0, size($s) - 1) AS i
 MATCH (a:User), (b:User) WHERE id(a) = $s[i] AND id(b) = $d[i]
-CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i], days: $days[i],
-                         first_at: $f[i], last_at: $l[i], event_keys: $keys[i],
-                         event_days: $day_list[i], day_counts: $day_counts[i],
-                         day_weights: $day_weights[i], chat_days: $chat_days[i]}]->(b)"""
+CREATE (a)-[:INTERACTED {kind: $k[i], count: $n[i], weight: $w[i],
+                         days: $do[i + 1] - $do[i], first_at: $f[i], last_at: $l[i],
+                         event_days: $day[$do[i]..$do[i + 1]],
+                         day_counts: CASE WHEN $do[i + 1] - $do[i] > 1
+                                          THEN $dc[$do[i]..$do[i + 1]] END,
+                         day_weights: CASE WHEN $do[i + 1] - $do[i] > 1
+                                           THEN $dw[$do[i]..$do[i + 1]] END,
+                         chat_days: CASE WHEN $named[i] THEN $cd[$co[i]..$co[i + 1]] END}]->(b)"""
 
 _UPDATE_INTERACTIONS = """
 UNWIND range(0, size($ids) - 1) AS i
 MATCH ()-[r:INTERACTED]->() WHERE elementId(r) = $ids[i]
-SET r.count = $n[i], r.weight = $w[i], r.days = $days[i], r.first_at = $f[i],
-    r.last_at = $l[i], r.event_keys = r.event_keys + $keys[i], r.event_days = $day_list[i],
-    r.day_counts = $day_counts[i], r.day_weights = $day_weights[i], r.chat_days = $chat_days[i]"""
+SET r.count = $n[i], r.weight = $w[i], r.days = $do[i + 1] - $do[i], r.first_at = $f[i],
+    r.last_at = $l[i], r.event_days = $day[$do[i]..$do[i + 1]],
+    r.day_counts = CASE WHEN $do[i + 1] - $do[i] > 1 THEN $dc[$do[i]..$do[i + 1]] END,
+    r.day_weights = CASE WHEN $do[i + 1] - $do[i] > 1 THEN $dw[$do[i]..$do[i + 1]] END,
+    r.chat_days = CASE WHEN $named[i] THEN $cd[$co[i]..$co[i + 1]] END"""
 
 _COUNT_EVENTS = """
 MATCH (c:Counter {name: 'interaction_events'}) SET c.value = c.value + $added REMOVE c._lock"""

@@ -1,0 +1,130 @@
+"""The Neo4j transactional load beside its floor, in one run on one server.
+
+    python -m benchmarks.neo4j_datapath --users 100000 --users 1000000
+
+For each size: generate (fixed seed) and start a Neo4j of the benchmark's own (heap and page
+cache as given); load users, groups, memberships and referrals (``load_files``, the path of
+``graphsvc load``), then the interactions alone, timed from the CSV file to committed
+relationships and ledger (events/s and relationships/s); load the interactions again (adds
+nothing: the ledger read and compared); then two **floors** on the same relationships (up to
+FLOOR_SAMPLE of them, read back with their endpoints' node ids), statements of 50k
+relationships in transactions of about as many relationships as the load's, each deleted
+after: bare — ``UNWIND … MATCH … WHERE id(a) = … CREATE (a)-[:FLOOR {kind, count,
+weight}]->(b)`` — and with the same properties as ours (``SET f = row.properties``), neither
+reading, aggregating nor keeping fingerprints. Figures go to
+``benchmarks/neo4j_datapath_results.json``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["main"]
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.neo4j_bench import neo4j_server
+from graphsvc import synth
+from graphsvc.ingest import discover, load_files
+from graphsvc.model import Entity
+from graphsvc.store.neo4j import Neo4jStore
+from graphsvc.store.neo4j.writes import EVENTS_PER_TX, WRITE_CHUNK
+
+HERE = Path(__file__).resolve().parent
+
+FLOOR_SAMPLE = 1_000_000  # relationships the floors create, at most
+_ENDPOINTS = """
+MATCH (a)-[r:INTERACTED]->(b) WITH a, b, r LIMIT $n
+RETURN collect([id(a), id(b), properties(r)])"""
+_FLOOR_BARE = """
+UNWIND $rows AS row
+MATCH (a:User), (b:User) WHERE id(a) = row[0] AND id(b) = row[1]
+CREATE (a)-[:FLOOR {kind: row[2].kind, count: 1, weight: 1.0}]->(b)"""
+_FLOOR_SAME = """
+UNWIND $rows AS row
+MATCH (a:User), (b:User) WHERE id(a) = row[0] AND id(b) = row[1]
+CREATE (a)-[f:FLOOR]->(b) SET f = row[2]"""
+_DROP = "MATCH ()-[r:FLOOR]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
+
+
+def measure(data: Path, store: Neo4jStore) -> dict[str, Any]:
+    files = discover(data)
+    interactions = {Entity.INTERACTIONS: files.pop(Entity.INTERACTIONS)}
+    store.init_schema()
+    figures: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    load_files(files, store)
+    figures["load_others_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+    report = load_files(interactions, store)
+    seconds = time.perf_counter() - t0
+    counts = store.counts()
+    events, rels = counts["interaction_events"], counts["interactions"]
+    assert report[Entity.INTERACTIONS].written == events, (report, counts)
+    figures |= {
+        "events": events,
+        "relationships": rels,
+        "load_interactions_s": round(seconds, 2),
+        "events_per_s": round(events / seconds),
+        "relationships_per_s": round(rels / seconds),
+        "ledger_nodes": store.session.value("MATCH (l:EventLedger) RETURN count(l)"),
+    }
+    t0 = time.perf_counter()
+    again = load_files(interactions, store)[Entity.INTERACTIONS].written
+    figures["reload_s"] = round(time.perf_counter() - t0, 2)
+    assert again == 0, again
+    assert store.counts() == counts, store.counts()
+
+    rows = store.session.value(_ENDPOINTS, n=FLOOR_SAMPLE)
+    per_tx = max(1, round(EVENTS_PER_TX * rels / max(events, 1)))  # the load's transactions
+    for name, statement in (("floor_bare", _FLOOR_BARE), ("floor_same_properties", _FLOOR_SAME)):
+        rate = _create_rate(store, statement, rows, per_tx)
+        figures[f"{name}_relationships_per_s"] = round(rate)
+        figures[f"vs_{name}"] = round(figures["relationships_per_s"] / rate, 2)
+    figures["floor_sample"] = len(rows)
+    return figures
+
+
+def _create_rate(store: Neo4jStore, statement: str, rows: list, per_tx: int) -> float:
+    """Relationships per second ``statement`` creates from ``rows``, then deleted."""
+    t0 = time.perf_counter()
+    for lo in range(0, len(rows), per_tx):
+        part = rows[lo : lo + per_tx]
+
+        def create(tx: Any, part: list = part) -> None:
+            for at in range(0, len(part), WRITE_CHUNK):
+                tx.run(statement, rows=part[at : at + WRITE_CHUNK]).consume()
+
+        store.session.write(create)
+    rate = len(rows) / (time.perf_counter() - t0)
+    store.session.autocommit(_DROP)
+    return rate
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, action="append", help="sizes (repeatable)")
+    parser.add_argument("--heap", default="2g")
+    parser.add_argument("--pagecache", default="2g")
+    parser.add_argument("--out", type=Path, default=HERE / "neo4j_datapath_results.json")
+    args = parser.parse_args(argv)
+    results = {}
+    for users in args.users or [100_000]:
+        with tempfile.TemporaryDirectory(prefix="neo4j-datapath-") as tmp:
+            data = Path(tmp) / "data"
+            synth.generate(data, users=users, seed=1)
+            with neo4j_server(Path(tmp) / "home", args.heap, args.pagecache) as instance:
+                store = Neo4jStore(instance.uri, "neo4j", instance.password)
+                try:
+                    results[str(users)] = measure(data, store)
+                finally:
+                    store.close()
+        print(json.dumps({users: results[str(users)]}), flush=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
