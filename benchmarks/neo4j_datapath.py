@@ -11,7 +11,11 @@ FLOOR_SAMPLE of them, read back with their endpoints' node ids), statements of 5
 relationships in transactions of about as many relationships as the load's, each deleted
 after: bare — ``UNWIND … MATCH … WHERE id(a) = … CREATE (a)-[:FLOOR {kind, count,
 weight}]->(b)`` — and with the same properties as ours (``SET f = row.properties``), neither
-reading, aggregating nor keeping fingerprints. Figures go to
+reading, aggregating nor keeping fingerprints. Then extraction (``edge_batches`` of the
+columns analysis reads) beside a bare ``MATCH … RETURN`` of the endpoints' node ids, and the
+write-back of the full analysis (``write_run``: user results, communities and their links,
+groups, published) beside a bare ``UNWIND … CREATE`` of nodes with the same user properties.
+Figures go to
 ``benchmarks/neo4j_datapath_results.json``.
 """
 
@@ -28,9 +32,19 @@ from typing import Any
 
 from benchmarks.neo4j_bench import neo4j_server
 from graphsvc import synth
+from graphsvc.analysis.pipeline import run_pipeline
 from graphsvc.ingest import discover, load_files
-from graphsvc.model import Entity
+from graphsvc.jobs.snapshot import ANALYSIS_COLUMNS, build_snapshot
+from graphsvc.model import (
+    USER_RESULT_COLUMNS,
+    AnalysisParams,
+    EdgeKind,
+    Entity,
+    RunInfo,
+    RunResult,
+)
 from graphsvc.store.neo4j import Neo4jStore
+from graphsvc.store.neo4j.runs import RESULT_BATCH, bolt_values
 from graphsvc.store.neo4j.writes import EVENTS_PER_TX, WRITE_CHUNK
 
 HERE = Path(__file__).resolve().parent
@@ -47,6 +61,11 @@ _FLOOR_SAME = """
 UNWIND $rows AS row
 MATCH (a:User), (b:User) WHERE id(a) = row[0] AND id(b) = row[1]
 CREATE (a)-[f:FLOOR]->(b) SET f = row[2]"""
+_BARE_EXTRACT = "MATCH (a)-[:INTERACTED]->(b) RETURN collect(id(a)) AS a, collect(id(b)) AS b"
+_BARE_RESULTS = f"""
+UNWIND range(0, size($cols.user_id) - 1) AS i
+CREATE (:FloorResult {{user_id: $cols.user_id[i],
+                      {", ".join(f"{name}: $cols.{name}[i]" for name in USER_RESULT_COLUMNS)}}})"""
 _DROP = "MATCH ()-[r:FLOOR]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
 
 
@@ -85,7 +104,58 @@ def measure(data: Path, store: Neo4jStore) -> dict[str, Any]:
         figures[f"{name}_relationships_per_s"] = round(rate)
         figures[f"vs_{name}"] = round(figures["relationships_per_s"] / rate, 2)
     figures["floor_sample"] = len(rows)
-    return figures
+    return figures | extraction(store) | write_back(store)
+
+
+def extraction(store: Neo4jStore) -> dict[str, Any]:
+    """``edge_batches`` of the columns analysis reads (as ``build_snapshot`` does), beside a
+    bare ``MATCH … RETURN`` of the endpoints' node ids as two columns."""
+    t0 = time.perf_counter()
+    edges = sum(len(b.src) for b in store.edge_batches(EdgeKind.INTERACTED, ANALYSIS_COLUMNS))
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ids = store.session.rows(_BARE_EXTRACT)[0]
+    floor = time.perf_counter() - t0
+    assert len(ids["a"]) == edges, (len(ids["a"]), edges)
+    return {
+        "extract_s": round(ours, 2),
+        "extract_edges_per_s": round(edges / ours),
+        "extract_floor_s": round(floor, 2),
+        "extract_floor_edges_per_s": round(edges / floor),
+        "extract_vs_floor": round(floor / ours, 2),
+    }
+
+
+def write_back(store: Neo4jStore) -> dict[str, Any]:
+    """``write_run`` of the full analysis, beside a bare ``UNWIND … CREATE`` of nodes with the
+    same properties (no index, no community links, no publishing), deleted after."""
+    params = AnalysisParams()
+    snapshot = build_snapshot(store)
+    output = run_pipeline(snapshot, params)
+    now = time.time()
+    info = RunInfo("run-datapath", now, now, params.as_dict(), output.stats, "datapath")
+    t0 = time.perf_counter()
+    store.write_run(RunResult(info, output.users, output.communities, output.groups))
+    ours = time.perf_counter() - t0
+    users = len(output.users.user_id)
+    columns = {name: bolt_values(output.users.columns[name]) for name in USER_RESULT_COLUMNS}
+    ids = [str(u) for u in output.users.user_id.tolist()]
+    t0 = time.perf_counter()
+    for lo in range(0, users, RESULT_BATCH):
+        part = {"user_id": ids[lo : lo + RESULT_BATCH]}
+        part |= {k: v[lo : lo + RESULT_BATCH] for k, v in columns.items()}
+        store.session.write(lambda tx, part=part: tx.run(_BARE_RESULTS, cols=part).consume())
+    floor = time.perf_counter() - t0
+    store.session.autocommit(
+        "MATCH (n:FloorResult) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS"
+    )
+    return {
+        "write_back_s": round(ours, 2),
+        "write_back_users_per_s": round(users / ours),
+        "write_back_floor_s": round(floor, 2),
+        "write_back_floor_users_per_s": round(users / floor),
+        "write_back_vs_floor": round(floor / ours, 2),
+    }
 
 
 def _create_rate(store: Neo4jStore, statement: str, rows: list, per_tx: int) -> float:

@@ -187,7 +187,7 @@ def analyze(
     )
     lap("analysis")
     stage("write")
-    run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(started)) + secrets.token_hex(2)
+    run_id = time.strftime("run-%Y%m%dT%H%M%SZ-", time.gmtime(started)) + secrets.token_hex(4)
     # the run records the peak before its own write; the outcome, the peak after it
     stats = {**output.stats, "seconds": dict(timings), "peak_rss_mb": process_peak_rss_mb()}
     info = RunInfo(run_id, started, time.time(), params.as_dict(), stats, fingerprint)

@@ -240,7 +240,7 @@ def choose_seeds(
     }
     seeds_id = seeds_id or time.strftime(
         "seeds-%Y%m%dT%H%M%SZ-", time.gmtime()
-    ) + secrets.token_hex(2)
+    ) + secrets.token_hex(4)
     result = SeedSet(seeds_id, run.run_id, started, request.as_dict(), stats, rows)
     store.write_seeds(result)
     return result

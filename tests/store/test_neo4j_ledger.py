@@ -1,7 +1,15 @@
 """Neo4jStore's event ledger: fingerprints per UTC day apart from the relationships, what a
-load reads, merged slots, another writer in between, and stores written before the ledger."""
+load reads, merged slots, another writer in between, a killed load, and stores written before
+the ledger."""
 
 from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +22,7 @@ from graphsvc.store.neo4j import writes as neo4j_writes
 pytestmark = pytest.mark.neo4j
 
 LIKE = InteractionKind.LIKE
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def events(days: range, per_day: int = 3) -> list[Interaction]:
@@ -125,3 +134,56 @@ def test_a_store_written_before_the_ledger_hands_its_event_keys_over(neo4j_store
     assert left == 0
     (batch,) = neo4j_store.edge_batches(EdgeKind.INTERACTED)
     assert (batch.props["count"].tolist(), batch.props["days"].tolist()) == ([9], [3])
+
+
+def many_events() -> list[Interaction]:
+    """6,000 events between 40 users over 30 days (some pairs on several days)."""
+    kinds = list(InteractionKind)
+    out = []
+    for i in range(6000):
+        src, dst, kind = f"u{i % 40}", f"u{(i * 7 + 3) % 40}", kinds[i % 3]
+        at = (i % 30) * DAY_SECONDS + i
+        out.append(Interaction(src, dst, kind, at, 0.5 + i % 4, event_key(src, dst, kind, at, 0)))
+    return [e for e in out if e.src_id != e.dst_id]
+
+
+_CHILD = """
+import sys, time
+from graphsvc.store.neo4j import Neo4jStore, writes
+from tests.store.test_neo4j_ledger import many_events
+
+writes.EVENTS_PER_TX = 100
+parts = writes.write_parts
+writes.write_parts = lambda *a: (parts(*a), time.sleep(0.05))
+store = Neo4jStore(*sys.argv[1:4])
+store.add_interactions(many_events())
+"""
+
+
+def test_a_killed_load_then_a_reload_adds_each_event_once(neo4j_store: Neo4jStore, neo4j_server):
+    given = many_events()
+    neo4j_store.ensure_users(sorted({u for e in given for u in (e.src_id, e.dst_id)}))
+    login = [neo4j_server.uri, neo4j_server.user, neo4j_server.password]
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, *login], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        if neo4j_store.counts()["interaction_events"] > 0:  # some transactions committed
+            break
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    stored = neo4j_store.counts()["interaction_events"]
+    assert 0 < stored < len(given)  # killed midway
+    assert neo4j_store.add_interactions(given) == len(given) - stored
+    pairs: dict[tuple, list[float]] = {}
+    for e in given:
+        pairs.setdefault((e.src_id, e.dst_id, InteractionKind(e.kind).code), []).append(e.weight)
+    got = {
+        (row["s"], row["d"], row["k"]): (row["n"], row["w"])
+        for row in neo4j_store.session.rows(
+            "MATCH (a)-[r:INTERACTED]->(b) RETURN a.user_id AS s, b.user_id AS d, r.kind AS k, "
+            "r.count AS n, r.weight AS w"
+        )
+    }
+    assert got == {pair: (len(w), sum(w)) for pair, w in pairs.items()}
+    assert neo4j_store.counts()["interaction_events"] == len(given)

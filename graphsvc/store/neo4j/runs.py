@@ -31,7 +31,7 @@ _NO_LIMIT = 2**62
 RESULT_BATCH = 20_000  # rows per transaction when writing a run
 
 
-def _packed(column: np.ndarray) -> list[Any]:
+def bolt_values(column: np.ndarray) -> list[Any]:
     """A result column as Bolt values: Python scalars, NaN and infinities as None (unset)."""
     values = column.tolist()
     if column.dtype.kind == "f":
@@ -67,7 +67,7 @@ class Runs(StoreParts):
 
     def _write_run_parts(self, run_id: str, result: RunResult) -> None:
         users = result.users
-        columns = {name: _packed(users.columns[name]) for name in USER_RESULT_COLUMNS}
+        columns = {name: bolt_values(users.columns[name]) for name in USER_RESULT_COLUMNS}
         user_ids = [str(u) for u in users.user_id.tolist()]
         for lo in range(0, len(user_ids), RESULT_BATCH):
             part = slice(lo, lo + RESULT_BATCH)
