@@ -4,7 +4,7 @@ dataclasses) or, in bulk, as numpy columns (one array per field), never per-edge
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -233,29 +233,6 @@ class EventColumns:
             groups,
             group.astype(np.int32),
         )
-
-    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[Interaction]:
-        """Events ``start:stop`` as Interaction records, keyed by ``event_key`` (for stores
-        that keep fingerprints per event)."""
-        kinds = list(InteractionKind)
-        ids = self.ids
-        part = slice(start, stop)
-        columns = (
-            self.src[part].tolist(),
-            self.dst[part].tolist(),
-            self.kind[part].tolist(),
-            np.where(self.dated[part], self.at[part], -1).tolist(),
-            self.dated[part].tolist(),
-            self.weight[part].tolist(),
-            self.seq[part].tolist(),
-            self.group[part].tolist(),
-        )
-        groups = self.groups
-        for src, dst, kind, at, dated, weight, seq, group in zip(*columns, strict=True):
-            when = at if dated else None
-            s, d, k = ids[src], ids[dst], kinds[kind]
-            chat = groups[group] if group >= 0 else None
-            yield Interaction(s, d, k, when, weight, event_key(s, d, k, when, seq), chat)
 
 
 def _ordinal_of(event: Interaction, tried: int = 64) -> int:

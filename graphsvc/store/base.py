@@ -49,7 +49,6 @@ __all__ = [
     "GraphStore",
     "LoadTarget",
     "UserQuery",
-    "add_events_as_records",
     "edge_props",
     "renamed_run_json",
     "require_filters",
@@ -394,12 +393,3 @@ class GraphStore(LoadTarget, Protocol):
 
     def community_labels(self) -> dict[str, str]:
         """Every community name, by community id."""
-
-
-def add_events_as_records(target: LoadTarget, events: EventColumns, batch: int = 50_000) -> int:
-    """``add_events`` for a target that keys each event by ``event_key``: the columns as
-    Interaction records, ``batch`` at a time."""
-    return sum(
-        target.add_interactions(list(events.rows(start, start + batch)))
-        for start in range(0, len(events), batch)
-    )

@@ -18,6 +18,7 @@ import neo4j
 import numpy as np
 
 from graphsvc.model import DAY_SECONDS, UNDATED_DAY
+from graphsvc.store.neo4j.session import Neo4jSession
 
 __all__ = [
     "LEGACY_SLOT",
@@ -26,6 +27,7 @@ __all__ = [
     "ledger_parts",
     "ledger_slots",
     "migrate_event_keys",
+    "move_event_keys",
     "write_parts",
 ]
 
@@ -90,6 +92,13 @@ def _create(tx: neo4j.ManagedTransaction, parts: LedgerParts) -> None:
         off=parts.offsets.tolist(),
         keys=parts.keys.tolist(),
     ).consume()
+
+
+def move_event_keys(session: Neo4jSession) -> None:
+    """Move every relationship's ``event_keys`` into the ledger, MIGRATE_RELATIONSHIPS a
+    transaction (at once when the ledger marker says it was done)."""
+    while not session.write(migrate_event_keys):
+        pass
 
 
 def migrate_event_keys(tx: neo4j.ManagedTransaction) -> bool:

@@ -10,7 +10,7 @@ import neo4j
 
 from graphsvc.model import RENAMED_TIERS
 from graphsvc.store.base import renamed_run_json
-from graphsvc.store.neo4j.ledger import migrate_event_keys
+from graphsvc.store.neo4j.ledger import move_event_keys
 from graphsvc.store.neo4j.session import StoreParts
 
 
@@ -42,8 +42,7 @@ class Schema(StoreParts):
                 tx.run("MERGE (:Lock {name: 'loads'})").consume()
 
         self.session.write(seed)
-        while not self.session.write(migrate_event_keys):
-            pass  # relationships written before the ledger hand their event_keys over
+        move_event_keys(self.session)  # from relationships written before the ledger
         self._rename_tiers()
 
     def _rename_tiers(self) -> None:

@@ -21,7 +21,7 @@ from graphsvc.model import (
     User,
     event_keys,
 )
-from graphsvc.store.neo4j.ledger import known_keys, ledger_slots, migrate_event_keys, write_parts
+from graphsvc.store.neo4j.ledger import known_keys, ledger_slots, move_event_keys, write_parts
 from graphsvc.store.neo4j.session import StoreParts
 from graphsvc.store.neo4j.totals import PairTotals, pair_totals, ranges, with_stored
 
@@ -33,6 +33,8 @@ EVENTS_PER_TX = 200_000  # new events per transaction, about (a relationship's a
 
 class Writes(StoreParts):
     """Neo4jStore's loads (see the package docstring for how events are added once)."""
+
+    _ledger_ready = False  # this store has moved any event_keys into the ledger
 
     def check_writable(self) -> None:
         """Nothing to check ahead: the server decides per transaction."""
@@ -176,8 +178,9 @@ class Writes(StoreParts):
         relationship's new events in one transaction (see ``_add_batch``)."""
         first = np.sort(np.unique(keys, return_index=True)[1])  # in input order
         slots = ledger_slots(events.at, events.dated)
-        while not self.session.write(migrate_event_keys):
-            pass  # relationships written before the ledger hand their event_keys over
+        if not self._ledger_ready:  # relationships written before it hand their keys over
+            move_event_keys(self.session)
+            self._ledger_ready = True
         state = self.session.read(_read_state, np.unique(slots[first]), events.ids)
         fresh = first[~_isin_sorted(keys[first], state.known)]
         if not len(fresh):
