@@ -1,5 +1,5 @@
-"""Users and memberships as columns: read and checked once, a chunk at a time (pass 1), turned
-into records only when written (pass 2).
+"""Users, memberships and referrals as columns: read and checked once, a chunk at a time
+(pass 1), turned into records only when written (pass 2).
 
 As for events (``events``), rows the vectorized checks cannot prove valid go to the row
 parser, which accepts them or says exactly what is wrong.
@@ -17,22 +17,23 @@ import pyarrow.compute as pc
 from graphsvc.ingest.chunks import Chunk, in_line_order
 from graphsvc.ingest.events import present_ids, times
 from graphsvc.ingest.validate import PARSERS, SCHEMAS, Problem, RowError
-from graphsvc.model import Entity, MemberRole, Membership, User
+from graphsvc.model import Entity, MemberRole, Membership, Referral, User
 
-__all__ = ["GATHERED", "RowColumns"]
+__all__ = ["RowColumns"]
 
 _ROLES = pa.array([role.value for role in MemberRole])
-GATHERED = (Entity.USERS, Entity.MEMBERSHIPS)  # the inputs read this way
 
 
 class RowColumns:
-    """The valid rows of one users or memberships input, chunk by chunk, in file order."""
+    """The valid rows of one users, memberships or referrals input, chunk by chunk, in file
+    order."""
 
     def __init__(self, entity: Entity, name: str) -> None:
         self._entity, self._name = entity, name
         self._schema = SCHEMAS[entity]
-        # per chunk: columns of the kept rows, and records of kept rows the row parser read
-        self._parts: list[tuple[dict[str, pa.Array], dict[int, Any]]] = []
+        # per chunk: columns of the kept rows, records of kept rows the row parser read, and
+        # the lines of the kept rows
+        self._parts: list[tuple[dict[str, pa.Array], dict[int, Any], np.ndarray]] = []
 
     def add_chunk(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
         """Keep a chunk's valid rows; report each bad one (in line order). Returns rows read."""
@@ -66,18 +67,42 @@ class RowColumns:
         kept = np.flatnonzero(keep)
         renumbered = {int(np.searchsorted(kept, row)): record for row, record in parsed.items()}
         mask = pa.array(keep)
-        self._parts.append(({k: v.filter(mask) for k, v in columns.items()}, renumbered))
+        kept_columns = {k: v.filter(mask) for k, v in columns.items()}
+        self._parts.append((kept_columns, renumbered, chunk.lines[kept]))
         return n
 
-    def records(self) -> Iterator[list[Any]]:
-        """The kept rows as records, one list per chunk."""
-        build = _users_of if self._entity is Entity.USERS else _memberships_of
-        for columns, parsed in self._parts:
-            values = {k: v.to_pylist() for k, v in columns.items()}
-            rows = build(values)
+    def records(self, lines: np.ndarray | None = None) -> Iterator[list[Any]]:
+        """The kept rows as records, one list per chunk; only those on ``lines`` if given."""
+        for columns, parsed, at in self._parts:
+            if lines is not None:
+                chosen = np.isin(at, lines)
+                taken = pa.array(np.flatnonzero(chosen))
+                columns = {k: v.take(taken) for k, v in columns.items()}
+                renumber = np.cumsum(chosen) - 1
+                parsed = {int(renumber[i]): r for i, r in parsed.items() if chosen[i]}
+            rows = _BUILDERS[self._entity]({k: v.to_pylist() for k, v in columns.items()})
             for i, record in parsed.items():
                 rows[i] = record
             yield rows
+
+    def table(self) -> pa.Table:
+        """The kept rows as one table with their ``line``; the fields the row parser read
+        come from its records (attributes of the same names)."""
+        parts = []
+        for columns, parsed, at in self._parts:
+            if parsed:
+                mask = np.zeros(len(at), bool)
+                mask[list(parsed)] = True
+                columns = {
+                    k: pc.replace_with_mask(
+                        v,
+                        pa.array(mask),
+                        pa.array([getattr(parsed[i], k) for i in sorted(parsed)], v.type),
+                    )
+                    for k, v in columns.items()
+                }
+            parts.append(pa.table({"line": at, **columns}))
+        return pa.concat_tables(parts) if parts else pa.table({"line": pa.array([], pa.int64())})
 
 
 def _trimmed(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -114,7 +139,25 @@ def _check_memberships(fields: dict[str, pa.Array]) -> tuple[np.ndarray, dict[st
     }
 
 
-_CHECKS = {Entity.USERS: _check_users, Entity.MEMBERSHIPS: _check_memberships}
+def _check_referrals(fields: dict[str, pa.Array]) -> tuple[np.ndarray, dict[str, Any]]:
+    at, dated, timed = times(fields["referred_at"])
+    campaign, campaign_ok = _trimmed(fields["campaign"])
+    inviter, invitee = fields["inviter_id"], fields["invitee_id"]
+    ok = present_ids(inviter) & present_ids(invitee) & timed & campaign_ok
+    ok &= pc.not_equal(inviter, invitee).to_numpy(zero_copy_only=False)  # else: self-referral
+    return ok, {
+        "inviter_id": inviter,
+        "invitee_id": invitee,
+        "referred_at": pa.array(at, mask=~dated),
+        "campaign": pc.if_else(pc.equal(campaign, ""), None, campaign),
+    }
+
+
+_CHECKS = {
+    Entity.USERS: _check_users,
+    Entity.MEMBERSHIPS: _check_memberships,
+    Entity.REFERRALS: _check_referrals,
+}
 _BASE = frozenset(("user_id", "name", "joined_at"))
 
 
@@ -141,3 +184,23 @@ def _memberships_of(values: dict[str, list]) -> list[Any]:
             strict=True,
         )
     ]
+
+
+def _referrals_of(values: dict[str, list]) -> list[Any]:
+    return [
+        Referral(*row)
+        for row in zip(
+            values["inviter_id"],
+            values["invitee_id"],
+            values["referred_at"],
+            values["campaign"],
+            strict=True,
+        )
+    ]
+
+
+_BUILDERS = {
+    Entity.USERS: _users_of,
+    Entity.MEMBERSHIPS: _memberships_of,
+    Entity.REFERRALS: _referrals_of,
+}

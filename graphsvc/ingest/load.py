@@ -290,7 +290,7 @@ class _Load:
             if isinstance(plan, InteractionPlan):
                 self._write_events(plan, report)
             else:
-                for batch in plan.gathered.records():
+                for batch in plan.records():
                     for lo in range(0, len(batch), BATCH_ROWS):
                         part = batch[lo : lo + BATCH_ROWS]
                         entry.written += self._flush(plan.source.entity, part, report)

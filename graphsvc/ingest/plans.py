@@ -7,16 +7,19 @@ write.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from graphsvc.ingest.chunks import Chunk
 from graphsvc.ingest.events import EventBuilder
 from graphsvc.ingest.gathered import RowColumns
 from graphsvc.ingest.readers import Source
-from graphsvc.ingest.referrals import resolve
+from graphsvc.ingest.referrals import referral_table, resolve
 from graphsvc.ingest.report import SAMPLE, EntityReport
 from graphsvc.ingest.validate import Event, Problem, RowError
-from graphsvc.model import Entity, EventColumns
+from graphsvc.model import Entity, EventColumns, Referral
 from graphsvc.store.base import LoadTarget
 
 __all__ = [
@@ -56,34 +59,6 @@ class Plan:
         return record
 
 
-class ReferralPlan(Plan):
-    """Keeps the valid rows for conflict and cycle resolution after pass 1."""
-
-    def __init__(self, source: Source, encoding: str, report: EntityReport) -> None:
-        super().__init__(source, encoding, report)
-        self._rows: list[tuple[int, Any]] = []
-        self._winners: set[int] = set()
-        self._cycles: dict[int, RowError] = {}
-        self.conflicts: list[str] = []
-
-    def collect(self, line: int, record: Any) -> None:
-        self._rows.append((line, record))
-
-    def settle(self, store: LoadTarget) -> dict[int, RowError]:
-        found = resolve(self.source.name, self._rows, store.records(Entity.REFERRALS))
-        self._rows = []
-        self._winners, self.conflicts = found.winners, found.conflicts
-        self._cycles = {line: RowError("invitee_id", why) for line, why in found.cycles.items()}
-        self.report.conflicts = len(found.conflicts)
-        return self._cycles
-
-    def accept(self, line: int, record: Any) -> Any:
-        if line in self._cycles:
-            cycle = self._cycles[line]
-            raise RowError(cycle.field, cycle.problem)
-        return record if line in self._winners else None
-
-
 class GatheredPlan(Plan):
     """Gathers the valid rows as columns in pass 1 (``columnar`` when read in chunks) and
     keeps every bad row for the rejects file; pass 2 writes what was gathered."""
@@ -118,6 +93,45 @@ class RowsPlan(GatheredPlan):
 
     def add_chunk(self, chunk: Chunk) -> int:
         return self.gathered.add_chunk(chunk, self.note)
+
+    def records(self) -> Iterator[list[Any]]:
+        """Pass 2, after a columnar pass 1: the records to write, one list per chunk."""
+        return self.gathered.records()
+
+
+class ReferralPlan(RowsPlan):
+    """Referrals, gathered like users; after pass 1 their conflicts and cycles are decided
+    (``referrals.resolve``). Rows closing a cycle are read again in pass 2, row by row, to
+    reject them with their text."""
+
+    def restart(self) -> None:
+        super().restart()
+        self._rows: list[tuple[int, Referral]] = []  # read row by row in pass 1
+        self._winners: set[int] = set()
+        self._cycles: dict[int, RowError] = {}
+        self.conflicts: list[str] = []
+
+    def collect(self, line: int, record: Referral) -> None:
+        self._rows.append((line, record))
+
+    def settle(self, store: LoadTarget) -> dict[int, RowError]:
+        rows = self.gathered.table() if self.columnar else referral_table(self._rows)
+        found = resolve(self.source.name, rows, store.records(Entity.REFERRALS))
+        self._rows = []
+        self._winners, self.conflicts = found.winners, found.conflicts
+        self._cycles = {line: RowError("invitee_id", why) for line, why in found.cycles.items()}
+        self.columnar = self.columnar and not self._cycles
+        self.report.conflicts = len(found.conflicts)
+        return self._cycles
+
+    def accept(self, line: int, record: Any) -> Any:
+        if line in self._cycles:
+            cycle = self._cycles[line]
+            raise RowError(cycle.field, cycle.problem)
+        return record if line in self._winners else None
+
+    def records(self) -> Iterator[list[Any]]:
+        return self.gathered.records(np.array(sorted(self._winners), np.int64))
 
 
 class InteractionPlan(GatheredPlan):

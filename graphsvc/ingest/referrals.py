@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from graphsvc.errors import shown
 from graphsvc.model import Referral
 
-__all__ = ["Resolution", "resolve"]
+__all__ = ["REFERRAL_COLUMNS", "Resolution", "referral_table", "resolve"]
 
 _CHAIN_SHOWN = 8
 
@@ -37,46 +41,141 @@ def _order(line: int, r: Referral) -> tuple[tuple[bool, int, str], str, int]:
     return _rank(r), r.campaign or "", line
 
 
-def resolve(
-    name: str, rows: Sequence[tuple[int, Referral]], stored: Iterable[Referral]
-) -> Resolution:
-    """Decide the valid referral ``rows`` (line, referral) of input ``name`` against the
-    referrals already ``stored``. O(n α(n)) after sorting the winners."""
+REFERRAL_COLUMNS = ("line", "inviter_id", "invitee_id", "referred_at", "campaign")
+
+
+def resolve(name: str, rows: pa.Table, stored: Iterable[Referral]) -> Resolution:
+    """Decide the valid referral ``rows`` of input ``name`` (``REFERRAL_COLUMNS``, in line
+    order; ``referred_at`` and ``campaign`` null when absent) against the referrals already
+    ``stored``. One sort picks each invitee's winner; the referrals that would then stand are
+    checked for a cycle at once, and only when there is one are the rows added one by one
+    (O(n α(n))) to name those that close it."""
     out = Resolution()
-    best: dict[str, tuple[int, Referral]] = {}
-    for line, r in rows:
-        held = best.get(r.invitee_id)
-        if held is None or _order(line, r) < _order(*held):
-            best[r.invitee_id] = (line, r)
-    for line, r in rows:
-        winner = best[r.invitee_id][1]
-        if r.inviter_id != winner.inviter_id:
+    if not rows.num_rows:
+        return out
+    line = rows["line"].to_numpy()
+    rows = rows.combine_chunks()
+    inviter, invitee = rows["inviter_id"].chunk(0), rows["invitee_id"].chunk(0)
+    ranked = pa.table(
+        {
+            "invitee": invitee,
+            "undated": pc.is_null(rows["referred_at"]),
+            "at": pc.fill_null(rows["referred_at"], 0),
+            "inviter": inviter,
+            "campaign": pc.fill_null(rows["campaign"], ""),
+            "line": rows["line"],
+        }
+    )
+    order = pc.sort_indices(ranked, [(k, "ascending") for k in ranked.column_names]).to_numpy()
+    grouped = invitee.take(order)
+    starts = np.flatnonzero(np.append(True, _differs(grouped[1:], grouped[:-1])))
+    best = order[starts]  # each invitee's winning row
+    winner_of = np.empty(len(order), np.int64)
+    winner_of[order] = np.repeat(best, np.diff(np.append(starts, len(order))))
+    for i in np.flatnonzero(_differs(inviter, inviter.take(winner_of))).tolist():
+        out.conflicts.append(
+            f"{name}:{line[i]}: invitee_id: {shown(invitee[i].as_py())} has an earlier inviter "
+            f"{shown(inviter[winner_of[i]].as_py())}; inviter {shown(inviter[i].as_py())} "
+            "not written"
+        )
+    best = best[np.argsort(np.minimum.reduceat(order, starts), kind="stable")]  # first seen
+    held = list(stored)
+    accepted = _against_store(name, rows, best, held, out)
+    replaced = pc.is_in(
+        pa.array([s.invitee_id for s in held], pa.string()), value_set=invitee.take(accepted)
+    ).to_numpy(zero_copy_only=False)
+    inviter_of = {
+        s.invitee_id: s.inviter_id for s, gone in zip(held, replaced, strict=True) if not gone
+    }
+    if _forest(inviter_of, inviter.take(accepted), invitee.take(accepted)):
+        out.winners = set(line[accepted].tolist())
+    else:
+        _add_acyclic([(int(line[i]), _referral(rows, i)) for i in accepted], inviter_of, out)
+    return out
+
+
+def referral_table(rows: Sequence[tuple[int, Referral]]) -> pa.Table:
+    """Referrals read row by row, (line, referral), as the columns ``resolve`` reads."""
+    return pa.table(
+        {
+            "line": pa.array([line for line, _ in rows], pa.int64()),
+            **{
+                k: pa.array([getattr(r, k) for _, r in rows], _TYPES.get(k, pa.string()))
+                for k in REFERRAL_COLUMNS[1:]
+            },
+        }
+    )
+
+
+_TYPES = {"referred_at": pa.int64()}
+
+
+def _against_store(
+    name: str, rows: pa.Table, best: np.ndarray, held: list[Referral], out: Resolution
+) -> np.ndarray:
+    """The rows of ``best`` to add beside the ``held`` referrals: a stored invitee keeps its
+    inviter unless the row's is earlier (each such row is a conflict)."""
+    if not held:
+        return best
+    stored = pa.array([s.invitee_id for s in held], pa.string())
+    position = pc.index_in(rows["invitee_id"].take(best), value_set=stored)
+    present = position.is_valid().to_numpy(zero_copy_only=False)
+    found = np.flatnonzero(present)
+    at = np.full(len(best), -1, np.int64)
+    at[found] = position.filter(present).to_numpy()
+    before_inviter = pa.array([held[k].inviter_id for k in at[found].tolist()], pa.string())
+    keep = np.ones(len(best), bool)
+    other = _differs(rows["inviter_id"].take(best[found]), before_inviter)
+    for j in found[other].tolist():
+        line, r, before = rows["line"][best[j]].as_py(), _referral(rows, best[j]), held[int(at[j])]
+        if _rank(before) <= _rank(r):
             out.conflicts.append(
-                f"{name}:{line}: invitee_id: {shown(r.invitee_id)} has an earlier inviter "
-                f"{shown(winner.inviter_id)}; inviter {shown(r.inviter_id)} not written"
+                f"{name}:{line}: invitee_id: {shown(r.invitee_id)} already has inviter "
+                f"{shown(before.inviter_id)} in the store; inviter {shown(r.inviter_id)} "
+                "not written"
             )
-    held = {s.invitee_id: s for s in stored}
-    accepted = []
-    for line, r in best.values():
-        before = held.get(r.invitee_id)
-        if before is not None and before.inviter_id != r.inviter_id:
-            if _rank(before) <= _rank(r):
-                out.conflicts.append(
-                    f"{name}:{line}: invitee_id: {shown(r.invitee_id)} already has inviter "
-                    f"{shown(before.inviter_id)} in the store; inviter {shown(r.inviter_id)} "
-                    "not written"
-                )
-                continue
+            keep[j] = False
+        else:
             out.conflicts.append(
                 f"{name}:{line}: invitee_id: {shown(r.invitee_id)}: earlier inviter "
                 f"{shown(r.inviter_id)} replaces {shown(before.inviter_id)} in the store"
             )
-        accepted.append((line, r))
-    inviter_of = {s.invitee_id: s.inviter_id for s in held.values()}
-    for _, r in accepted:
-        inviter_of.pop(r.invitee_id, None)
-    _add_acyclic(accepted, inviter_of, out)
-    return out
+    return best[keep]
+
+
+def _referral(rows: pa.Table, i: int) -> Referral:
+    """Row ``i`` of the referral columns as a Referral."""
+    return Referral(**{k: rows[k][int(i)].as_py() for k in REFERRAL_COLUMNS[1:]})
+
+
+def _differs(a: pa.Array, b: pa.Array) -> np.ndarray:
+    return pc.not_equal(a, b).to_numpy(zero_copy_only=False)
+
+
+def _forest(stored: dict[str, str], inviter: pa.Array, invitee: pa.Array) -> bool:
+    """Whether the ``stored`` referrals (invitee → inviter) and the new ones together have no
+    cycle: every user's ancestors found by pointer doubling (one inviter each at most)."""
+    ids = pc.dictionary_encode(
+        pa.concat_arrays(
+            [
+                pa.array(list(stored), pa.string()),
+                pa.array(list(stored.values()), pa.string()),
+                invitee,
+                inviter,
+            ]
+        )
+    )
+    codes, held, new = ids.indices.to_numpy(), len(stored), len(invitee)
+    parent = np.full(len(ids.dictionary), -1, np.int64)
+    parent[codes[:held]] = codes[held : 2 * held]
+    parent[codes[2 * held : 2 * held + new]] = codes[2 * held + new :]
+    ancestor, reach = parent, 1  # ancestor: each user's reach-th inviter up, -1 none
+    while (ancestor >= 0).any():
+        if reach >= len(parent):  # a chain longer than there are users goes round
+            return False
+        ancestor = np.where(ancestor >= 0, ancestor[np.maximum(ancestor, 0)], -1)
+        reach *= 2
+    return True
 
 
 def _add_acyclic(

@@ -7,7 +7,15 @@ from collections.abc import Callable
 import numpy as np
 
 from graphsvc.analysis.lifecycle import distinct
-from graphsvc.model import DAY_SECONDS, Activity, EdgeBatch, EdgeKind, GraphSnapshot, Stays
+from graphsvc.model import (
+    DAY_SECONDS,
+    Activity,
+    EdgeBatch,
+    EdgeKind,
+    GraphSnapshot,
+    InteractionKind,
+    Stays,
+)
 from graphsvc.store.base import GraphStore
 
 __all__ = ["ANALYSIS_COLUMNS", "build_snapshot"]
@@ -58,6 +66,15 @@ def _read(
     )
 
 
+def _edge_order(src: np.ndarray, dst: np.ndarray, kind: np.ndarray, vertices: int) -> np.ndarray:
+    """The order that sorts edges by (src, dst, kind): one stable sort of a packed key (the
+    store's key order makes long sorted runs) when the key fits in 63 bits."""
+    kinds = len(InteractionKind)
+    if float(vertices) * vertices * kinds >= 2.0**62:
+        return np.lexsort((kind, dst, src))
+    return np.argsort((src * vertices + dst) * kinds + kind, kind="stable")
+
+
 def _empty(dtype: type) -> np.ndarray:
     return np.empty(0, dtype=dtype)
 
@@ -93,7 +110,7 @@ def build_snapshot(
     inter = _read(store, EdgeKind.INTERACTED, on_edges, days if windowed else None, latest)
     src, dst = upos[inter.src], upos[inter.dst]
     kind = inter.props.get("kind", _empty(np.int8))
-    order = np.lexsort((kind, dst, src))
+    order = _edge_order(src, dst, kind, len(user_ids))
 
     refs = _read(store, EdgeKind.REFERRED, on_edges)
     inviter, invitee = upos[refs.src], upos[refs.dst]
@@ -157,19 +174,18 @@ def _activity(
 ) -> Activity:
     """The store's interaction days inside ``days`` as vertices and group positions, distinct
     and sorted (the same whatever order and repeats the store returns them in)."""
-    batches = [
-        EdgeBatch(b.src[inside], b.dst[inside], {k: v[inside] for k, v in b.props.items()})
-        for b in store.interaction_days(first_day=days[0])
-        for inside in ((b.props["day"] >= days[0]) & (b.props["day"] <= days[1]),)
-    ]
+    batches = list(store.interaction_days(first_day=days[0]))
     if not batches:
         return Activity(*(_empty(np.int64) for _ in range(4)))
-    gid = np.concatenate([b.props["gid"] for b in batches])
-    return Activity(
-        *distinct(
-            upos[np.concatenate([b.src for b in batches])],
-            upos[np.concatenate([b.dst for b in batches])],
-            np.concatenate([b.props["day"] for b in batches]),
-            np.append(gpos, -1)[np.where(gid >= 0, gid, -1)],  # -1: the appended "none"
+    src, dst, day, gid = (
+        np.concatenate(c)
+        for c in zip(
+            *((b.src, b.dst, b.props["day"], b.props["gid"]) for b in batches), strict=True
         )
+    )
+    if days[1] != _LAST_DAY:
+        inside = day <= days[1]
+        src, dst, day, gid = src[inside], dst[inside], day[inside], gid[inside]
+    return Activity(
+        *distinct(upos[src], upos[dst], day, np.append(gpos, -1)[gid])  # -1: the appended "none"
     )

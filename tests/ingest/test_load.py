@@ -464,6 +464,16 @@ def test_referral_conflict_with_store(tmp_path, store):
     assert "r2.csv:2: invitee_id: 'x' already has inviter 's' in the store" in report.summary()
 
 
+def test_referral_rows_the_row_parser_reads_are_decided_with_the_rest(tmp_path, store):
+    text = "inviter_id,invitee_id,referred_at,campaign\nb,x,20,\n a ,x,10, spring \nc,y,,\n"
+    report = load_files({Entity.REFERRALS: write(tmp_path, "r.csv", text)}, store)
+    assert referrals_of(store) == {"x": "a", "y": "c"}  # the padded row is the earlier one
+    assert report["referrals"].conflicts == 1
+    stored = {r.invitee_id: r for r in store.records(Entity.REFERRALS)}
+    assert (stored["x"].referred_at, stored["x"].campaign) == (10, "spring")
+    assert (stored["y"].referred_at, stored["y"].campaign) == (None, None)
+
+
 def test_referral_cycle_fails(tmp_path, store):
     text = "inviter_id,invitee_id,referred_at\na,b,1\nc,a,3\nb,c,2\n"
     with pytest.raises(InputError) as err:

@@ -13,7 +13,7 @@ import pytest
 from graphsvc.errors import InputError
 from graphsvc.ingest.ahead import run_ahead
 from graphsvc.ingest.readers import detect_encoding, open_table, path_source, stream_source
-from graphsvc.ingest.referrals import resolve
+from graphsvc.ingest.referrals import referral_table, resolve
 from graphsvc.ingest.validate import PARSERS, SCHEMAS, RowError, parse_time
 from graphsvc.model import Entity, InteractionKind, Referral
 
@@ -236,7 +236,7 @@ def test_resolve_earliest_then_smallest_inviter_wins():
         (4, Referral("c", "x", None)),
         (5, Referral("d", "y", None)),
     ]
-    out = resolve("r.csv", rows, [])
+    out = resolve("r.csv", referral_table(rows), [])
     assert out.winners == {3, 5}
     assert len(out.conflicts) == 2
     assert "r.csv:2: invitee_id: 'x' has an earlier inviter 'a'" in out.conflicts[0]
@@ -244,7 +244,8 @@ def test_resolve_earliest_then_smallest_inviter_wins():
 
 def test_resolve_against_stored():
     stored = [Referral("s", "x", 10), Referral("s", "y", 50)]
-    out = resolve("r.csv", [(2, Referral("a", "x", 20)), (3, Referral("a", "y", 30))], stored)
+    rows = [(2, Referral("a", "x", 20)), (3, Referral("a", "y", 30))]
+    out = resolve("r.csv", referral_table(rows), stored)
     assert out.winners == {3}
     assert "already has inviter 's' in the store" in out.conflicts[0]
     assert "earlier inviter 'a' replaces 's'" in out.conflicts[1]
@@ -252,16 +253,36 @@ def test_resolve_against_stored():
 
 def test_resolve_cycle_latest_row_closes_it():
     rows = [(2, Referral("a", "b", 1)), (3, Referral("c", "a", 3)), (4, Referral("b", "c", 2))]
-    out = resolve("r.csv", rows, [])
+    out = resolve("r.csv", referral_table(rows), [])
     assert out.winners == {2, 4}
     assert out.cycles == {3: "referral 'c' → 'a' closes a cycle: a → b → c → a"}
 
 
 def test_resolve_cycle_through_stored():
     stored = [Referral("a", "b", 1), Referral("b", "c", 2)]
-    out = resolve("r.csv", [(2, Referral("c", "a", 3)), (3, Referral("c", "d", 3))], stored)
+    rows = [(2, Referral("c", "a", 3)), (3, Referral("c", "d", 3))]
+    out = resolve("r.csv", referral_table(rows), stored)
     assert out.winners == {3}
     assert list(out.cycles) == [2]
+
+
+def test_resolve_long_chains_at_once_and_a_long_cycle_by_row():
+    chain = [(i + 2, Referral(f"u{i}", f"u{i + 1}", i)) for i in range(3000)]
+    assert resolve("r.csv", referral_table(chain), []).winners == {line for line, _ in chain}
+    closing = (3002, Referral("u3000", "u0", 5000))  # the last link, latest: the one refused
+    out = resolve("r.csv", referral_table([*chain, closing]), [])
+    assert out.winners == {line for line, _ in chain}
+    assert list(out.cycles) == [3002]
+    assert out.cycles[3002].startswith("referral 'u3000' → 'u0' closes a cycle: u0 → u1 → ")
+
+
+def test_resolve_the_stored_forest_and_new_rows_together():
+    stored = [Referral(f"u{i}", f"u{i + 1}", i) for i in range(50)]
+    again = [(i + 2, r) for i, r in enumerate(stored)]  # a reload: the same referrals
+    out = resolve("r.csv", referral_table(again), stored)
+    assert (out.winners, out.conflicts, out.cycles) == ({line for line, _ in again}, [], {})
+    out = resolve("r.csv", referral_table([(2, Referral("u50", "u0", 0))]), stored)
+    assert (list(out.cycles), out.winners) == ([2], set())
 
 
 def test_weight_zero_is_allowed():

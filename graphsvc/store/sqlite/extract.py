@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 
@@ -58,6 +60,103 @@ _EDGE_SQL: Final[dict[EdgeKind, tuple[str, str, dict[str, str]]]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Query:
+    """A read of one table in ranges of ``key`` (the leading column of its primary key)."""
+
+    table: str
+    key: str
+    where: str = ""
+    group_by: str = ""
+
+
+_USER_COLUMNS = (("uid", np.int64), ("user_id", str))
+_KEYS_PER_READ = 1 << 15  # about 200k interactions per read at ten events per user
+
+
+def _read_columns(
+    db: sqlite3.Connection, query: _Query, columns: Sequence[tuple[str, type]]
+) -> Iterator[list[Any]]:
+    """The columns (SQL, type) of ``query`` per range of keys: numpy arrays (int64 or
+    float64), or lists of ``str``.
+
+    Each column of a range travels as one ``group_concat`` string that numpy parses in C, so
+    no row becomes a Python object; a REAL is written with 17 significant digits (``%!.17g``),
+    which reads back to the same double; text travels as its values run together beside
+    their lengths. Every column must be non-NULL (``coalesce``).
+    """
+    last = db.execute(f"SELECT max({query.key}) FROM {query.table}").fetchone()[0]
+    if last is None:
+        return
+    texts = ", ".join(
+        _AS_TEXT.get(dtype, "group_concat({c})").format(c=f"c{i}")
+        for i, (_, dtype) in enumerate(columns)
+    )
+    inner = ", ".join(f"{sql} AS c{i}" for i, (sql, _) in enumerate(columns))
+    where = f" AND {query.where}" if query.where else ""
+    group = f" GROUP BY {query.group_by}" if query.group_by else ""
+    for low in range(0, last + 1, _KEYS_PER_READ):
+        count, *values = db.execute(
+            f"SELECT count(*), {texts} FROM (SELECT {inner} FROM {query.table} "
+            f"WHERE {query.key} >= ? AND {query.key} < ?{where}{group})",
+            (low, low + _KEYS_PER_READ),
+        ).fetchone()
+        if not count:
+            continue
+        parsed = []
+        for _, dtype in columns:
+            if dtype is str:
+                lengths, text, *values = values
+                parsed.append(_split(text, np.fromstring(lengths, dtype=np.int64, sep=",")))
+            else:
+                text, *values = values
+                parsed.append(
+                    np.fromstring(
+                        text, dtype=np.float64 if dtype is np.float64 else np.int64, sep=","
+                    )
+                )
+        if any(len(column) != count for column in parsed):
+            raise ValueError(f"{query.table}: a column read short (NULL in {columns})")
+        yield parsed
+
+
+# how a column of each type is written as one text (default: its integers, comma-separated)
+_AS_TEXT = {
+    np.float64: "group_concat(printf('%!.17g', {c}))",
+    str: "group_concat(length({c})), group_concat({c}, '')",
+}
+
+
+def _split(text: str, lengths: np.ndarray) -> list[str]:
+    """``text`` cut into pieces of ``lengths`` characters."""
+    ends = np.cumsum(lengths)
+    if len(ends) and ends[-1] != len(text):  # SQLite's length() ends at a NUL
+        raise ValueError("a text value holds a NUL character")
+    return [text[a:b] for a, b in zip((ends - lengths).tolist(), ends.tolist(), strict=True)]
+
+
+def _rebatch(parts: Iterator[list[np.ndarray]], size: int) -> Iterator[list[np.ndarray]]:
+    """The same columns cut into batches of ``size`` rows (the last one shorter)."""
+    pending: list[list[np.ndarray]] = []
+    held = 0
+    for part in parts:
+        pending.append(part)
+        held += len(part[0])
+        while held >= size:
+            joined = [np.concatenate(c) for c in zip(*pending, strict=True)]
+            yield [c[:size] for c in joined]
+            pending, held = [[c[size:] for c in joined]], held - size
+    if held:
+        yield [np.concatenate(c) for c in zip(*pending, strict=True)]
+
+
+def _ends(columns: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Source and target ids from the first one (packed) or two columns."""
+    if width == 1:
+        return columns[0] >> 32, columns[0] & 0xFFFFFFFF
+    return columns[0], columns[1]
+
+
 class Extract(StoreParts):
     """SqliteStore's extraction: the snapshot's tables and edge columns."""
 
@@ -75,9 +174,11 @@ class Extract(StoreParts):
         return {name: self._count(db, table) for name, table in tables.items()}
 
     def users(self) -> UserTable:
-        rows = self._db.execute("SELECT uid, user_id FROM users ORDER BY uid").fetchall()
-        uid, user_id = zip(*rows, strict=True) if rows else ((), ())
-        return UserTable(uid=np.array(uid, dtype=np.int64), user_id=list(user_id))
+        parts = list(_read_columns(self._db, _Query("users", "uid"), _USER_COLUMNS))
+        return UserTable(
+            uid=np.concatenate([uid for uid, _ in parts]) if parts else np.empty(0, np.int64),
+            user_id=[user_id for _, ids in parts for user_id in ids],
+        )
 
     def groups(self) -> GroupTable:
         rows = self._db.execute(
@@ -94,8 +195,9 @@ class Extract(StoreParts):
         days: tuple[int, int] | None = None,
     ) -> Iterator[EdgeBatch]:
         kind = EdgeKind(kind)
-        props = list(window_props(kind, columns, days).items())
+        props = window_props(kind, columns, days)
         table, ends, sql = _EDGE_SQL[kind]
+        query = _Query(table, key=ends.split(", ")[kind is EdgeKind.REFERRED])
         if days is not None:  # aggregated from the events, read in key order (no sort)
             first, last = days
             sql = {
@@ -104,63 +206,58 @@ class Extract(StoreParts):
                 "weight": "sum(weight)",
                 "days": f"count(DISTINCT at / {DAY_SECONDS})",
             }
-            table = (
-                f"interaction_events WHERE at >= {int(first) * DAY_SECONDS} "
-                f"AND at < {(int(last) + 1) * DAY_SECONDS} GROUP BY src, dst, kind"
+            query = _Query(
+                "interaction_events",
+                key="src",
+                where=f"at >= {int(first) * DAY_SECONDS} AND at < {(int(last) + 1) * DAY_SECONDS}",
+                group_by="src, dst, kind",
             )
         elif kind is EdgeKind.INTERACTED:
             self._refresh_interactions()
         src, dst = ends.split(", ")
-        packed = self._uids_below(1 << 31)  # then both ends travel as one integer
-        endpoints = [f"({src} << 32) | {dst}"] if packed else [src, dst]
-        cursor = self._db.execute(
-            f"SELECT {', '.join([*endpoints, *(sql[name] for name, _ in props)])} FROM {table}"
+        endpoints = self._endpoints(src, dst)
+        columns_read = _read_columns(
+            self._db,
+            query,
+            [*endpoints, *((sql[name], dtype) for name, dtype in props.items())],
         )
-        # rows become a structured array in C: one Python tuple per row, no column lists
-        row_type = np.dtype(
-            [(f"e{i}", np.int64) for i in range(len(endpoints))]
-            + [(name, np.float64 if dtype is np.float64 else np.int64) for name, dtype in props]
-        )
-        while rows := cursor.fetchmany(batch_size):
-            table_rows = np.array(rows, dtype=row_type)
-            if packed:
-                pair = table_rows["e0"]
-                src_ids, dst_ids = pair >> 32, pair & 0xFFFFFFFF
-            else:
-                src_ids, dst_ids = table_rows["e0"], table_rows["e1"]
+        for table_columns in _rebatch(columns_read, batch_size):
+            src_ids, dst_ids = _ends(table_columns, len(endpoints))
             yield EdgeBatch(
                 src=src_ids,
                 dst=dst_ids,
-                props={name: table_rows[name].astype(dtype) for name, dtype in props},
+                props={
+                    name: column.astype(dtype)
+                    for (name, dtype), column in zip(
+                        props.items(), table_columns[len(endpoints) :], strict=True
+                    )
+                },
             )
 
     def interaction_days(
         self, batch_size: int = DEFAULT_BATCH_SIZE, first_day: int = 0
     ) -> Iterator[EdgeBatch]:
         """Dated events as (src uid, dst uid) with props ``day`` (UTC day number) and ``gid``
-        (the group the event names, -1 none); a four may repeat (the reader dedupes). Both
-        ends travel as one integer, and so do the day and the group, when ids allow."""
-        dated = f"FROM interaction_events WHERE at >= {max(first_day, 0) * DAY_SECONDS}"
-        if self._uids_below(1 << 31):
-            cursor = self._db.execute(
-                f"SELECT (src << 32) | dst, ((at / {DAY_SECONDS}) << 32) | (coalesce(gid, -1) + 1) "
-                + dated
+        (the group the event names, -1 none); a four may repeat (the reader dedupes)."""
+        endpoints = self._endpoints("src", "dst")
+        query = _Query(
+            "interaction_events", key="src", where=f"at >= {max(first_day, 0) * DAY_SECONDS}"
+        )
+        stamp = (f"((at / {DAY_SECONDS}) << 32) | (coalesce(gid, -1) + 1)", np.int64)
+        for table_columns in _rebatch(
+            _read_columns(self._db, query, [*endpoints, stamp]), batch_size
+        ):
+            src_ids, dst_ids = _ends(table_columns, len(endpoints))
+            stamps = table_columns[-1]
+            yield EdgeBatch(
+                src_ids, dst_ids, {"day": stamps >> 32, "gid": (stamps & 0xFFFFFFFF) - 1}
             )
-            packed = np.dtype([("pair", np.int64), ("stamp", np.int64)])
-            while rows := cursor.fetchmany(batch_size):
-                table = np.array(rows, dtype=packed)
-                pairs, stamps = table["pair"], table["stamp"]
-                yield EdgeBatch(
-                    pairs >> 32,
-                    pairs & 0xFFFFFFFF,
-                    {"day": stamps >> 32, "gid": (stamps & 0xFFFFFFFF) - 1},
-                )
-            return
-        cursor = self._db.execute(f"SELECT src, dst, at / {DAY_SECONDS}, coalesce(gid, -1) {dated}")
-        row_type = np.dtype([(name, np.int64) for name in ("src", "dst", "day", "gid")])
-        while rows := cursor.fetchmany(batch_size):
-            table = np.array(rows, dtype=row_type)
-            yield EdgeBatch(table["src"], table["dst"], {"day": table["day"], "gid": table["gid"]})
+
+    def _endpoints(self, src: str, dst: str) -> list[tuple[str, type]]:
+        """The SQL of an edge's two ends: one integer when every id allows, else two."""
+        if self._uids_below(1 << 31):
+            return [(f"({src} << 32) | {dst}", np.int64)]
+        return [(src, np.int64), (dst, np.int64)]
 
     def _uids_below(self, bound: int) -> bool:
         """Whether every user and group id is below ``bound``."""

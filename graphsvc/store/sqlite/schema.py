@@ -48,6 +48,12 @@ def results_table(run_id: str) -> str:
     return f"{LEGACY_RESULTS}_{hashlib.sha1(run_id.encode()).hexdigest()[:16]}"
 
 
+def _run_key(table: str) -> str:
+    """What leads a results table's keys: the run in the table of all runs, nothing in a
+    run's own table (every row has the same run)."""
+    return "run_id, " if table == LEGACY_RESULTS else ""
+
+
 def results_ddl(table: str) -> str:
     """CREATE TABLE for user results named ``table``."""
     columns = ", ".join(
@@ -56,7 +62,7 @@ def results_ddl(table: str) -> str:
     )
     return (
         f"CREATE TABLE IF NOT EXISTS {table} (run_id TEXT NOT NULL, user_id TEXT NOT NULL, "
-        f"{columns}, PRIMARY KEY (run_id, influence_rank)) WITHOUT ROWID"
+        f"{columns}, PRIMARY KEY ({_run_key(table)}influence_rank)) WITHOUT ROWID"
     )
 
 
@@ -70,7 +76,7 @@ def results_indexes(table: str) -> list[str]:
         **{name: f"{sort_key(name)} DESC, influence_rank" for name in USER_SORTS[1:]},
     }
     return [
-        f"CREATE INDEX IF NOT EXISTS {table}_{what} ON {table} (run_id, {key})"
+        f"CREATE INDEX IF NOT EXISTS {table}_{what} ON {table} ({_run_key(table)}{key})"
         for what, key in keyed.items()
     ]
 
