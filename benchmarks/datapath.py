@@ -10,7 +10,8 @@ floors, the least work SQLite allows for the same bytes:
 - load: graphsvc ``load_files`` vs pyarrow reading every input file, ids mapped with a
   dictionary, one ``executemany`` per table into tables keyed like ours (events on their
   identity), the per-pair aggregate by one ``GROUP BY``;
-- snapshot: ``build_snapshot`` vs a bare ``SELECT`` of the same columns (``fetchall``);
+- snapshot: ``build_snapshot`` as ``analyze`` reads it (the graph, and the interaction days
+  health over time reads) vs a bare ``SELECT`` of the same columns (``fetchall``);
 - write-back: ``write_run`` (the result table with its query indexes) vs one ``executemany``
   of the same rows into a table without indexes, and that table with the same indexes built
   after (``write_floor_indexed_s``).
@@ -164,7 +165,7 @@ def stages(data: Path, work: Path) -> dict[str, Any]:
     """The stages in this process, each beside its floor."""
     from graphsvc.analysis.pipeline import run_pipeline
     from graphsvc.ingest import discover, load_files
-    from graphsvc.jobs.analyze import snapshot_fingerprint
+    from graphsvc.jobs.analyze import history_days, snapshot_fingerprint
     from graphsvc.jobs.snapshot import build_snapshot
     from graphsvc.model import USER_RESULT_COLUMNS, AnalysisParams, RunInfo, RunResult
     from graphsvc.store.sqlite import SqliteStore
@@ -179,21 +180,24 @@ def stages(data: Path, work: Path) -> dict[str, Any]:
     out["events"] = report["interactions"].read
     out["load_floor_s"] = load_floor(data, work / "floor.db")
 
+    params = AnalysisParams()
     started = time.perf_counter()
-    snapshot = build_snapshot(store)
+    snapshot = build_snapshot(store, history_days=history_days(params))  # as analyze reads
     out["snapshot_s"] = time.perf_counter() - started
+    last_day = store._db.execute("SELECT max(at) / 86400 FROM interaction_events").fetchone()[0]
     started = time.perf_counter()
     for sql in (
         "SELECT uid, user_id FROM users",
         "SELECT src, dst, kind, count, weight, days FROM interactions",
         "SELECT inviter_uid, invitee_uid, referred_at FROM referrals",
         "SELECT uid, gid, role FROM memberships",
+        "SELECT src, dst, at / 86400, gid FROM interaction_events "  # health over time's days
+        f"WHERE at >= {(last_day - history_days(params)) * 86400}",
     ):
         store._db.execute(sql).fetchall()
     out["snapshot_floor_s"] = time.perf_counter() - started
     out["relationships"] = len(snapshot.interaction_src)
 
-    params = AnalysisParams()
     started = time.perf_counter()
     output = run_pipeline(snapshot, params)
     out["analysis_s"] = time.perf_counter() - started

@@ -14,7 +14,8 @@ weight}]->(b)`` — and with the same properties as ours (``SET f = row.properti
 reading, aggregating nor keeping fingerprints. Then extraction (``edge_batches`` of the
 columns analysis reads) beside a bare ``MATCH … RETURN`` of the endpoints' node ids, and the
 write-back of the full analysis (``write_run``: user results, communities and their links,
-groups, published) beside a bare ``UNWIND … CREATE`` of nodes with the same user properties.
+groups, published) beside a bare ``UNWIND … CREATE`` of nodes with the same user properties,
+without an index and with the same constraint and indexes as the user results.
 Figures go to
 ``benchmarks/neo4j_datapath_results.json``.
 """
@@ -68,9 +69,16 @@ RETURN collect(id(a)) AS a, collect(id(b)) AS b, collect(r.kind) AS kind,
        collect(r.count) AS count, collect(r.weight) AS weight, collect(r.days) AS days"""
 _BARE_RESULTS = f"""
 UNWIND range(0, size($cols.user_id) - 1) AS i
-CREATE (:FloorResult {{user_id: $cols.user_id[i],
+CREATE (:FloorResult {{run_id: $run, user_id: $cols.user_id[i],
                       {", ".join(f"{name}: $cols.{name}[i]" for name in USER_RESULT_COLUMNS)}}})"""
 _DROP = "MATCH ()-[r:FLOOR]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
+# the user results' own constraint and indexes (schema.cypher), on the floor's label
+_FLOOR_INDEXES = (
+    "CREATE CONSTRAINT floor_unique FOR (r:FloorResult) REQUIRE (r.run_id, r.user_id) IS UNIQUE",
+    "CREATE INDEX floor_rank FOR (r:FloorResult) ON (r.run_id, r.influence_rank)",
+    "CREATE INDEX floor_community FOR (r:FloorResult) ON (r.run_id, r.community_id)",
+    "CREATE INDEX floor_tier FOR (r:FloorResult) ON (r.run_id, r.tier)",
+)
 
 
 def measure(data: Path, store: Neo4jStore) -> dict[str, Any]:
@@ -136,7 +144,8 @@ def extraction(store: Neo4jStore) -> dict[str, Any]:
 
 def write_back(store: Neo4jStore) -> dict[str, Any]:
     """``write_run`` of the full analysis, beside a bare ``UNWIND … CREATE`` of nodes with the
-    same properties (no index, no community links, no publishing), deleted after."""
+    same properties (no community links, no publishing), deleted after: without an index, and
+    with the user results' constraint and indexes."""
     params = AnalysisParams()
     snapshot = build_snapshot(store)
     output = run_pipeline(snapshot, params)
@@ -148,22 +157,39 @@ def write_back(store: Neo4jStore) -> dict[str, Any]:
     users = len(output.users.user_id)
     columns = {name: bolt_values(output.users.columns[name]) for name in USER_RESULT_COLUMNS}
     ids = [str(u) for u in output.users.user_id.tolist()]
-    t0 = time.perf_counter()
-    for lo in range(0, users, RESULT_BATCH):
-        part = {"user_id": ids[lo : lo + RESULT_BATCH]}
-        part |= {k: v[lo : lo + RESULT_BATCH] for k, v in columns.items()}
-        store.session.write(lambda tx, part=part: tx.run(_BARE_RESULTS, cols=part).consume())
-    floor = time.perf_counter() - t0
-    store.session.autocommit(
-        "MATCH (n:FloorResult) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS"
-    )
+    floor = _bare_results(store, ids, columns)
+    for statement in _FLOOR_INDEXES:
+        store.session.autocommit(statement)
+    store.session.autocommit("CALL db.awaitIndexes(300)")
+    indexed = _bare_results(store, ids, columns)
+    for statement in _FLOOR_INDEXES:
+        store.session.autocommit(f"DROP {statement.split()[1]} {statement.split()[2]}")
     return {
         "write_back_s": round(ours, 2),
         "write_back_users_per_s": round(users / ours),
         "write_back_floor_s": round(floor, 2),
         "write_back_floor_users_per_s": round(users / floor),
         "write_back_vs_floor": round(floor / ours, 2),
+        "write_back_floor_indexed_s": round(indexed, 2),
+        "write_back_floor_indexed_users_per_s": round(users / indexed),
+        "write_back_vs_floor_indexed": round(indexed / ours, 2),
     }
+
+
+def _bare_results(store: Neo4jStore, ids: list[str], columns: dict[str, list]) -> float:
+    """Seconds to create the result nodes by a bare ``UNWIND … CREATE``, then deleted."""
+    t0 = time.perf_counter()
+    for lo in range(0, len(ids), RESULT_BATCH):
+        part = {"user_id": ids[lo : lo + RESULT_BATCH]}
+        part |= {k: v[lo : lo + RESULT_BATCH] for k, v in columns.items()}
+        store.session.write(
+            lambda tx, part=part: tx.run(_BARE_RESULTS, run="floor", cols=part).consume()
+        )
+    seconds = time.perf_counter() - t0
+    store.session.autocommit(
+        "MATCH (n:FloorResult) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS"
+    )
+    return seconds
 
 
 def _create_rate(store: Neo4jStore, statement: str, rows: list, per_tx: int) -> float:
