@@ -123,10 +123,12 @@ class ImportEvents:
         _, first = np.unique(keys, return_index=True)
         fresh = np.zeros(len(keys), dtype=bool)
         fresh[first] = True  # the first of a fingerprint repeated in the input
-        fresh &= ~np.isin(keys, self._seen)
+        if len(self._seen):
+            fresh &= ~np.isin(keys, self._seen)
         if fresh.any():
             self._parts.append(tuple(c[fresh] for c in columns))
-            self._seen = np.union1d(self._seen, keys[fresh])
+            # fresh keys are distinct and not seen: the union is a sort, no dedupe
+            self._seen = np.sort(np.concatenate([self._seen, keys[fresh]]))
         return int(fresh.sum())
 
     def _column(self, i: int) -> np.ndarray:

@@ -7,8 +7,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class Entity(StrEnum):
@@ -143,29 +146,36 @@ def event_key(src_id: str, dst_id: str, kind: str, occurred_at: int | None, ordi
 
 
 def event_keys(events: EventColumns) -> np.ndarray:
-    """``event_key`` of every event of ``events`` (int64), without a record per event."""
-    ids, kinds = events.ids.tolist(), list(InteractionKind)
+    """``event_key`` of every event of ``events`` (int64), without a record per event: the
+    texts are joined by pyarrow a slice at a time, then hashed straight from its buffer."""
+    ids = pa.array(events.ids.tolist(), pa.large_string())
+    kinds = pa.array([kind.value for kind in InteractionKind], pa.large_string())
     blake2b = hashlib.blake2b
-    columns = (
-        events.src.tolist(),
-        events.dst.tolist(),
-        events.kind.tolist(),
-        np.where(events.dated, events.at, 0).tolist(),
-        events.dated.tolist(),
-        events.seq.tolist(),
-    )
-    digests = np.fromiter(
-        (
-            blake2b(
-                f"{ids[s]}\x1f{ids[d]}\x1f{kinds[k]}\x1f{at if dated else ''}\x1f{seq}".encode(),
-                digest_size=8,
-            ).digest()
-            for s, d, k, at, dated, seq in zip(*columns, strict=True)
-        ),
-        "S8",
-        len(events),
-    )
+    digests = np.empty(len(events), "S8")
+    for lo in range(0, len(events), _KEYS_PER_SLICE):
+        part = slice(lo, lo + _KEYS_PER_SLICE)
+        at = pc.cast(pa.array(events.at[part]), pa.large_string())
+        texts = pc.binary_join_element_wise(
+            ids.take(pa.array(events.src[part])),
+            ids.take(pa.array(events.dst[part])),
+            kinds.take(pa.array(events.kind[part])),
+            pc.if_else(pa.array(events.dated[part]), at, _NO_TEXT),
+            pc.cast(pa.array(events.seq[part]), pa.large_string()),
+            _UNIT_SEPARATOR,
+        )
+        _, offsets, data = texts.buffers()
+        ends = np.frombuffer(offsets, np.int64, len(texts) + 1, texts.offset * 8).tolist()
+        text = memoryview(data)
+        digests[part] = np.fromiter(
+            (blake2b(text[a:b], digest_size=8).digest() for a, b in pairwise(ends)),
+            "S8",
+            len(texts),
+        )
     return (digests.view(">u8") >> np.uint64(1)).astype(np.int64)
+
+
+_KEYS_PER_SLICE = 1 << 20
+_NO_TEXT, _UNIT_SEPARATOR = (pa.scalar(t, pa.large_string()) for t in ("", "\x1f"))
 
 
 @dataclass(frozen=True)

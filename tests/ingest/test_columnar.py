@@ -13,13 +13,15 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from graphsvc.errors import InputError
 from graphsvc.ingest import chunks, load_files
-from graphsvc.model import Entity, InteractionKind, event_key
+from graphsvc.model import Entity, EventColumns, InteractionKind, event_key
+from graphsvc.model.records import event_keys
 from graphsvc.store.sqlite import SqliteStore
 from tests.ingest.test_load import interaction_edges
 
@@ -315,6 +317,14 @@ MEMBERS = [
 ]
 
 
+INVITES = [
+    "a,b,2024-01-01,spring",
+    "c,c,,",  # self-referral
+    "a,d,2024-13-01,",  # bad month
+    ",e,,",  # empty inviter
+    "f, g ,1700000000,",  # valid: the id is trimmed, read row by row
+    "h,i,, summer ",  # valid: the campaign is trimmed
+]
 STAYS = [
     "u1,g1,2024-01-01,owner,",
     "u2,g1,2024-01-05,,2024-03-01T08:00:00Z",
@@ -330,6 +340,13 @@ STAYS = [
         (Entity.USERS, "user_id,name,joined_at,city\n", PEOPLE, '"u9",,,\n', 4),
         (Entity.MEMBERSHIPS, "user_id,group_id,joined_at,role\n", MEMBERS, '"u9",g1,,\n', 3),
         (
+            Entity.REFERRALS,
+            "inviter_id,invitee_id,referred_at,campaign\n",
+            INVITES,
+            '"u9",z,,\n',
+            3,
+        ),
+        (
             Entity.MEMBERSHIPS,
             "user_id,group_id,joined_at,role,left_at\n",
             STAYS,
@@ -338,7 +355,7 @@ STAYS = [
         ),
     ],
 )
-def test_users_and_memberships_read_as_columns_say_what_the_row_reader_says(
+def test_users_memberships_and_referrals_read_as_columns_say_what_the_row_reader_says(
     tmp_path, entity, header, rows, quoted_row, n_problems
 ):
     """The same rows once plain (read as columns) and once with a quoted row after them
@@ -419,3 +436,28 @@ def test_parquet_memberships_carry_their_leave_time(tmp_path):
         load_files({Entity.MEMBERSHIPS: path}, store)
         stays = {(m.user_id, m.joined_at, m.left_at) for m in store.records(Entity.MEMBERSHIPS)}
     assert stays == {("u1", 1_700_000_000, 1_700_086_400), ("u2", None, None)}
+
+
+def test_event_fingerprints_in_bulk_equal_the_one_by_one_key():
+    rng = np.random.default_rng(3)
+    ids = np.array(["a", "b", "用户一", "u\u00e9", "x y", "y,z"], dtype=object)
+    n = 5000
+    columns = EventColumns(
+        ids,
+        rng.integers(0, 6, n).astype(np.int32),
+        rng.integers(0, 6, n).astype(np.int32),
+        rng.integers(0, len(InteractionKind), n).astype(np.int8),
+        rng.integers(-(10**9), 2 * 10**9, n),
+        rng.random(n) < 0.8,  # the others undated
+        np.ones(n),
+        rng.integers(0, 3, n).astype(np.int32),
+    )
+    kinds = list(InteractionKind)
+    one_by_one = [
+        event_key(ids[s], ids[d], kinds[k], int(at) if dated else None, int(seq))
+        for s, d, k, at, dated, seq in zip(
+            columns.src, columns.dst, columns.kind, columns.at, columns.dated, columns.seq,
+            strict=True,
+        )
+    ]  # fmt: skip
+    assert event_keys(columns).tolist() == one_by_one
