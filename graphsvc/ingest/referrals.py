@@ -36,20 +36,15 @@ def _rank(r: Referral) -> tuple[bool, int, str]:
     return r.referred_at is None, r.referred_at or 0, r.inviter_id
 
 
-def _order(line: int, r: Referral) -> tuple[tuple[bool, int, str], str, int]:
-    """Among rows of one invitee: by rank; identical rows by campaign, then by line."""
-    return _rank(r), r.campaign or "", line
-
-
 REFERRAL_COLUMNS = ("line", "inviter_id", "invitee_id", "referred_at", "campaign")
 
 
 def resolve(name: str, rows: pa.Table, stored: Iterable[Referral]) -> Resolution:
     """Decide the valid referral ``rows`` of input ``name`` (``REFERRAL_COLUMNS``, in line
     order; ``referred_at`` and ``campaign`` null when absent) against the referrals already
-    ``stored``. One sort picks each invitee's winner; the referrals that would then stand are
-    checked for a cycle at once, and only when there is one are the rows added one by one
-    (O(n α(n))) to name those that close it."""
+    ``stored``. One sort picks each invitee's winner (by rank; identical rows by campaign,
+    then line); the referrals that would then stand are checked for a cycle at once, and only
+    when there is one are the rows added one by one (O(n α(n))) to name those that close it."""
     out = Resolution()
     if not rows.num_rows:
         return out
