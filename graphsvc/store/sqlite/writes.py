@@ -30,6 +30,10 @@ _WHOLE_USER_INDEX = 50_000  # more unknown ids than this: read every (user_id, u
 _WRITE_ROWS = 500_000  # rows per executemany (bounds the Python rows alive at once)
 
 
+# one encoder for every user (json.dumps with options builds one a call)
+_attributes_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class Writes(StoreParts):
     """SqliteStore's loads."""
 
@@ -79,7 +83,7 @@ class Writes(StoreParts):
                 u.user_id,
                 u.name,
                 u.joined_at,
-                json.dumps(u.attributes, ensure_ascii=False) if u.attributes else None,
+                _attributes_json(u.attributes) if u.attributes else None,
             )
             for u in rows
         ]
