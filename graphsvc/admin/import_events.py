@@ -78,7 +78,8 @@ class ImportEvents:
         src, dst, kind = (self._column(i) for i in range(3))
         if not len(src):
             return 0
-        return len(np.unique(np.column_stack((src, dst, kind.astype(np.int64))), axis=0))
+        users, kinds = len(self._codes), len(InteractionKind)  # one int64 key per relationship
+        return len(np.unique((src * users + dst) * kinds + kind))
 
     def table(self, delimiter: str) -> pa.Table:
         """One row per (src, dst, kind): src, dst, kind, count, weight, days, first_at and
