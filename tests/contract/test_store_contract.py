@@ -284,6 +284,17 @@ def test_edge_batches_are_columnar_and_complete(store):
     assert len(set(users.uid.tolist())) == len(users.user_id) == 60
 
 
+def test_ids_of_any_text_read_back_whole(store):
+    ids = ["a\x00b", "用户一", "x,y", "'q'", "1,2,3"]  # a NUL, non-ASCII, commas, quotes
+    store.ensure_users(ids)
+    store.add_interactions([event(ids[i], ids[i + 1], REPLY, i) for i in range(len(ids) - 1)])
+    users = store.users()
+    assert sorted(users.user_id) == sorted(ids)
+    assert set(edges_by_id(store, EdgeKind.INTERACTED)) == {
+        (ids[i], ids[i + 1], REPLY) for i in range(len(ids) - 1)
+    }
+
+
 def test_edge_batches_read_only_the_columns_named(store):
     store.ensure_users(["a", "b"])
     store.add_interactions([event("a", "b", LIKE, 10, weight=2.0), event("b", "a", REPLY, None)])

@@ -83,7 +83,8 @@ def _read_columns(
     Each column of a range travels as one ``group_concat`` string that numpy parses in C, so
     no row becomes a Python object; a REAL is written with 17 significant digits (``%!.17g``),
     which reads back to the same double; text travels as its values run together beside
-    their lengths. Every column must be non-NULL (``coalesce``).
+    their lengths (a range whose text holds a NUL is read as rows). Every column must be
+    non-NULL (``coalesce``).
     """
     last = db.execute(f"SELECT max({query.key}) FROM {query.table}").fetchone()[0]
     if last is None:
@@ -95,12 +96,13 @@ def _read_columns(
     inner = ", ".join(f"{sql} AS c{i}" for i, (sql, _) in enumerate(columns))
     where = f" AND {query.where}" if query.where else ""
     group = f" GROUP BY {query.group_by}" if query.group_by else ""
+    source = (
+        f"SELECT {inner} FROM {query.table} "
+        f"WHERE {query.key} >= ? AND {query.key} < ?{where}{group}"
+    )
     for low in range(0, last + 1, _KEYS_PER_READ):
-        count, *values = db.execute(
-            f"SELECT count(*), {texts} FROM (SELECT {inner} FROM {query.table} "
-            f"WHERE {query.key} >= ? AND {query.key} < ?{where}{group})",
-            (low, low + _KEYS_PER_READ),
-        ).fetchone()
+        keys = (low, low + _KEYS_PER_READ)
+        count, *values = db.execute(f"SELECT count(*), {texts} FROM ({source})", keys).fetchone()
         if not count:
             continue
         parsed = []
@@ -110,16 +112,19 @@ def _read_columns(
                 parsed.append(_split(text, np.fromstring(lengths, dtype=np.int64, sep=",")))
             else:
                 text, *values = values
-                parsed.append(
-                    np.fromstring(
-                        text, dtype=np.float64 if dtype is np.float64 else np.int64, sep=","
-                    )
-                )
+                parsed.append(np.fromstring(text, dtype=_NUMBERS.get(dtype, np.int64), sep=","))
+        if any(column is None for column in parsed):  # a NUL in a text: the range as rows
+            rows = db.execute(source, keys).fetchall()
+            parsed = [
+                [r[i] for r in rows] if dtype is str else np.array([r[i] for r in rows], dtype)
+                for i, (_, dtype) in enumerate(columns)
+            ]
         if any(len(column) != count for column in parsed):
             raise ValueError(f"{query.table}: a column read short (NULL in {columns})")
         yield parsed
 
 
+_NUMBERS = {np.float64: np.float64}  # else int64
 # how a column of each type is written as one text (default: its integers, comma-separated)
 _AS_TEXT = {
     np.float64: "group_concat(printf('%!.17g', {c}))",
@@ -127,11 +132,12 @@ _AS_TEXT = {
 }
 
 
-def _split(text: str, lengths: np.ndarray) -> list[str]:
-    """``text`` cut into pieces of ``lengths`` characters."""
+def _split(text: str, lengths: np.ndarray) -> list[str] | None:
+    """``text`` cut into pieces of ``lengths`` characters; None when they do not add up (SQLite's
+    ``length`` of a text stops at a NUL character)."""
     ends = np.cumsum(lengths)
-    if len(ends) and ends[-1] != len(text):  # SQLite's length() ends at a NUL
-        raise ValueError("a text value holds a NUL character")
+    if len(ends) and ends[-1] != len(text):
+        return None
     return [text[a:b] for a, b in zip((ends - lengths).tolist(), ends.tolist(), strict=True)]
 
 
