@@ -37,17 +37,18 @@ _PARSE = PARSERS[Entity.INTERACTIONS]
 
 
 class EventBuilder:
-    """The valid events of one input, gathered chunk by chunk in file order."""
+    """The valid events of one input, gathered chunk by chunk in file order.
+
+    A part (a chunk, or rows read one by one) keeps its ids as indices into ids of its own;
+    ``build`` numbers the distinct ids of all parts at once, in order of first appearance."""
 
     def __init__(self, name: str) -> None:
         self._name = name  # the input, for messages
-        self._codes: dict[str, int] = {}
-        self._group_codes: dict[str, int] = {}  # the chats events name
-        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._parts: list[_Part] = []
         self._records: list[Event] = []  # rows read one by one, not yet columns
 
     def __len__(self) -> int:
-        return sum(len(part[0]) for part in self._parts) + len(self._records)
+        return sum(len(part.columns[0]) for part in self._parts) + len(self._records)
 
     def add_chunk(self, chunk: Chunk, on_problem: Callable[[Problem], None]) -> int:
         """Add a chunk's valid rows; report each bad row. Returns the rows read."""
@@ -70,17 +71,20 @@ class EventBuilder:
         chat = pc.equal(raw[5], "").to_numpy(zero_copy_only=False)
         ok &= chat | present_ids(raw[5])
         chat = ok & ~chat
+        users, (src_at, dst_at) = _encoded(n, (src, ok), (dst, ok))
+        chats, (chat_at,) = _encoded(n, (raw[5], chat))
         columns = (
-            _numbered(self._codes, src, ok),
-            _numbered(self._codes, dst, ok),
+            src_at,
+            dst_at,
             pc.fill_null(kind, 0).to_numpy(zero_copy_only=False).astype(np.int8),
             at,
             dated,
             weight,
-            _numbered(self._group_codes, raw[5], chat),
+            chat_at,
         )
         keep = ok.copy()
         suspects = np.flatnonzero(~ok)
+        part = _Part(columns, _Codes(users), _Codes(chats))
         if len(suspects):
             values = [raw[i].take(pa.array(suspects)).to_pylist() for i in range(len(_FIELDS))]
             texts = chunk.text(suspects)
@@ -92,8 +96,8 @@ class EventBuilder:
                     on_problem(Problem(self._name, line, err.field, err.problem, texts[j]))
                     continue
                 keep[row] = True
-                self._set(columns, row, event)
-        self._parts.append(tuple(c[keep] for c in columns))
+                part.set(row, event)
+        self._parts.append(part.taken(keep))
         return n
 
     def add_event(self, event: Event) -> None:
@@ -105,28 +109,15 @@ class EventBuilder:
     def build(self) -> EventColumns:
         """The input's events, repeats numbered in file order."""
         self._flush()
-        src, dst, kind, at, dated, weight, group = (
-            np.concatenate([p[i] for p in self._parts]) if self._parts else np.empty(0, dtype)
-            for i, dtype in enumerate(_DTYPES)
+        parts = self._parts
+        ids, (src, dst) = _numbered([p.users for p in parts], [p.columns[:2] for p in parts], 2)
+        groups, (group,) = _numbered([p.chats for p in parts], [p.columns[6:] for p in parts], 1)
+        kind, at, dated, weight = (
+            np.concatenate([p.columns[i] for p in parts]) if parts else np.empty(0, dtype)
+            for i, dtype in zip(range(2, 6), _DTYPES[2:6], strict=True)
         )
         seq = repeat_ordinals(src, dst, kind, np.where(dated, at, UNDATED_AT))
-        ids, groups = _table(self._codes), _table(self._group_codes)
         return EventColumns(ids, src, dst, kind, at, dated, weight, seq, groups, group)
-
-    def _set(self, columns: tuple[np.ndarray, ...], row: int, event: Event) -> None:
-        src, dst, kind, at, weight, chat = event
-        codes, chats = self._codes, self._group_codes
-        values = (
-            codes.setdefault(src, len(codes)),
-            codes.setdefault(dst, len(codes)),
-            InteractionKind(kind).code,
-            0 if at is None else at,
-            at is not None,
-            weight,
-            -1 if chat is None else chats.setdefault(chat, len(chats)),
-        )
-        for column, value in zip(columns, values, strict=True):
-            column[row] = value
 
     def _flush(self) -> None:
         """Turn the events read row by row into a part."""
@@ -134,35 +125,93 @@ class EventBuilder:
             return
         n, records = len(self._records), self._records
         self._records = []
-        columns = tuple(np.zeros(n, dtype) for dtype in _DTYPES)
+        empty = pa.array([], pa.large_string())
+        part = _Part(tuple(np.zeros(n, dtype) for dtype in _DTYPES), _Codes(empty), _Codes(empty))
         for row, event in enumerate(records):
-            self._set(columns, row, event)
-        self._parts.append(columns)
+            part.set(row, event)
+        self._parts.append(part)
 
 
 _DTYPES = (np.int32, np.int32, np.int8, np.int64, bool, np.float64, np.int32)
 
 
-def _numbered(codes: dict[str, int], ids: pa.Array, valid: np.ndarray) -> np.ndarray:
-    """Numbers for the ``valid`` ``ids`` from ``codes`` (one per distinct id of the input,
-    new ids numbered on), -1 for the others (an id of a bad row is not numbered: it must
-    not become a user)."""
-    encoded = ids.filter(pa.array(valid)).dictionary_encode()
-    known = np.fromiter(
-        (codes.setdefault(i, len(codes)) for i in encoded.dictionary.to_pylist()),
-        np.int32,
-        len(encoded.dictionary),
-    )
-    out = np.full(len(ids), -1, dtype=np.int32)
-    out[valid] = known[encoded.indices.to_numpy(zero_copy_only=False)]
-    return out
+class _Codes:
+    """A part's distinct ids: those of its columns, then those its rows read one by one add."""
+
+    def __init__(self, ids: pa.Array) -> None:
+        self.ids = ids
+        self._added: dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        return self._added.setdefault(value, len(self.ids) + len(self._added))
+
+    def array(self) -> pa.Array:
+        return pa.concat_arrays([self.ids, pa.array(list(self._added), pa.large_string())])
 
 
-def _table(codes: dict[str, int]) -> np.ndarray:
-    """The ids of ``codes`` in number order."""
-    ids = np.empty(len(codes), dtype=object)
-    ids[:] = list(codes)
-    return ids
+class _Part:
+    """Columns of events whose src, dst (``users``) and group (``chats``) are codes of the
+    part's own."""
+
+    def __init__(self, columns: tuple[np.ndarray, ...], users: _Codes, chats: _Codes) -> None:
+        self.columns, self.users, self.chats = columns, users, chats
+
+    def set(self, row: int, event: Event) -> None:
+        src, dst, kind, at, weight, chat = event
+        values = (
+            self.users(src),
+            self.users(dst),
+            InteractionKind(kind).code,
+            0 if at is None else at,
+            at is not None,
+            weight,
+            -1 if chat is None else self.chats(chat),
+        )
+        for column, value in zip(self.columns, values, strict=True):
+            column[row] = value
+
+    def taken(self, keep: np.ndarray) -> _Part:
+        return _Part(tuple(c[keep] for c in self.columns), self.users, self.chats)
+
+
+def _encoded(n: int, *columns: tuple[pa.Array, np.ndarray]) -> tuple[pa.Array, list[np.ndarray]]:
+    """The distinct ids of ``columns`` where each one's mask holds, in order of first
+    appearance, and each column as indices into them (-1 where its mask does not hold: an id
+    of a bad row must not become a user)."""
+    taken = [ids.filter(pa.array(mask)).cast(pa.large_string()) for ids, mask in columns]
+    encoded = pa.concat_arrays(taken).dictionary_encode()
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    out, start = [], 0
+    for (_, mask), values in zip(columns, taken, strict=True):
+        codes = np.full(n, -1, dtype=np.int32)
+        codes[mask] = indices[start : start + len(values)]
+        out.append(codes)
+        start += len(values)
+    return encoded.dictionary, out
+
+
+def _numbered(
+    codes: list[_Codes], columns: list[tuple[np.ndarray, ...]], width: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct ids of all parts in order of first appearance, and the ``width`` columns
+    of the parts (codes of their part) each as one column of indices into them (-1 stays)."""
+    if not codes:
+        return np.empty(0, dtype=object), [np.empty(0, dtype=np.int32)] * width
+    arrays = [c.array() for c in codes]
+    encoded = pa.concat_arrays(arrays).dictionary_encode()
+    number = np.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32), -1)
+    starts = np.cumsum([0] + [len(a) for a in arrays[:-1]])
+    numbered = [
+        np.concatenate(
+            [
+                np.where(part[i] < 0, -1, part[i] + start)
+                for part, start in zip(columns, starts, strict=True)
+            ]
+        )
+        for i in range(width)
+    ]
+    ids = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return ids, [number[column] for column in numbered]
 
 
 def _ids(column: pa.Array) -> pa.Array:

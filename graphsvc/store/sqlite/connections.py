@@ -103,6 +103,7 @@ class StoreParts:
     uri: str
     keep_runs: int
     _uid_cache: dict[str, int]
+    _gid_cache: dict[str, int]
     _connections: SqliteConnections
 
     @property

@@ -22,6 +22,7 @@ class SqliteStore(Schema, Writes, Extract, Runs, Queries):
         self.uri = f"sqlite:///{self.path}"
         self.keep_runs = keep_runs
         self._uid_cache: dict[str, int] = {}
+        self._gid_cache: dict[str, int] = {}
         self._connections = SqliteConnections(self.path, purpose="SQLite store", pragmas=PRAGMAS)
 
     def close(self) -> None:
