@@ -34,6 +34,17 @@ _WRITE_ROWS = 500_000  # rows per executemany (bounds the Python rows alive at o
 _attributes_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _attributes_text(attributes: dict[str, str], texts: dict[tuple, str]) -> str | None:
+    """``attributes`` as JSON (None for none), each distinct set encoded once in ``texts``."""
+    if not attributes:
+        return None
+    items = tuple(attributes.items())
+    text = texts.get(items)
+    if text is None:
+        text = texts[items] = _attributes_json(attributes)
+    return text
+
+
 class Writes(StoreParts):
     """SqliteStore's loads."""
 
@@ -78,14 +89,9 @@ class Writes(StoreParts):
               joined_at = coalesce(excluded.joined_at, joined_at),
               attributes = CASE WHEN excluded.attributes IS NULL THEN attributes
                            ELSE json_patch(coalesce(attributes, '{}'), excluded.attributes) END"""
+        texts: dict[tuple, str] = {}  # users share few attribute sets (a city, a tier)
         params = [
-            (
-                u.user_id,
-                u.name,
-                u.joined_at,
-                _attributes_json(u.attributes) if u.attributes else None,
-            )
-            for u in rows
+            (u.user_id, u.name, u.joined_at, _attributes_text(u.attributes, texts)) for u in rows
         ]
         return self._insert_counting("users", sql, params)
 
