@@ -295,6 +295,20 @@ def test_ids_of_any_text_read_back_whole(store):
     }
 
 
+def test_weights_read_back_to_the_same_double(store):
+    """Whole weights travel as integers, others as their shortest exact digits: both read
+    back bit for bit."""
+    weights = [1.0, 2.0**53, 2.0**63, 1e300, 0.1 + 0.2, 1 / 3, 5e-324, 1234567.125]
+    ids = [f"w{i}" for i in range(len(weights) + 1)]
+    store.ensure_users(ids)
+    store.add_interactions(
+        [event(ids[i], ids[i + 1], LIKE, 10, weight=w) for i, w in enumerate(weights)]
+    )
+    got = edges_by_id(store, EdgeKind.INTERACTED)
+    read = [got[(ids[i], ids[i + 1], LIKE)]["weight"] for i in range(len(weights))]
+    assert np.array(read).tobytes() == np.array(weights).tobytes()
+
+
 def test_edge_batches_read_only_the_columns_named(store):
     store.ensure_users(["a", "b"])
     store.add_interactions([event("a", "b", LIKE, 10, weight=2.0), event("b", "a", REPLY, None)])

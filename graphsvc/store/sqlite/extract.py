@@ -127,7 +127,10 @@ def _read_columns(
 _NUMBERS = {np.float64: np.float64}  # else int64
 # how a column of each type is written as one text (default: its integers, comma-separated)
 _AS_TEXT = {
-    np.float64: "group_concat(printf('%!.17g', {c}))",
+    # a whole number as an integer (short, exact, three times cheaper to print), any other
+    # as the 17 digits that read back to the same double
+    np.float64: "group_concat(CASE WHEN {c} = CAST({c} AS INTEGER) THEN CAST({c} AS INTEGER) "
+    "ELSE printf('%!.17g', {c}) END)",
     str: "group_concat(length({c})), group_concat({c}, '')",
 }
 
