@@ -131,6 +131,37 @@ def test_a_bad_row_ending_a_chunk_is_named_and_the_rest_loads(tmp_path, monkeypa
     assert "u1,u1,like,1700000000," in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
 
 
+def test_ids_seen_in_many_chunks_and_row_by_row_are_one_user_each(tmp_path, monkeypatch):
+    """Every chunk numbers its ids on its own and the load numbers them once: an id in many
+    chunks, in a row the row parser reads (padded) and in chats is one user, one group."""
+    rows = [f"u{i % 7},v{i % 5},like,{1_700_000_000 + i},,g{i % 3}\n" for i in range(60)]
+    rows[30] = " u1 ,v9,reply,1700000500,,g2\n"  # padded: read by the row parser
+    rows[50] = rows[2]  # a genuine repeat, chunks apart: counts only if its ids number alike
+    text = HEADER.replace("weight", "weight,group_id") + "".join(rows)
+    path = tmp_path / "interactions.csv"
+    path.write_text(text)
+    stores = {}
+    for name, size in (("small", len(rows[0]) * 7), ("whole", 1 << 20)):
+        monkeypatch.setattr(chunks, "CHUNK_BYTES", size)
+        with SqliteStore(tmp_path / f"{name}.db") as store:
+            store.init_schema()
+            report = load_files({Entity.INTERACTIONS: path}, store)
+            users, groups = store.users(), store.groups()
+            stores[name] = (
+                sorted(users.user_id),
+                sorted(groups.group_id),
+                interaction_edges(store),
+                report.users_created,
+                store.counts()["interaction_events"],
+            )
+    small, whole = stores["small"], stores["whole"]
+    assert small == whole
+    assert small[0] == sorted({f"u{i}" for i in range(7)} | {f"v{i}" for i in (*range(5), 9)})
+    assert small[1] == ["g0", "g1", "g2"]
+    assert small[3:] == (13, 60)
+    assert ("u1", "v9") in small[2]
+
+
 def test_a_gbk_character_split_by_a_read_is_read_whole(tmp_path, monkeypatch):
     rows = [f"用户{i},群主{i % 3},like,{1_700_000_000 + i},\n" for i in range(30)]
     data = (HEADER + "".join(rows)).encode("gbk")
