@@ -66,6 +66,26 @@ def _read(
     )
 
 
+def _taken(lookup: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions of store ``ids`` by ``lookup`` (``_positions``); -1 for -1 (none) and for an
+    id the table read did not hold (written after it was read, by a store whose reads are
+    not one transaction)."""
+    inside = (ids >= 0) & (ids < len(lookup))
+    if not len(lookup):
+        return np.full(len(ids), -1, dtype=np.int64)
+    return np.where(inside, lookup[np.where(inside, ids, 0)], -1)
+
+
+def _mapped(batch: EdgeBatch, src_lookup: np.ndarray, dst_lookup: np.ndarray) -> EdgeBatch:
+    """``batch`` with its ends as positions; edges to an end not in the tables read are left
+    out (see ``_taken``)."""
+    src, dst = _taken(src_lookup, batch.src), _taken(dst_lookup, batch.dst)
+    known = (src >= 0) & (dst >= 0)
+    if known.all():
+        return EdgeBatch(src, dst, batch.props)
+    return EdgeBatch(src[known], dst[known], {k: v[known] for k, v in batch.props.items()})
+
+
 def _edge_order(src: np.ndarray, dst: np.ndarray, kind: np.ndarray, vertices: int) -> np.ndarray:
     """The order that sorts edges by (src, dst, kind): one stable sort of a packed key (the
     store's key order makes long sorted runs) when the key fits in 63 bits."""
@@ -97,8 +117,21 @@ def build_snapshot(
     left out, and a leave after it has not happened yet. ``history_days``: the interaction
     days read for health over time end on the latest day of the window or of the data (the
     last event, join or leave) and go back this many days (None: all); ``health=False``
-    reads none (and no stays: a graph only).
+    reads none (and no stays: a graph only). Everything is read inside one
+    ``store.reading()``.
     """
+    with store.reading():
+        return _snapshot(store, on_edges, since, until, history_days, health)
+
+
+def _snapshot(
+    store: GraphStore,
+    on_edges: Callable[[int], None] | None,
+    since: int,
+    until: int,
+    history_days: int | None,
+    health: bool,
+) -> GraphSnapshot:
     windowed = since >= 0 or until >= 0
     days = (max(since, 0) // DAY_SECONDS, until // DAY_SECONDS if until >= 0 else _LAST_DAY)
     end = (days[1] + 1) * DAY_SECONDS  # the first second after the window
@@ -107,19 +140,21 @@ def build_snapshot(
     group_ids, gpos = _positions(groups.gid, groups.group_id)
 
     latest = () if windowed else ("last_at",)  # when the data ends, without a window
-    inter = _read(store, EdgeKind.INTERACTED, on_edges, days if windowed else None, latest)
-    src, dst = upos[inter.src], upos[inter.dst]
+    inter = _mapped(
+        _read(store, EdgeKind.INTERACTED, on_edges, days if windowed else None, latest), upos, upos
+    )
+    src, dst = inter.src, inter.dst
     kind = inter.props.get("kind", _empty(np.int8))
     order = _edge_order(src, dst, kind, len(user_ids))
 
-    refs = _read(store, EdgeKind.REFERRED, on_edges)
-    inviter, invitee = upos[refs.src], upos[refs.dst]
+    refs = _mapped(_read(store, EdgeKind.REFERRED, on_edges), upos, upos)
+    inviter, invitee = refs.src, refs.dst
     rorder = np.argsort(invitee, kind="stable")
     referred_at = refs.props.get("referred_at", _empty(np.int64))
     rorder = rorder[referred_at[rorder] < end]  # undated: -1
 
-    members = _read(store, EdgeKind.MEMBER_OF, on_edges)
-    muser, mgroup = upos[members.src], gpos[members.dst]
+    members = _mapped(_read(store, EdgeKind.MEMBER_OF, on_edges), upos, gpos)
+    muser, mgroup = members.src, members.dst
     joined_at = members.props.get("joined_at", _empty(np.int64))
     left_at = members.props.get("left_at", _empty(np.int64))
     left_at = np.where(left_at >= end, -1, left_at)  # not yet
@@ -128,7 +163,7 @@ def build_snapshot(
     stays = Stays(muser[morder], mgroup[morder], joined_at[morder], left_at[morder])
     morder = morder[left_at[morder] < 0]  # who is a member now
 
-    owner_by_gid = np.where(groups.owner_uid >= 0, upos[np.maximum(groups.owner_uid, 0)], -1)
+    owner_by_gid = _taken(upos, groups.owner_uid)
     group_owner = np.full(len(group_ids), -1, dtype=np.int64)
     group_owner[gpos[groups.gid]] = owner_by_gid
 
@@ -186,6 +221,6 @@ def _activity(
     if days[1] != _LAST_DAY:
         inside = day <= days[1]
         src, dst, day, gid = src[inside], dst[inside], day[inside], gid[inside]
-    return Activity(
-        *distinct(upos[src], upos[dst], day, np.append(gpos, -1)[gid])  # -1: the appended "none"
-    )
+    src, dst, group = _taken(upos, src), _taken(upos, dst), _taken(gpos, gid)
+    known = (src >= 0) & (dst >= 0)
+    return Activity(*distinct(src[known], dst[known], day[known], group[known]))

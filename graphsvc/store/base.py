@@ -269,6 +269,13 @@ class GraphStore(LoadTarget, Protocol):
         """Entity counts: users, groups, memberships, referrals, interactions (aggregated
         relationships) and interaction_events."""
 
+    def reading(self) -> AbstractContextManager[None]:
+        """Reads inside see the store as of one moment (a load committing meanwhile is
+        seen after, not in part) where the store allows: SQLite, one read transaction on
+        this thread's connection. Neo4j reads in sessions of their own (its extraction runs
+        in parallel), so there a reader may see part of a load; ``build_snapshot`` then
+        leaves out the edges to users and groups it had not read yet."""
+
     def users(self) -> UserTable: ...
 
     def groups(self) -> GroupTable: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
 
 import neo4j
@@ -39,6 +40,10 @@ _ROLE_CODES = {r.value: r.code for r in MemberRole}
 
 class Extract(StoreParts):
     """Neo4jStore's extraction: the snapshot's tables and edge columns."""
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Nothing to hold: each read is a transaction of its own (see GraphStore)."""
+        return nullcontext()
 
     def counts(self) -> dict[str, int]:
         row = self.session.rows(_COUNTS)[0]

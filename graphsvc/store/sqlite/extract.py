@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -168,6 +169,17 @@ def _ends(columns: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray
 
 class Extract(StoreParts):
     """SqliteStore's extraction: the snapshot's tables and edge columns."""
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction (WAL: writers go on, unseen until it ends)."""
+        self._refresh_interactions()  # a write, so before
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
 
     def counts(self) -> dict[str, int]:
         tables = {

@@ -237,8 +237,8 @@ class Writes(StoreParts):
         """Rebuild the (src, dst, kind) aggregate from the events if marked stale (a file
         brought up to this version)."""
         stale = "SELECT 1 FROM meta WHERE key = 'interactions_stale'"
-        if not self._db.execute(stale).fetchone():
-            return
+        if self._db.in_transaction or not self._db.execute(stale).fetchone():
+            return  # inside reading(): as they were when it began
         with self._tx() as db:
             if not db.execute(stale).fetchone():
                 return
