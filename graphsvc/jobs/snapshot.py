@@ -70,9 +70,9 @@ def _taken(lookup: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Positions of store ``ids`` by ``lookup`` (``_positions``); -1 for -1 (none) and for an
     id the table read did not hold (written after it was read, by a store whose reads are
     not one transaction)."""
-    inside = (ids >= 0) & (ids < len(lookup))
     if not len(lookup):
         return np.full(len(ids), -1, dtype=np.int64)
+    inside = (ids >= 0) & (ids < len(lookup))
     return np.where(inside, lookup[np.where(inside, ids, 0)], -1)
 
 
@@ -221,6 +221,6 @@ def _activity(
     if days[1] != _LAST_DAY:
         inside = day <= days[1]
         src, dst, day, gid = src[inside], dst[inside], day[inside], gid[inside]
-    src, dst, group = _taken(upos, src), _taken(upos, dst), _taken(gpos, gid)
-    known = (src >= 0) & (dst >= 0)
-    return Activity(*distinct(src[known], dst[known], day[known], group[known]))
+    known = _mapped(EdgeBatch(src, dst, {"day": day, "gid": gid}), upos, upos)
+    group = _taken(gpos, known.props["gid"])  # a group not read yet: as if none
+    return Activity(*distinct(known.src, known.dst, known.props["day"], group))

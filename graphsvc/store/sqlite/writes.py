@@ -158,14 +158,18 @@ class Writes(StoreParts):
         return self._keys(group_ids, self._gid_cache, "groups", "group_id", "gid")
 
     def _keys(
-        self, ids: Sequence[str] | np.ndarray, cache: dict[str, int], table: str, *columns: str
+        self,
+        ids: Sequence[str] | np.ndarray,
+        cache: dict[str, int],
+        table: str,
+        id_column: str,
+        key_column: str,
     ) -> np.ndarray:
         """The integer keys of stored rows of ``table`` named by ``ids``, aligned with them.
         A row's key never changes, so found keys are cached; many ids at once read the whole
         (id, key) index."""
         ids = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
         missing = list(dict.fromkeys(i for i in ids if i not in cache))
-        id_column, key_column = columns
         if len(missing) > _WHOLE_INDEX:
             cache.update(self._db.execute(f"SELECT {id_column}, {key_column} FROM {table}"))
         else:
