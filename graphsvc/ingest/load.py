@@ -42,6 +42,7 @@ from graphsvc.ingest.report import SAMPLE, EntityReport, LoadReport, RejectsFile
 from graphsvc.ingest.validate import PARSERS, SCHEMAS, Problem, RowError
 from graphsvc.model import Entity
 from graphsvc.store.base import LoadTarget
+from graphsvc.store.bulk import collector_paused
 
 __all__ = ["BATCH_ROWS", "OnError", "discover", "entity_of", "load_files", "load_stream"]
 
@@ -186,6 +187,7 @@ class _Load:
         self.users: set[str] = set()  # ids known to exist in the store
         self.groups: set[str] = set()
 
+    @collector_paused()
     def run(self, sources: Sequence[Source], rejects: Path | None, defaulted: bool) -> LoadReport:
         started = time.perf_counter()
         if self.on_error == "skip" and rejects and not rejects.parent.is_dir():

@@ -17,6 +17,7 @@ from graphsvc.model import (
     Stays,
 )
 from graphsvc.store.base import GraphStore
+from graphsvc.store.bulk import collector_paused
 
 __all__ = ["ANALYSIS_COLUMNS", "build_snapshot"]
 
@@ -99,6 +100,7 @@ def _empty(dtype: type) -> np.ndarray:
     return np.empty(0, dtype=dtype)
 
 
+@collector_paused()
 def build_snapshot(
     store: GraphStore,
     *,

@@ -505,3 +505,7 @@ def test_seeds_are_stored_with_their_run_and_removed_with_it(store):
     for i in range(2, 8):  # later runs push r1 out (stores keep the newest five)
         store.write_run(sample_run(f"r{i}", 100.0 + i, {"a": 1, "b": 2}))
     assert store.seed_set("seeds-1") is None
+    assert [r.run_id for r in store.runs()] == ["r7", "r6", "r5", "r4", "r3"]
+    assert store.current_run().run_id == "r7"
+    with pytest.raises(NotFoundError, match="r2"):
+        store.user_results("r2")

@@ -27,6 +27,7 @@ from graphsvc.store.base import (
     UserQuery,
     result_column,
 )
+from graphsvc.store.bulk import collector_paused
 from graphsvc.store.sqlite.connections import StoreParts
 from graphsvc.store.sqlite.schema import (
     LEGACY_RESULTS,
@@ -44,9 +45,11 @@ _WRITE_CACHE_KIB = -(1 << 20)  # 1 GiB while a run is written (negative: KiB)
 class Runs(StoreParts):
     """SqliteStore's analysis runs: write, prune, read back."""
 
+    @collector_paused()
     def write_run(self, result: RunResult) -> None:
         """One transaction: the run, its users in a table of their own (rows in key order,
-        then each index built by one sort), its communities and groups, made current."""
+        then each index built by one sort), its communities and groups, made current; then
+        the oldest runs beyond ``keep_runs`` removed."""
         info, users = result.info, result.users
         order = np.argsort(users.columns["influence_rank"], kind="stable")
         columns = [users.user_id[order].tolist()] + [
@@ -95,7 +98,7 @@ class Runs(StoreParts):
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (info.run_id,),
             )
-            self._prune_runs(db)
+        self._prune_runs()
 
     @contextmanager
     def _big_cache(self) -> Iterator[None]:
@@ -109,7 +112,21 @@ class Runs(StoreParts):
         finally:
             db.execute(f"PRAGMA cache_size={usual}")
 
-    def _prune_runs(self, db: sqlite3.Connection) -> None:
+    def _prune_runs(self) -> None:
+        """Remove the runs beyond the newest ``keep_runs``, once the new one is published (a
+        crash in between leaves one run too many, which the next write removes). The freed
+        pages are left as they are, not zeroed (``secure_delete=FAST``; Debian builds SQLite
+        zeroing them): results are derived data, and zeroing a 1M-user run took seconds."""
+        db = self._db
+        usual = db.execute("PRAGMA secure_delete").fetchone()[0]
+        db.execute("PRAGMA secure_delete=FAST")
+        try:
+            with self._tx():
+                self._drop_runs(db)
+        finally:
+            db.execute(f"PRAGMA secure_delete={usual}")
+
+    def _drop_runs(self, db: sqlite3.Connection) -> None:
         stale = [
             r[0]
             for r in db.execute(
