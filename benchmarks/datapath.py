@@ -14,7 +14,8 @@ floors, the least work SQLite allows for the same bytes:
   health over time reads) vs a bare ``SELECT`` of the same columns (``fetchall``);
 - write-back: ``write_run`` (the result table with its query indexes) vs one ``executemany``
   of the same rows into a table without indexes, and that table with the same indexes built
-  after (``write_floor_indexed_s``).
+  after (``write_floor_indexed_s``); and ``write_replacing_s``, the next run's write-back
+  in steady state (the store keeping one run: the one before is pruned).
 
 Figures go to ``benchmarks/datapath_results.json`` (ratios graphsvc / floor).
 """
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +174,7 @@ def stages(data: Path, work: Path) -> dict[str, Any]:
     from graphsvc.store.sqlite.schema import results_indexes
 
     out: dict[str, Any] = {}
-    store = SqliteStore(work / "stages.db")
+    store = SqliteStore(work / "stages.db", keep_runs=1)  # the second run written prunes the first
     store.init_schema()
     started = time.perf_counter()
     report = load_files(discover(data), store)
@@ -206,6 +208,10 @@ def stages(data: Path, work: Path) -> dict[str, Any]:
     started = time.perf_counter()
     store.write_run(RunResult(info, output.users, output.communities, output.groups))
     out["write_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    info = replace(info, run_id="bench-2", started_at=time.time())
+    store.write_run(RunResult(info, output.users, output.communities, output.groups))
+    out["write_replacing_s"] = time.perf_counter() - started
     users = output.users
     rows = list(
         zip(
