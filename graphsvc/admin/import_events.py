@@ -20,7 +20,7 @@ from graphsvc.model import (
     event_keys,
 )
 from graphsvc.store.neo4j.ledger import ledger_parts, ledger_slots
-from graphsvc.store.neo4j.totals import pair_totals
+from graphsvc.store.neo4j.totals import PairTotals, pair_totals
 
 __all__ = ["ImportEvents"]
 
@@ -39,6 +39,7 @@ class ImportEvents:
         # src, dst, kind, at, dated, weight, key, gid of the group named (-1 none)
         self._parts: list[tuple[np.ndarray, ...]] = []
         self._seen = np.empty(0, dtype=np.int64)  # every fingerprint added, sorted
+        self._pair_totals: PairTotals | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -75,18 +76,20 @@ class ImportEvents:
 
     def pairs(self) -> int:
         """How many (src, dst, kind) relationships the events make."""
-        src, dst, kind = (self._column(i) for i in range(3))
-        if not len(src):
-            return 0
-        users, kinds = len(self._codes), len(InteractionKind)  # one int64 key per relationship
-        return len(np.unique((src * users + dst) * kinds + kind))
+        return len(self._totals())
+
+    def _totals(self) -> PairTotals:
+        """The events' totals per relationship, computed once after the last events added."""
+        if self._pair_totals is None:
+            self._pair_totals = pair_totals(*(self._column(i) for i in range(6)), self._column(7))
+        return self._pair_totals
 
     def table(self, delimiter: str) -> pa.Table:
         """One row per (src, dst, kind): src, dst, kind, count, weight, days, first_at and
         last_at (null when unknown), event_days, day_counts and day_weights (null for one
         day), chat_days (null while no event names a group): Neo4jStore's encoding, lists
         joined by ``delimiter``."""
-        t = pair_totals(*(self._column(i) for i in range(6)), self._column(7))
+        t = self._totals()
         if not len(t):
             return pa.table({name: pa.array([], pa.string()) for name in _TABLE})
         names = pa.array(self.ids, pa.string())
@@ -127,6 +130,7 @@ class ImportEvents:
         if len(self._seen):
             fresh &= ~np.isin(keys, self._seen)
         if fresh.any():
+            self._pair_totals = None
             self._parts.append(tuple(c[fresh] for c in columns))
             # fresh keys are distinct and not seen: the union is a sort, no dedupe
             self._seen = np.sort(np.concatenate([self._seen, keys[fresh]]))

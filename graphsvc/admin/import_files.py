@@ -39,6 +39,7 @@ from graphsvc.model import (
     Referral,
     User,
 )
+from graphsvc.store.bulk import collector_paused
 from graphsvc.store.neo4j import ATTR_PREFIX
 from graphsvc.store.neo4j.ledger import LEDGER_MARKER
 
@@ -230,6 +231,7 @@ class ImportBuilder:
             "interaction_events": self._events.events,
         }
 
+    @collector_paused()
     def write(self, directory: str | Path) -> ImportFiles:
         """Write node and relationship CSV files (header files apart) into ``directory``."""
         out = Path(directory)

@@ -13,9 +13,9 @@ from graphsvc.model import (
     EdgeBatch,
     EdgeKind,
     GraphSnapshot,
-    InteractionKind,
     Stays,
 )
+from graphsvc.model.order import lex_order
 from graphsvc.store.base import GraphStore
 from graphsvc.store.bulk import collector_paused
 
@@ -87,15 +87,6 @@ def _mapped(batch: EdgeBatch, src_lookup: np.ndarray, dst_lookup: np.ndarray) ->
     return EdgeBatch(src[known], dst[known], {k: v[known] for k, v in batch.props.items()})
 
 
-def _edge_order(src: np.ndarray, dst: np.ndarray, kind: np.ndarray, vertices: int) -> np.ndarray:
-    """The order that sorts edges by (src, dst, kind): one stable sort of a packed key (the
-    store's key order makes long sorted runs) when the key fits in 63 bits."""
-    kinds = len(InteractionKind)
-    if float(vertices) * vertices * kinds >= 2.0**62:
-        return np.lexsort((kind, dst, src))
-    return np.argsort((src * vertices + dst) * kinds + kind, kind="stable")
-
-
 def _empty(dtype: type) -> np.ndarray:
     return np.empty(0, dtype=dtype)
 
@@ -147,7 +138,7 @@ def _snapshot(
     )
     src, dst = inter.src, inter.dst
     kind = inter.props.get("kind", _empty(np.int8))
-    order = _edge_order(src, dst, kind, len(user_ids))
+    order = lex_order(kind, dst, src)
 
     refs = _mapped(_read(store, EdgeKind.REFERRED, on_edges), upos, upos)
     inviter, invitee = refs.src, refs.dst

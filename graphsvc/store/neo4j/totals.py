@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from graphsvc.model import CHAT_DAY_BITS, DAY_SECONDS, UNDATED_DAY
+from graphsvc.model.order import lex_order
 
 __all__ = ["PairTotals", "pair_totals", "ranges", "with_stored"]
 
@@ -66,7 +67,7 @@ def pair_totals(
     """Totals of distinct events (one row each; ``chat``: gid of the group named, -1 none) per
     (src, dst, kind); a relationship's events are added in the order given."""
     src, dst, kind = (np.asarray(c, dtype=np.int64) for c in (src, dst, kind))
-    order = np.lexsort((kind, dst, src))  # stable: a pair's events in the order given
+    order = lex_order(kind, dst, src)  # stable: a pair's events in the order given
     src, dst, kind, at, dated, weight, chat = (
         c[order] for c in (src, dst, kind, at, dated, weight, chat)
     )
@@ -97,7 +98,7 @@ def _distinct_days(
 ) -> tuple[np.ndarray, ...]:
     """Offsets of each group's distinct days, those days (sorted within a group), and the
     events and weight of each (added in event order, as the transactional load adds)."""
-    order = np.lexsort((day, group))  # stable: a day's events in event order
+    order = lex_order(day, group)  # stable: a day's events in event order
     group, day, weight = group[order], day[order], weight[order]
     keep = np.r_[len(day) > 0, (group[1:] != group[:-1]) | (day[1:] != day[:-1])]
     first = np.flatnonzero(keep)
@@ -149,7 +150,7 @@ def with_stored(new: PairTotals, rows: np.ndarray, stored: list[dict[str, Any]])
     day = np.r_[_flat(old_days, np.int64), new.day[new_at]]
     counts = np.r_[_flat(old_counts, np.int64), new.day_count[new_at]]
     weights = np.r_[_flat(old_weights, np.float64), new.day_weight[new_at]]
-    order = np.lexsort((day, rel))  # stable: the stored figures first
+    order = lex_order(day, rel)  # stable: the stored figures first
     rel, day, counts, weights = rel[order], day[order], counts[order], weights[order]
     keep = np.r_[len(day) > 0, (rel[1:] != rel[:-1]) | (day[1:] != day[:-1])]
     run = np.cumsum(keep) - 1

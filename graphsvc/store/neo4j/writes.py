@@ -21,6 +21,7 @@ from graphsvc.model import (
     User,
     event_keys,
 )
+from graphsvc.model.order import lex_order
 from graphsvc.store.neo4j.ledger import known_keys, ledger_slots, move_event_keys, write_parts
 from graphsvc.store.neo4j.session import StoreParts
 from graphsvc.store.neo4j.totals import PairTotals, pair_totals, ranges, with_stored
@@ -185,7 +186,7 @@ class Writes(StoreParts):
         fresh = first[~_isin_sorted(keys[first], state.known)]
         if not len(fresh):
             return 0
-        fresh = fresh[np.lexsort((events.kind[fresh], events.dst[fresh], events.src[fresh]))]
+        fresh = fresh[lex_order(events.kind[fresh], events.dst[fresh], events.src[fresh])]
         gids = self.session.read(_group_gids, events.groups) if len(events.groups) else []
         chat = np.append(np.asarray(gids, dtype=np.int64), -1)[events.group]
         columns = _Batch(

@@ -23,6 +23,7 @@ from graphsvc.model import (
     Referral,
     User,
 )
+from graphsvc.model.order import lex_order
 from graphsvc.store.sqlite.connections import StoreParts
 
 _NEVER = 2**62  # an unknown referral time sorts after every known one
@@ -119,7 +120,7 @@ class Writes(StoreParts):
               joined_at = coalesce(excluded.joined_at, joined_at), role = excluded.role"""
         uid = self._uid_column([m.user_id for m in rows])
         gid = self._gid_column([m.group_id for m in rows])
-        order = np.lexsort((gid, uid))  # the key's order, rows of one key in file order
+        order = lex_order(gid, uid)  # the key's order, rows of one key in file order
         params = [
             (u, g, m.joined_at, MemberRole(m.role).code, m.left_at)
             for u, g, m in zip(
