@@ -27,6 +27,7 @@ from graphsvc.model import (
 from graphsvc.store import open_store
 from graphsvc.store.neo4j import Neo4jStore, open_neo4j, schema_statements
 from graphsvc.store.neo4j import extract as neo4j_extract
+from graphsvc.store.neo4j import runs as neo4j_runs
 from graphsvc.store.neo4j.extract import _packed, _unpacked
 from tests.builders import edge_rows, sample_run
 
@@ -143,6 +144,20 @@ def test_old_runs_beyond_keep_runs_are_collected(neo4j_server, neo4j_store):
         assert led == 2 * 2  # two communities per kept run, led by "a" and "b"
     finally:
         store.close()
+
+
+def test_community_links_are_whole_when_communities_span_batches(neo4j_store, monkeypatch):
+    monkeypatch.setattr(neo4j_runs, "RESULT_BATCH", 4)  # c-0001: 5 members, 2 batches
+    ids = [f"u{i}" for i in range(9)]
+    neo4j_store.ensure_users(ids)
+    neo4j_store.write_run(sample_run("r1", 100.0, {u: i + 1 for i, u in enumerate(ids)}))
+    linked = neo4j_store.session.rows(
+        "MATCH (u:User)-[:IN_COMMUNITY]->(c:Community {run_id: 'r1'}) "
+        "RETURN c.community_id AS c, u.user_id AS u ORDER BY u"
+    )
+    assert [(r["u"], r["c"]) for r in linked] == [
+        (u, "c-0001" if i % 2 == 0 else "c-0002") for i, u in enumerate(ids)
+    ]
 
 
 def test_a_run_id_is_written_once(neo4j_store: Neo4jStore):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -37,6 +37,25 @@ def bolt_values(column: np.ndarray) -> list[Any]:
     if column.dtype.kind == "f":
         return [v if math.isfinite(v) else None for v in values]
     return values
+
+
+def _members_by_community(
+    user_ids: np.ndarray, community_ids: np.ndarray
+) -> Iterator[list[dict[str, Any]]]:
+    """Users with a community, in batches of RESULT_BATCH users grouped by community
+    (``{"id": community_id, "users": [user_id, ...]}``), so that a batch looks each of its
+    communities up once (a large community spans batches)."""
+    has = np.flatnonzero(community_ids.astype(bool))  # "" (or None): no community
+    order = has[np.argsort(community_ids[has], kind="stable")]
+    for lo in range(0, len(order), RESULT_BATCH):
+        part = order[lo : lo + RESULT_BATCH]
+        ids = community_ids[part]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        users = np.split(user_ids[part], starts[1:])
+        yield [
+            {"id": str(ids[at]), "users": [str(u) for u in group.tolist()]}
+            for at, group in zip(starts.tolist(), users, strict=True)
+        ]
 
 
 class Runs(StoreParts):
@@ -84,13 +103,9 @@ class Runs(StoreParts):
             self.session.write(
                 lambda tx, rows=chunk: tx.run(_CREATE_COMMUNITIES, run=run_id, rows=rows)
             )
-        members = [(u, c) for u, c in zip(user_ids, columns["community_id"], strict=True) if c]
-        for lo in range(0, len(members), RESULT_BATCH):
-            users, communities = zip(*members[lo : lo + RESULT_BATCH], strict=True)
+        for batch in _members_by_community(users.user_id, users.columns["community_id"]):
             self.session.write(
-                lambda tx, u=list(users), c=list(communities): tx.run(
-                    _LINK_COMMUNITIES, run=run_id, users=u, communities=c
-                )
+                lambda tx, batch=batch: tx.run(_LINK_COMMUNITIES, run=run_id, communities=batch)
             )
         groups = [
             {f: plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
@@ -307,9 +322,10 @@ OPTIONAL MATCH (leader:User {user_id: row.owner_id})
 FOREACH (_ IN CASE WHEN leader IS NULL THEN [] ELSE [1] END | CREATE (c)-[:LED_BY]->(leader))"""
 
 _LINK_COMMUNITIES = """
-UNWIND range(0, size($users) - 1) AS i
-MATCH (u:User {user_id: $users[i]})
-MATCH (c:Community {run_id: $run, community_id: $communities[i]})
+UNWIND $communities AS community
+MATCH (c:Community {run_id: $run, community_id: community.id})
+UNWIND community.users AS user_id
+MATCH (u:User {user_id: user_id})
 CREATE (u)-[:IN_COMMUNITY]->(c)"""
 
 _CREATE_GROUP_RESULTS = """
