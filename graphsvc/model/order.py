@@ -13,9 +13,9 @@ _PACKED = 2**63  # combined keys below this fit in an int64
 
 def lex_order(*keys: np.ndarray) -> np.ndarray:
     """``np.lexsort(keys)``: the stable order by the last key, then the one before, and so
-    on. Signed integer keys whose ranges multiply to less than 2**63 are packed into one int64 and
-    sorted once (a third of lexsort's time for three keys of 10M rows); others go to lexsort.
-    """
+    on. Signed integer keys whose ranges multiply to less than 2**63 are packed into one
+    int64 and sorted once (a third of lexsort's time for three keys of 10M rows); other keys
+    go to lexsort."""
     if not len(keys[0]) or not all(np.issubdtype(k.dtype, np.signedinteger) for k in keys):
         return np.lexsort(keys)
     lows = [int(k.min()) for k in keys]
