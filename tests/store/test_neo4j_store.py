@@ -71,6 +71,39 @@ def test_extraction_rechunks_ranges_into_exact_batches(neo4j_store: Neo4jStore):
     assert set(kinds.tolist()) == {mention.code}
 
 
+def test_interaction_days_read_whole_over_many_ranges(neo4j_store, monkeypatch):
+    ids = [f"u{i:03d}" for i in range(60)]
+    neo4j_store.ensure_users(ids)
+    day = 86_400
+    events = [  # user a talks to a + 1 and a + 2 on days a and a + 1, the last ones undated
+        Interaction(
+            ids[a], ids[b], InteractionKind.LIKE, at, 1.0, event_key(ids[a], ids[b], "like", at, 0)
+        )
+        for a in range(58)
+        for b in (a + 1, a + 2)
+        for at in ((a * day, (a + 1) * day) if a < 50 else (None,))
+    ]
+    neo4j_store.add_interactions(events)
+    expected = {
+        (a, b, d, -1) for a in range(50) for b in (a + 1, a + 2) for d in (a, a + 1) if d >= 10
+    }
+    monkeypatch.setattr(neo4j_extract, "EXTRACT_TARGET", 7)  # ~17 ranges of relationships
+    batches = list(neo4j_store.interaction_days(batch_size=25, first_day=10))
+    assert [len(b) for b in batches][:-1] == [25] * (len(batches) - 1)
+    got = [
+        (s, d, day_, gid)
+        for b in batches
+        for s, d, day_, gid in zip(
+            b.src.tolist(),
+            b.dst.tolist(),
+            b.props["day"].tolist(),
+            b.props["gid"].tolist(),
+            strict=True,
+        )
+    ]
+    assert sorted(got) == sorted(expected)  # each once; undated events have no day
+
+
 def _run_nodes(store: Neo4jStore, run_id: str) -> int:
     return count(
         store,

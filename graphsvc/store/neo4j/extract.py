@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
+from typing import Any
 
 import neo4j
 import numpy as np
@@ -97,6 +98,33 @@ class Extract(StoreParts):
         props = window_props(kind, columns, days)
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
+        names = ("src", "dst", *props)
+        pairs = [p for p in _PACKED[kind] if p[0] in names and p[1] in names]
+        first_day, last_day = days or (0, 0)
+        yield from self._ranged(
+            kind,
+            lambda by_id: _extract_query(kind, names, pairs, by_id, days is not None),
+            {"src": np.int64, "dst": np.int64, **props},
+            batch_size,
+            pairs,
+            codes=_ROLE_CODES,
+            first_day=first_day,
+            last_day=last_day,
+        )
+
+    def _ranged(
+        self,
+        kind: EdgeKind,
+        query: Callable[[bool], str],
+        dtypes: Mapping[str, type],
+        batch_size: int,
+        pairs: Sequence[tuple[str, str, int]] = (),
+        **params: Any,
+    ) -> Iterator[EdgeBatch]:
+        """Batches of exactly ``batch_size`` rows of ``query(by_id)`` (columns ``dtypes``,
+        src and dst first, as node ids; ``pairs`` packed) over ranges of ``kind``
+        relationships: of ids when dense enough (``by_id``), else of source uids; fetched
+        ``extract_workers`` at a time (see edge_batches)."""
         sizes = self.session.rows(_EXTRACT_SIZES[kind])[0]
         n_edges = int(sizes["edges"])
         if n_edges == 0:
@@ -107,28 +135,18 @@ class Extract(StoreParts):
         else:
             lo, hi = 0, int(sizes["top"] if sizes["top"] is not None else -1) + 1
         width = max(1, (hi - lo) * EXTRACT_TARGET // n_edges)
-        names = ("src", "dst", *props)
-        pairs = [p for p in _PACKED[kind] if p[0] in names and p[1] in names]
-        query = _extract_query(kind, names, pairs, by_id, days is not None)
+        text = query(by_id)
+        names = tuple(dtypes)
         labels = ("User", _EXTRACT[kind][0])
-        first_day, last_day = days or (0, 0)
-        dtypes = {"src": np.int64, "dst": np.int64, **props}
 
         def fetch(lo: int) -> dict[str, np.ndarray]:
-            row = self.session.rows(
-                query,
-                lo=lo,
-                hi=lo + width,
-                codes=_ROLE_CODES,
-                first_day=first_day,
-                last_day=last_day,
-            )[0]
+            row = self.session.rows(text, lo=lo, hi=lo + width, **params)[0]
             for high, low, bits in pairs:
                 row[high], row[low] = _unpacked(row.pop(f"{high}_{low}"), bits)
             cols = {n: np.asarray(row[n], dtype=dtypes[n]) for n in names}
             if len({len(c) for c in cols.values()}) > 1:  # collect() leaves nulls out
                 raise StoreError(
-                    f"{kind} relationships without a value for one of {list(props)}; "
+                    f"{kind} relationships without a value for one of {list(names[2:])}; "
                     "set the missing values or read other columns"
                 )
             return cols
@@ -166,21 +184,20 @@ class Extract(StoreParts):
         self, batch_size: int = DEFAULT_BATCH_SIZE, first_day: int = 0
     ) -> Iterator[EdgeBatch]:
         """From each relationship's ``chat_days``, or its ``event_days`` (dated, since 1970)
-        when no event named a group, read by source uid range (of about ``batch_size``
-        interacting pairs of days at 8 a user)."""
-        top = self.session.rows("OPTIONAL MATCH (s:Sequence {name: 'user'}) RETURN s.next AS n")
-        users, width = int(top[0]["n"] or 0), max(batch_size // 8, 1)
-        for lo in range(0, users, width):
-            row = self.session.rows(
-                _INTERACTION_DAYS, lo=lo, hi=lo + width, first_day=max(first_day, 0)
-            )[0]
-            code = np.asarray(row["code"], dtype=np.int64)
-            if len(code):
-                yield EdgeBatch(
-                    np.asarray(row["src"], dtype=np.int64),
-                    np.asarray(row["dst"], dtype=np.int64),
-                    {"day": code & ((1 << CHAT_DAY_BITS) - 1), "gid": code >> CHAT_DAY_BITS},
-                )
+        when no event named a group; read in ranges of relationships, in parallel, as
+        edge_batches reads them."""
+        mask = (1 << CHAT_DAY_BITS) - 1
+        for batch in self._ranged(
+            EdgeKind.INTERACTED,
+            _interaction_days_query,
+            {"src": np.int64, "dst": np.int64, "code": np.int64},
+            batch_size,
+            first_day=max(first_day, 0),
+        ):
+            code = batch.props["code"]
+            yield EdgeBatch(
+                batch.src, batch.dst, {"day": code & mask, "gid": code >> CHAT_DAY_BITS}
+            )
 
     def _node_keys(self, label: str) -> np.ndarray:
         """A table from internal node id to the uid (User) or gid (Group) of ``label``
@@ -337,12 +354,18 @@ _PACKED: dict[EdgeKind, tuple[tuple[str, str, int], ...]] = {
     EdgeKind.MEMBER_OF: (("role", "dst", 56),),
 }
 
-_INTERACTION_DAYS = f"""
-MATCH (a:User)-[r:INTERACTED]->(b:User) WHERE a.uid >= $lo AND a.uid < $hi
-UNWIND coalesce(r.chat_days, [d IN r.event_days WHERE d >= 0 | d - {1 << CHAT_DAY_BITS}]) AS code
-WITH a, b, code WHERE code % {1 << CHAT_DAY_BITS} >= $first_day
-  OR (code < 0 AND code % {1 << CHAT_DAY_BITS} + {1 << CHAT_DAY_BITS} >= $first_day)
-RETURN collect(a.uid) AS src, collect(b.uid) AS dst, collect(code) AS code"""
+_DAY_CODE = 1 << CHAT_DAY_BITS
+
+
+def _interaction_days_query(by_id: bool) -> str:
+    """Each relationship's chat days (gid * 2**CHAT_DAY_BITS + day), or its dated event days
+    as gid -1, from $first_day on, over one range (see _range_match); the day is the code's
+    floor modulo (Cypher's ``%`` keeps the sign of negative codes)."""
+    return f"""{_range_match(EdgeKind.INTERACTED, by_id)}
+UNWIND coalesce(r.chat_days, [d IN r.event_days WHERE d >= 0 | d - {_DAY_CODE}]) AS code
+WITH a, b, code WHERE (code % {_DAY_CODE} + {_DAY_CODE}) % {_DAY_CODE} >= $first_day
+RETURN collect(id(a)) AS src, collect(id(b)) AS dst, collect(code) AS code"""
+
 
 _NODE_KEYS = {
     "User": "MATCH (n:User) RETURN collect(id(n)) AS node, collect(n.uid) AS key",
@@ -371,13 +394,18 @@ def _extract_query(
     for high, low, bits in pairs:
         del returns[high]
         returns[low] = f"collect({_packed(cypher[high], cypher[low], bits)}) AS {high}_{low}"
-    if by_id:
-        match = f"MATCH (a)-[r:{kind.value}]->(b) WHERE id(r) IN range($lo, $hi - 1)"
-    else:
-        match = f"MATCH (a:User)-[r:{kind.value}]->(b) WHERE a.uid >= $lo AND a.uid < $hi"
+    match = _range_match(kind, by_id)
     if windowed:
         match += f" AND any(d IN r.event_days WHERE {_IN_WINDOW.format('d')})"
     return f"{match} RETURN {', '.join(returns.values())}"
+
+
+def _range_match(kind: EdgeKind, by_id: bool) -> str:
+    """MATCH of the ``kind`` relationships ``r`` from ``a`` to ``b`` with ids (``by_id``),
+    else source uids, in [$lo, $hi)."""
+    if by_id:
+        return f"MATCH (a)-[r:{kind.value}]->(b) WHERE id(r) IN range($lo, $hi - 1)"
+    return f"MATCH (a:User)-[r:{kind.value}]->(b) WHERE a.uid >= $lo AND a.uid < $hi"
 
 
 def _packed(high: str, low: str, bits: int) -> str:
