@@ -58,7 +58,8 @@ class Runs(StoreParts):
         user_rows = zip(*columns, strict=True)
         marks = ", ".join("?" * len(_USER_FIELDS))
         table = results_table(info.run_id)
-        with self._big_cache(), self._tx() as db:
+        # a page cache holding the run's results while they are written and indexed
+        with self._pragma("cache_size", _WRITE_CACHE_KIB), self._tx() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -101,30 +102,24 @@ class Runs(StoreParts):
         self._prune_runs()
 
     @contextmanager
-    def _big_cache(self) -> Iterator[None]:
-        """A page cache that holds a run's results while they are written and sorted into
-        their indexes, back to the usual size afterwards."""
+    def _pragma(self, name: str, value: int | str) -> Iterator[sqlite3.Connection]:
+        """This thread's connection with PRAGMA ``name`` set to ``value``, back to its usual
+        value afterwards."""
         db = self._db
-        usual = db.execute("PRAGMA cache_size").fetchone()[0]
-        db.execute(f"PRAGMA cache_size={_WRITE_CACHE_KIB}")
+        usual = db.execute(f"PRAGMA {name}").fetchone()[0]
+        db.execute(f"PRAGMA {name}={value}")
         try:
-            yield
+            yield db
         finally:
-            db.execute(f"PRAGMA cache_size={usual}")
+            db.execute(f"PRAGMA {name}={usual}")
 
     def _prune_runs(self) -> None:
         """Remove the runs beyond the newest ``keep_runs``, once the new one is published (a
         crash in between leaves one run too many, which the next write removes). The freed
         pages are left as they are, not zeroed (``secure_delete=FAST``; Debian builds SQLite
         zeroing them): results are derived data, and zeroing a 1M-user run took seconds."""
-        db = self._db
-        usual = db.execute("PRAGMA secure_delete").fetchone()[0]
-        db.execute("PRAGMA secure_delete=FAST")
-        try:
-            with self._tx():
-                self._drop_runs(db)
-        finally:
-            db.execute(f"PRAGMA secure_delete={usual}")
+        with self._pragma("secure_delete", "FAST") as db, self._tx():
+            self._drop_runs(db)
 
     def _drop_runs(self, db: sqlite3.Connection) -> None:
         stale = [
