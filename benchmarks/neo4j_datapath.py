@@ -14,8 +14,9 @@ weight}]->(b)`` — and with the same properties as ours (``SET f = row.properti
 reading, aggregating nor keeping fingerprints. Then extraction (``edge_batches`` of the
 columns analysis reads) beside a bare ``MATCH … RETURN`` of the endpoints' node ids, and the
 write-back of the full analysis (``write_run``: user results, communities and their links,
-groups, published) beside a bare ``UNWIND … CREATE`` of nodes with the same user properties,
-without an index and with the same constraint and indexes as the user results.
+groups, published; ``write_workers`` transactions in flight) beside a bare ``UNWIND … CREATE``
+of nodes with the same user properties and as many transactions in flight, without an index and
+with the same constraint and indexes as the user results; and the prune of that run.
 Figures go to
 ``benchmarks/neo4j_datapath_results.json``.
 """
@@ -43,9 +44,10 @@ from graphsvc.model import (
     Entity,
     RunInfo,
     RunResult,
+    UserResults,
 )
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j.runs import RESULT_BATCH, bolt_values
+from graphsvc.store.neo4j.runs import user_result_batches
 from graphsvc.store.neo4j.writes import EVENTS_PER_TX, WRITE_CHUNK
 
 HERE = Path(__file__).resolve().parent
@@ -144,8 +146,9 @@ def extraction(store: Neo4jStore) -> dict[str, Any]:
 
 def write_back(store: Neo4jStore) -> dict[str, Any]:
     """``write_run`` of the full analysis, beside a bare ``UNWIND … CREATE`` of nodes with the
-    same properties (no community links, no publishing), deleted after: without an index, and
-    with the user results' constraint and indexes."""
+    same properties (no community links, no publishing), as many transactions in flight,
+    deleted after: without an index, and with the user results' constraint and indexes. Then
+    the run is pruned, as the write of a run ``keep_runs`` later prunes it."""
     params = AnalysisParams()
     snapshot = build_snapshot(store)
     output = run_pipeline(snapshot, params)
@@ -155,36 +158,36 @@ def write_back(store: Neo4jStore) -> dict[str, Any]:
     store.write_run(RunResult(info, output.users, output.communities, output.groups))
     ours = time.perf_counter() - t0
     users = len(output.users.user_id)
-    columns = {name: bolt_values(output.users.columns[name]) for name in USER_RESULT_COLUMNS}
-    ids = [str(u) for u in output.users.user_id.tolist()]
-    floor = _bare_results(store, ids, columns)
+    floor = _bare_results(store, output.users)
     for statement in _FLOOR_INDEXES:
         store.session.autocommit(statement)
     store.session.autocommit("CALL db.awaitIndexes(300)")
-    indexed = _bare_results(store, ids, columns)
+    indexed = _bare_results(store, output.users)
     for statement in _FLOOR_INDEXES:
         store.session.autocommit(f"DROP {statement.split()[1]} {statement.split()[2]}")
+    t0 = time.perf_counter()
+    store._delete_runs([info.run_id])
+    prune = time.perf_counter() - t0
     return {
         "write_back_s": round(ours, 2),
         "write_back_users_per_s": round(users / ours),
+        "write_workers": store.write_workers,
         "write_back_floor_s": round(floor, 2),
         "write_back_floor_users_per_s": round(users / floor),
         "write_back_vs_floor": round(floor / ours, 2),
         "write_back_floor_indexed_s": round(indexed, 2),
         "write_back_floor_indexed_users_per_s": round(users / indexed),
         "write_back_vs_floor_indexed": round(indexed / ours, 2),
+        "prune_run_s": round(prune, 2),
     }
 
 
-def _bare_results(store: Neo4jStore, ids: list[str], columns: dict[str, list]) -> float:
+def _bare_results(store: Neo4jStore, users: UserResults) -> float:
     """Seconds to create the result nodes by a bare ``UNWIND … CREATE``, then deleted."""
     t0 = time.perf_counter()
-    for lo in range(0, len(ids), RESULT_BATCH):
-        part = {"user_id": ids[lo : lo + RESULT_BATCH]}
-        part |= {k: v[lo : lo + RESULT_BATCH] for k, v in columns.items()}
-        store.session.write(
-            lambda tx, part=part: tx.run(_BARE_RESULTS, run="floor", cols=part).consume()
-        )
+    store.session.write_batches(
+        _BARE_RESULTS, user_result_batches(users), store.write_workers, run="floor"
+    )
     seconds = time.perf_counter() - t0
     store.session.autocommit(
         "MATCH (n:FloorResult) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS"

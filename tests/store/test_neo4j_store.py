@@ -193,6 +193,24 @@ def test_community_links_are_whole_when_communities_span_batches(neo4j_store, mo
     ]
 
 
+def test_batch_writes_take_batches_as_needed_and_stop_at_the_first_failure(neo4j_store):
+    neo4j_store.ensure_users(["taken"])
+    taken: list[int] = []
+
+    def batches():
+        for i in range(50):
+            taken.append(i)
+            yield {"ids": ["taken" if i == 5 else f"new{i}"]}
+
+    with pytest.raises(ConflictError, match="taken"):
+        neo4j_store.session.write_batches(
+            "UNWIND $ids AS id CREATE (:User {user_id: id})", batches(), workers=2
+        )
+    assert len(taken) <= 5 + 1 + 2  # the failing batch, and at most two more built ahead
+    created = count(neo4j_store, "MATCH (u:User) WHERE u.user_id STARTS WITH 'new' RETURN count(u)")
+    assert 5 <= created < len(taken)
+
+
 def test_a_run_id_is_written_once(neo4j_store: Neo4jStore):
     neo4j_store.ensure_users(["a", "b"])
     neo4j_store.write_run(sample_run("r1", 100.0, {"a": 1, "b": 2}))

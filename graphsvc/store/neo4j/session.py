@@ -4,7 +4,9 @@ to the server beside the store (``graphsvc db …``) share its error mapping."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -165,6 +167,31 @@ class Neo4jSession:
 
         return self.read(work)
 
+    def write_batches(
+        self, query: str, batches: Iterable[dict[str, Any]], workers: int = 1, **params: Any
+    ) -> None:
+        """``query`` once per batch of parameters (with ``params``), each in a write
+        transaction of its own, ``workers`` transactions in flight: the server commits one
+        while it runs the next, and the client builds the batch after. Batches are taken as
+        they are needed (at most ``workers`` ahead); the first failure cancels the batches
+        not yet sent and is raised once those in flight are done."""
+
+        def write(batch: dict[str, Any]) -> None:
+            self.write(lambda tx: tx.run(query, params, **batch).consume())
+
+        with ThreadPoolExecutor(max(1, workers), thread_name_prefix="neo4j-write") as pool:
+            window: deque[Future[None]] = deque()
+            try:
+                for batch in batches:
+                    window.append(pool.submit(write, batch))
+                    if len(window) > workers:
+                        window.popleft().result()
+                while window:
+                    window.popleft().result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+
     def autocommit(self, query: str, **params: Any) -> None:
         """A statement that manages its own transactions (schema, CALL … IN TRANSACTIONS)."""
         with self.errors(), self.session() as session:
@@ -177,3 +204,4 @@ class StoreParts:
     session: Neo4jSession
     keep_runs: int
     extract_workers: int
+    write_workers: int

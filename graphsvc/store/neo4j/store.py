@@ -7,7 +7,7 @@ from typing import Any
 from graphsvc.config import Neo4jSettings
 from graphsvc.store.neo4j.extract import EXTRACT_WORKERS, Extract
 from graphsvc.store.neo4j.queries import Queries
-from graphsvc.store.neo4j.runs import Runs
+from graphsvc.store.neo4j.runs import WRITE_WORKERS, Runs
 from graphsvc.store.neo4j.schema import Schema
 from graphsvc.store.neo4j.session import (
     CONNECT_TIMEOUT,
@@ -25,7 +25,8 @@ class Neo4jStore(Schema, Writes, Extract, Runs, Queries):
 
     ``keep_runs`` complete runs are kept (at least 2: the current one and the one before).
     Transient failures (deadlocks, a server restarting) are retried for ``retry_seconds``.
-    ``extract_workers`` id ranges are read at a time by ``edge_batches``. Connecting (TCP
+    ``extract_workers`` id ranges are read at a time by ``edge_batches``; a run is written
+    ``write_workers`` transactions at a time. Connecting (TCP
     and the Bolt handshake) gives up after ``connect_timeout`` seconds.
     """
 
@@ -39,12 +40,14 @@ class Neo4jStore(Schema, Writes, Extract, Runs, Queries):
         keep_runs: int = 5,
         retry_seconds: float = 15.0,
         extract_workers: int = EXTRACT_WORKERS,
+        write_workers: int = WRITE_WORKERS,
         connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         self.uri = uri
         self.database = database
         self.keep_runs = max(2, keep_runs)
         self.extract_workers = max(1, extract_workers)
+        self.write_workers = max(1, write_workers)
         self.session = Neo4jSession(
             uri,
             user,
