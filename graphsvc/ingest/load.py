@@ -5,8 +5,8 @@ holding the store's load lock when there are referrals (so no other load changes
 referrals in between), referral conflicts and cycles are resolved against the store and the
 inputs are written. With ``on_error="fail"`` any bad row raises InputError before anything is
 written. Pass 2 streams the inputs again (parsing in a background thread) and writes users,
-groups, memberships, referrals, interactions in that order, in batches of BATCH_ROWS (a
-chunk at a time for inputs read as columns), from the calling thread.
+groups, memberships, referrals, interactions in that order, in batches of BATCH_ROWS (one
+transaction each, whether the input was read as rows or as columns), from the calling thread.
 """
 
 from __future__ import annotations
@@ -292,8 +292,10 @@ class _Load:
             if isinstance(plan, InteractionPlan):
                 self._write_events(plan, report)
             else:
-                for batch in plan.records():  # a chunk at a time: one transaction each
-                    entry.written += self._flush(plan.source.entity, batch, report)
+                for records in plan.records():  # BATCH_ROWS at a time: one transaction each
+                    for lo in range(0, len(records), BATCH_ROWS):
+                        batch = records[lo : lo + BATCH_ROWS]
+                        entry.written += self._flush(plan.source.entity, batch, report)
             _Meter(self.on_bytes, size, size // 2, size).finish()
             return
 

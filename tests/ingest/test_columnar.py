@@ -20,6 +20,7 @@ import pytest
 
 from graphsvc.errors import InputError
 from graphsvc.ingest import chunks, load_files
+from graphsvc.ingest import load as load_module
 from graphsvc.model import Entity, EventColumns, InteractionKind, event_key
 from graphsvc.model.records import event_keys
 from graphsvc.store.sqlite import SqliteStore
@@ -492,3 +493,24 @@ def test_event_fingerprints_in_bulk_equal_the_one_by_one_key():
         )
     ]  # fmt: skip
     assert event_keys(columns).tolist() == one_by_one
+
+
+def test_a_users_file_read_as_columns_is_written_batch_rows_at_a_time(tmp_path, monkeypatch):
+    """One chunk of columns is not one transaction: a 32 MB chunk holds ~700k users, more than
+    a Neo4j server's transaction memory allows."""
+    monkeypatch.setattr(load_module, "BATCH_ROWS", 4)
+    path = tmp_path / "users.csv"
+    path.write_text("user_id,name\n" + "".join(f"u{i},n{i}\n" for i in range(10)))
+
+    class Recording(SqliteStore):
+        def upsert_users(self, rows):
+            sizes.append(len(rows))
+            return super().upsert_users(rows)
+
+    sizes: list[int] = []
+    with Recording(tmp_path / "s.db") as store:
+        store.init_schema()
+        report = load_files({Entity.USERS: path}, store)
+        assert store.counts()["users"] == 10
+    assert sizes == [4, 4, 2]
+    assert report.as_dict()["inputs"][0]["written"] == 10
