@@ -8,7 +8,7 @@ then, on the same database and the same 2 cores:
 
 - graphsvc, PageRank + Leiden: extract (``build_snapshot`` of the graph, without the days health
   over time reads), the attention graph, weighted PageRank and Leiden, both written back as
-  User properties (batched ``UNWIND``);
+  User properties (batched ``UNWIND``, ``write_workers`` transactions in flight, as a run);
 - graphsvc, the full analysis: extract, ``run_pipeline``, ``write_run`` (a published run);
 - GDS: Cypher projections of the same attention graph (directed for PageRank, undirected for
   Leiden), ``gds.pageRank.write`` and ``gds.leiden.write``, at concurrency 1 (the cores
@@ -86,16 +86,15 @@ def ours_two(store: Neo4jStore, params: AnalysisParams) -> dict[str, float]:
     ids = snapshot.user_ids.tolist()
 
     def write() -> None:
-        for lo in range(0, len(ids), _BATCH):
-            part = slice(lo, lo + _BATCH)
-            store.session.write(
-                lambda tx, part=part: tx.run(
-                    _WRITE_TWO,
-                    ids=ids[part],
-                    pagerank=rank[part].tolist(),
-                    community=module[part].tolist(),
-                ).consume()
-            )
+        batches = (
+            {
+                "ids": ids[lo : lo + _BATCH],
+                "pagerank": rank[lo : lo + _BATCH].tolist(),
+                "community": module[lo : lo + _BATCH].tolist(),
+            }
+            for lo in range(0, len(ids), _BATCH)
+        )
+        store.session.write_batches(_WRITE_TWO, batches, store.write_workers)
 
     _timed(figures, "write_back", write)
     figures["total"] = round(sum(figures.values()), 2)
