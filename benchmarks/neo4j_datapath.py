@@ -16,7 +16,8 @@ columns analysis reads) beside a bare ``MATCH … RETURN`` of the endpoints' nod
 write-back of the full analysis (``write_run``: user results, communities and their links,
 groups, published; ``write_workers`` transactions in flight) beside a bare ``UNWIND … CREATE``
 of nodes with the same user properties and as many transactions in flight, without an index and
-with the same constraint and indexes as the user results; and the prune of that run.
+with the same constraint and indexes as the user results, and a bare ``UNWIND … CREATE`` of
+the run's ``IN_COMMUNITY`` links by node ids; and the prune of that run.
 Figures go to
 ``benchmarks/neo4j_datapath_results.json``.
 """
@@ -47,7 +48,7 @@ from graphsvc.model import (
     UserResults,
 )
 from graphsvc.store.neo4j import Neo4jStore
-from graphsvc.store.neo4j.runs import user_result_batches
+from graphsvc.store.neo4j.runs import RESULT_BATCH, user_result_batches
 from graphsvc.store.neo4j.writes import EVENTS_PER_TX, WRITE_CHUNK
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +74,14 @@ _BARE_RESULTS = f"""
 UNWIND range(0, size($cols.user_id) - 1) AS i
 CREATE (:FloorResult {{run_id: $run, user_id: $cols.user_id[i],
                       {", ".join(f"{name}: $cols.{name}[i]" for name in USER_RESULT_COLUMNS)}}})"""
+_LINK_PAIRS = """
+MATCH (u:User)-[:IN_COMMUNITY]->(c:Community {run_id: $run})
+WITH u, c ORDER BY c.community_id
+RETURN collect([id(u), id(c)]) AS pairs"""
+_BARE_LINKS = """
+UNWIND $pairs AS pair
+MATCH (u:User), (c:Community) WHERE id(u) = pair[0] AND id(c) = pair[1]
+CREATE (u)-[:FLOOR_IN]->(c)"""
 _DROP = "MATCH ()-[r:FLOOR]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
 # the user results' own constraint and indexes (schema.cypher), on the floor's label
 _FLOOR_INDEXES = (
@@ -165,6 +174,7 @@ def write_back(store: Neo4jStore) -> dict[str, Any]:
     indexed = _bare_results(store, output.users)
     for statement in _FLOOR_INDEXES:
         store.session.autocommit(f"DROP {statement.split()[1]} {statement.split()[2]}")
+    links = _bare_links(store, info.run_id)
     t0 = time.perf_counter()
     store._delete_runs([info.run_id])
     prune = time.perf_counter() - t0
@@ -178,6 +188,8 @@ def write_back(store: Neo4jStore) -> dict[str, Any]:
         "write_back_floor_indexed_s": round(indexed, 2),
         "write_back_floor_indexed_users_per_s": round(users / indexed),
         "write_back_vs_floor_indexed": round(indexed / ours, 2),
+        "links_floor_s": round(links, 2),
+        "write_back_vs_floor_indexed_with_links": round((indexed + links) / ours, 2),
         "prune_run_s": round(prune, 2),
     }
 
@@ -191,6 +203,23 @@ def _bare_results(store: Neo4jStore, users: UserResults) -> float:
     seconds = time.perf_counter() - t0
     store.session.autocommit(
         "MATCH (n:FloorResult) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS"
+    )
+    return seconds
+
+
+def _bare_links(store: Neo4jStore, run_id: str) -> float:
+    """Seconds to create one relationship from each user to its community of ``run_id`` (as
+    ``IN_COMMUNITY``) by a bare ``UNWIND … CREATE`` of node-id pairs in community order, as
+    many transactions in flight as a run's write, then deleted."""
+    pairs = store.session.rows(_LINK_PAIRS, run=run_id)[0]["pairs"]
+    batches = (
+        {"pairs": pairs[lo : lo + RESULT_BATCH]} for lo in range(0, len(pairs), RESULT_BATCH)
+    )
+    t0 = time.perf_counter()
+    store.session.write_batches(_BARE_LINKS, batches, store.write_workers)
+    seconds = time.perf_counter() - t0
+    store.session.autocommit(
+        "MATCH ()-[r:FLOOR_IN]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS"
     )
     return seconds
 

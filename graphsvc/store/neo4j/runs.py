@@ -107,23 +107,24 @@ class Runs(StoreParts):
         self._collect_garbage(run_id)
 
     def _write_run_parts(self, run_id: str, result: RunResult) -> None:
+        def write(query: str, batches: Iterator[dict[str, Any]]) -> None:
+            self.session.write_batches(query, batches, self.write_workers, run=run_id)
+
         users = result.users
-        write = self.session.write_batches
-        write(_CREATE_USER_RESULTS, user_result_batches(users), self.write_workers, run=run_id)
+        write(_CREATE_USER_RESULTS, user_result_batches(users))
         communities = [
             {f: plain(getattr(c, f)) for f in CommunityResult.__dataclass_fields__}
             for c in result.communities
         ]
+        write(_CREATE_COMMUNITIES, _chunks(communities, RESULT_BATCH))
         write(
-            _CREATE_COMMUNITIES, _chunks(communities, RESULT_BATCH), self.write_workers, run=run_id
+            _LINK_COMMUNITIES, _members_by_community(users.user_id, users.columns["community_id"])
         )
-        links = _members_by_community(users.user_id, users.columns["community_id"])
-        write(_LINK_COMMUNITIES, links, self.write_workers, run=run_id)
         groups = [
             {f: plain(getattr(g, f)) for f in GroupResult.__dataclass_fields__}
             for g in result.groups
         ]
-        write(_CREATE_GROUP_RESULTS, _chunks(groups, RESULT_BATCH), self.write_workers, run=run_id)
+        write(_CREATE_GROUP_RESULTS, _chunks(groups, RESULT_BATCH))
         series = [
             {
                 "unit": h.unit,
@@ -133,8 +134,7 @@ class Runs(StoreParts):
             }
             for h in result.series
         ]
-        batches = _chunks(series, RESULT_BATCH // 4)
-        write(_CREATE_HEALTH_SERIES, batches, self.write_workers, run=run_id)
+        write(_CREATE_HEALTH_SERIES, _chunks(series, RESULT_BATCH // 4))
 
     @staticmethod
     def _publish_tx(tx: neo4j.ManagedTransaction, run_id: str) -> None:
